@@ -1,0 +1,94 @@
+use crate::i18n::*;
+use crate::ui::{FormAlert, PageShell, StepHeader, form_error_text};
+use crate::wizard::Wizard;
+use crate::wizard::view::use_wizard_param;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+
+use super::api::{accept_consent, load_consent_notice};
+
+/// Step 1 «授權同意書».
+#[component]
+pub fn ConsentStep() -> impl IntoView {
+    let wizard = use_wizard_param();
+    view! {
+        {move || match wizard.get() {
+            Some(w) => view! { <ConsentForm wizard=w /> }.into_any(),
+            None => view! { <crate::ui::NotFoundPage /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ConsentForm(wizard: Wizard) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let notice = LocalResource::new(load_consent_notice);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    let agree = move |_| {
+        let Some(Ok(n)) = notice.get() else { return };
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match accept_consent(wizard, n.version.clone()).await {
+                Ok(_) => navigate(&format!("/card/{}/verify", wizard.slug()), Default::default()),
+                Err(e) => error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
+            }
+            pending.set(false);
+        });
+    };
+    let decline_nav = use_navigate();
+    let decline = move |_| decline_nav("/", Default::default());
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), consent.title).to_string());
+
+    view! {
+        <PageShell>
+            <StepHeader step=1 total=wizard.total_steps() title=title back_href="/" />
+            <p class="wizard-name">{move || wizard_name(i18n.get_locale(), wizard)}</p>
+            <p>{t!(i18n, consent.intro)}</p>
+            <FormAlert message=error />
+            <Suspense fallback=move || view! { <p class="loading" role="status">{t!(i18n, common.loading)}</p> }>
+                {move || notice.get().map(|r| match r {
+                    Ok(n) => {
+                        let clauses = if i18n.get_locale() == Locale::en { n.clauses_en.clone() } else { n.clauses_zh.clone() };
+                        view! {
+                            <ol class="consent-text" tabindex="0">
+                                {clauses.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                            </ol>
+                            <p class="hint">{t!(i18n, consent.version, version = move || n.version.clone())}</p>
+                            <p class="hint">{t!(i18n, consent.receipt_note)}</p>
+                        }.into_any()
+                    }
+                    Err(e) => view! {
+                        <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
+                    }.into_any(),
+                })}
+            </Suspense>
+            <div class="actions">
+                <button type="button" class="button button--primary" on:click=agree
+                    prop:disabled=move || pending.get() || !matches!(notice.get(), Some(Ok(_)))>
+                    {t!(i18n, consent.agree)}
+                </button>
+                <button type="button" class="button button--secondary" on:click=decline>
+                    {t!(i18n, consent.decline)}
+                </button>
+            </div>
+        </PageShell>
+    }
+}
+
+/// The wizard's name in the current language.
+pub fn wizard_name(locale: Locale, wizard: Wizard) -> &'static str {
+    match wizard {
+        Wizard::Stop => td_string!(locale, common.wizard_stop),
+        Wizard::Apply => td_string!(locale, common.wizard_apply),
+        Wizard::Query => td_string!(locale, common.wizard_query),
+    }
+}

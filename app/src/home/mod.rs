@@ -1,0 +1,2 @@
+//! The card service home («學生證停卡/申辦/查詢系統») with its three entries.
+pub mod view;

@@ -1,0 +1,304 @@
+//! Identity verification with database-backed limits (SPEC §7).
+//!
+//! - Per ID (keyed hash, so it works for unknown IDs too and across instances):
+//!   5 failures → locked 15 minutes; 10 failures in 24 hours → locked until staff
+//!   unlock it.
+//! - Per client IP: `PORTAL_VERIFY_PER_IP_PER_MIN` attempts a minute.
+//! - "Not enrolled" and "wrong birth date" take the same path, with the same queries,
+//!   and give the same answer.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
+
+use super::{CaptchaChallenge, VerifyIdentityInput};
+use crate::domain::id_number::{self, IdKind, IdMethod};
+use crate::domain::masking::{mask_identifier, mask_name};
+use crate::error::AppError;
+use crate::server::audit::{self, Actor, AuditEvent};
+use crate::server::captcha;
+use crate::server::context::{CallContext, internal};
+use crate::server::db::begin_write;
+use crate::server::entities::{holders, verification_attempts, verification_locks};
+use crate::server::settings;
+use crate::wizard::{VerifiedHolder, session};
+
+pub const FAILURES_BEFORE_TEMPORARY_LOCK: i32 = 5;
+pub const TEMPORARY_LOCK_MINUTES: i64 = 15;
+pub const FAILURES_BEFORE_STAFF_UNLOCK: u64 = 10;
+/// Retry-After sent for a lock that only staff can lift.
+const PERMANENT_RETRY_AFTER_SECS: u64 = 24 * 3600;
+
+const CAPTCHA_SESSION_KEY: &str = "captcha_binding";
+
+async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
+    if let Some(k) = cx.session.get::<String>(CAPTCHA_SESSION_KEY).await.map_err(internal)? {
+        return Ok(k);
+    }
+    let k = captcha::uuid_like();
+    cx.session
+        .insert(CAPTCHA_SESSION_KEY, &k)
+        .await
+        .map_err(internal)?;
+    Ok(k)
+}
+
+/// # Errors
+/// Database errors.
+pub async fn issue_captcha(cx: &CallContext) -> Result<CaptchaChallenge, AppError> {
+    let binding = captcha_binding(cx).await?;
+    let issued = captcha::issue(&cx.state.db, &cx.state.cipher, &binding)
+        .await
+        .map_err(internal)?;
+    Ok(CaptchaChallenge {
+        image: format!("data:image/png;base64,{}", issued.png_base64),
+        audio: format!("data:audio/wav;base64,{}", issued.wav_base64),
+    })
+}
+
+/// The lock state of one ID hash at `now`: `Some(seconds)` to wait, or `None`.
+pub fn lock_remaining(lock: Option<&verification_locks::Model>, now: DateTime<Utc>) -> Option<u64> {
+    let lock = lock?;
+    if lock.locked_permanently {
+        return Some(PERMANENT_RETRY_AFTER_SECS);
+    }
+    let until = lock.locked_until?;
+    (until > now).then(|| u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1))
+}
+
+/// The keyed hash under which attempts and locks of an ID are counted.
+pub fn id_hash(cx: &CallContext, normalized_id: &str) -> String {
+    cx.state.cipher.keyed_hash("holder.id_no", normalized_id)
+}
+
+/// # Errors
+/// `Unauthorized` without consent, `Validation` for bad fields or a wrong captcha,
+/// `RateLimited` over a limit, `NoMatch` when no holder matches.
+pub async fn verify(cx: &CallContext, input: VerifyIdentityInput) -> Result<VerifiedHolder, AppError> {
+    let db = &cx.state.db;
+    let mut wizard_session = session::load(&cx.session)
+        .await?
+        .filter(|w| w.wizard == input.wizard)
+        .ok_or(AppError::Unauthorized)?;
+
+    let errors = input.field_errors();
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let id_no = id_number::normalize(&input.id_no);
+    let masked = mask_identifier(&id_no);
+    let now = Utc::now();
+
+    // Per-IP limit, counted in the database so it holds across instances.
+    let recent_from_ip = verification_attempts::Entity::find()
+        .filter(verification_attempts::Column::ClientIp.eq(cx.client.ip.clone()))
+        .filter(verification_attempts::Column::CreatedAt.gt(now - Duration::seconds(60)))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if recent_from_ip >= u64::from(cx.state.config.verify_per_ip_per_min) {
+        audit_event(db, cx, "identity.verify", Some(masked), "rate_limited").await?;
+        return Err(AppError::RateLimited { retry_after_secs: 60 });
+    }
+
+    // The captcha is consumed whatever the outcome.
+    let binding = captcha_binding(cx).await?;
+    let captcha_ok = captcha::check_and_consume(
+        db,
+        &cx.state.cipher,
+        &binding,
+        &input.captcha,
+        cx.state.config.test_captcha.as_deref(),
+    )
+    .await
+    .map_err(internal)?;
+    if !captcha_ok {
+        let txn = begin_write(db).await.map_err(internal)?;
+        insert_attempt(&txn, cx, "", false, now).await?;
+        audit_event(&txn, cx, "identity.captcha", Some(masked), "failed").await?;
+        txn.commit().await.map_err(internal)?;
+        return Err(AppError::field("captcha", "wrong"));
+    }
+
+    let hash = id_hash(cx, &id_no);
+    let txn = begin_write(db).await.map_err(internal)?;
+    let lock = verification_locks::Entity::find_by_id(hash.clone())
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    if let Some(wait) = lock_remaining(lock.as_ref(), now) {
+        insert_attempt(&txn, cx, &hash, false, now).await?;
+        audit_event(&txn, cx, "identity.verify", Some(masked), "locked").await?;
+        txn.commit().await.map_err(internal)?;
+        return Err(AppError::RateLimited { retry_after_secs: wait });
+    }
+
+    let holder = holders::Entity::find()
+        .filter(holders::Column::IdNoHash.eq(hash.clone()))
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let birth = crate::domain::dates::parse_iso_date(&input.birth_date);
+    let method_fits = |h: &holders::Model| match (input.method, IdKind::parse(&h.id_kind)) {
+        (IdMethod::National, Some(IdKind::National)) => true,
+        (IdMethod::Foreign, Some(IdKind::Resident | IdKind::Passport)) => true,
+        _ => false,
+    };
+    let matched = holder.filter(|h| Some(h.birth_date) == birth && method_fits(h));
+
+    let Some(holder) = matched else {
+        record_failure(&txn, cx, &hash, lock, &masked, now).await?;
+        txn.commit().await.map_err(internal)?;
+        return Err(AppError::NoMatch);
+    };
+
+    insert_attempt(&txn, cx, &hash, true, now).await?;
+    if let Some(lock) = lock {
+        let mut lock: verification_locks::ActiveModel = lock.into();
+        lock.failures = Set(0);
+        lock.counting_since = Set(now);
+        lock.updated_at = Set(now);
+        lock.update(&txn).await.map_err(internal)?;
+    }
+    let window = settings::get_i64(&txn, settings::VERIFICATION_WINDOW_MINUTES, 20)
+        .await
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        Some(&cx.client),
+        AuditEvent {
+            actor: Actor::Holder(holder.id),
+            action: "identity.verify",
+            subject: Some(masked),
+            result: "ok",
+            detail: Some(serde_json::json!({ "wizard": input.wizard.slug() })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+
+    // A new session id for the verified session (no fixation).
+    cx.session.cycle_id().await.map_err(internal)?;
+    let until = now + Duration::minutes(window);
+    let masked_name = mask_name(&holder.name);
+    wizard_session.verified_holder_id = Some(holder.id);
+    wizard_session.verified_masked_name = Some(masked_name.clone());
+    wizard_session.verified_until = Some(until);
+    session::save(&cx.session, &wizard_session).await?;
+    Ok(VerifiedHolder { masked_name, until })
+}
+
+async fn insert_attempt(
+    txn: &impl ConnectionTrait,
+    cx: &CallContext,
+    hash: &str,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    verification_attempts::ActiveModel {
+        id_hash: Set(hash.to_owned()),
+        client_ip: Set(cx.client.ip.clone()),
+        succeeded: Set(succeeded),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+async fn audit_event(
+    conn: &impl ConnectionTrait,
+    cx: &CallContext,
+    action: &str,
+    subject: Option<String>,
+    result: &str,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        Some(&cx.client),
+        AuditEvent {
+            actor: Actor::Visitor,
+            action,
+            subject,
+            result,
+            detail: None,
+        },
+    )
+    .await
+    .map_err(internal)
+}
+
+/// Counts a failure for this ID hash and locks it when a limit is reached.
+async fn record_failure(
+    txn: &DatabaseTransaction,
+    cx: &CallContext,
+    hash: &str,
+    lock: Option<verification_locks::Model>,
+    masked: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    insert_attempt(txn, cx, hash, false, now).await?;
+    let counting_since = lock.as_ref().map_or(now, |l| l.counting_since);
+    let since = counting_since.max(now - Duration::hours(24));
+    let failures_24h = verification_attempts::Entity::find()
+        .filter(verification_attempts::Column::IdHash.eq(hash.to_owned()))
+        .filter(verification_attempts::Column::Succeeded.eq(false))
+        .filter(verification_attempts::Column::CreatedAt.gte(since))
+        .count(txn)
+        .await
+        .map_err(internal)?;
+    let failures = lock.as_ref().map_or(0, |l| l.failures) + 1;
+    let (failures, locked_until, permanent, result) = if failures_24h >= FAILURES_BEFORE_STAFF_UNLOCK {
+        (failures, None, true, "locked_until_unlocked")
+    } else if failures >= FAILURES_BEFORE_TEMPORARY_LOCK {
+        (0, Some(now + Duration::minutes(TEMPORARY_LOCK_MINUTES)), false, "locked_15_minutes")
+    } else {
+        (failures, None, false, "failed")
+    };
+    let model = verification_locks::ActiveModel {
+        id_hash: Set(hash.to_owned()),
+        failures: Set(failures),
+        locked_until: Set(locked_until),
+        locked_permanently: Set(permanent),
+        counting_since: Set(counting_since),
+        updated_at: Set(now),
+    };
+    if lock.is_some() {
+        model.update(txn).await.map_err(internal)?;
+    } else {
+        model.insert(txn).await.map_err(internal)?;
+    }
+    audit_event(txn, cx, "identity.verify", Some(masked.to_owned()), result).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(failures: i32, until: Option<DateTime<Utc>>, permanent: bool) -> verification_locks::Model {
+        verification_locks::Model {
+            id_hash: "h".into(),
+            failures,
+            locked_until: until,
+            locked_permanently: permanent,
+            counting_since: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn lock_remaining_counts_down_and_permanent_locks_stay() {
+        let now = Utc::now();
+        assert_eq!(lock_remaining(None, now), None);
+        assert_eq!(lock_remaining(Some(&lock(3, None, false)), now), None);
+        let l = lock(0, Some(now + Duration::minutes(15)), false);
+        assert_eq!(lock_remaining(Some(&l), now), Some(900));
+        assert_eq!(lock_remaining(Some(&l), now + Duration::minutes(16)), None);
+        assert_eq!(lock_remaining(Some(&lock(0, None, true)), now), Some(PERMANENT_RETRY_AFTER_SECS));
+    }
+}

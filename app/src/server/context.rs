@@ -1,0 +1,93 @@
+//! What a server function gets from the request: the shared state, who is calling,
+//! and the session. The server crate provides these as Leptos context for each call.
+
+use crate::error::AppError;
+use leptos::prelude::{provide_context, use_context};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+use super::crypto::PiiCipher;
+
+/// Settings read once from the environment at start (SPEC §9).
+#[derive(Clone, Debug)]
+pub struct PortalConfig {
+    /// `PORTAL_TEST_CAPTCHA`: also accepted as the captcha answer (tests only).
+    pub test_captcha: Option<String>,
+    /// `PORTAL_VERIFY_PER_IP_PER_MIN`.
+    pub verify_per_ip_per_min: u32,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self {
+            test_captcha: None,
+            verify_per_ip_per_min: 10,
+        }
+    }
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub cipher: Arc<PiiCipher>,
+    pub config: Arc<PortalConfig>,
+}
+
+/// Who is calling, as the server's middleware saw it.
+#[derive(Clone, Debug)]
+pub struct ClientContext {
+    /// From the socket, or from `X-Forwarded-For` only behind a trusted proxy.
+    pub ip: String,
+    pub user_agent: String,
+    /// Also in the `X-Request-Id` response header and every audit row.
+    pub request_id: String,
+}
+
+/// Everything one server-function call needs, provided as context by the server.
+#[derive(Clone)]
+pub struct CallContext {
+    pub state: AppState,
+    pub client: ClientContext,
+    pub session: Session,
+}
+
+impl CallContext {
+    pub fn provide(self) {
+        provide_context(self);
+    }
+
+    /// # Errors
+    /// `Internal` if the server did not provide the context (a wiring bug).
+    pub fn current() -> Result<Self, AppError> {
+        use_context::<CallContext>().ok_or_else(|| {
+            tracing::error!("server function called without CallContext");
+            AppError::Internal
+        })
+    }
+}
+
+/// Sets the HTTP status (and `Retry-After`) of a server-function response from its
+/// error, so machines and tests see 403/422/429 rather than a blanket 500.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+                opts.set_status(status);
+            }
+            if let AppError::RateLimited { retry_after_secs } = err {
+                if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    opts.insert_header(http::header::RETRY_AFTER, v);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// Logs a database (or other internal) error and hides it from the browser.
+pub fn internal<E: std::fmt::Display>(err: E) -> AppError {
+    tracing::error!(error = %err, "internal error");
+    AppError::Internal
+}

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "holders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub school_id: i32,
+    pub class_id: i32,
+    pub student_no: String,
+    pub name: String,
+    pub id_kind: String,
+    /// AES-GCM ciphertext (see `crate::server::crypto`).
+    pub id_no_enc: String,
+    /// Keyed hash for lookup.
+    #[sea_orm(unique)]
+    pub id_no_hash: String,
+    pub birth_date: Date,
+    pub gender: String,
+    pub seat_no: i32,
+    pub guardian_mobile_enc: Option<String>,
+    pub guardian_email_enc: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

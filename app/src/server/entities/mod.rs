@@ -1,0 +1,17 @@
+//! sea-orm entities, one file per table, matching `migrations/`. Hand-written model
+//! code (finders, rules) lives beside the feature that uses it, not here.
+
+pub mod audit_log;
+pub mod captchas;
+pub mod card_types;
+pub mod cards;
+pub mod classes;
+pub mod consent_records;
+pub mod consent_texts;
+pub mod holders;
+pub mod schools;
+pub mod sessions;
+pub mod settings;
+pub mod staff_users;
+pub mod verification_attempts;
+pub mod verification_locks;

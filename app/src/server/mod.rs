@@ -1,0 +1,17 @@
+//! Server-only code (feature `ssr`): state, persistence, security services.
+//!
+//! Feature folders (`consent`, `identity`, `query`, …) call into these from their
+//! `api.rs` server functions; nothing here knows about Leptos views.
+
+pub mod audit;
+pub mod captcha;
+pub mod context;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod roster;
+pub mod settings;
+pub mod staff;
+
+pub use context::{AppState, ClientContext, PortalConfig};

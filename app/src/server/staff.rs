@@ -1,0 +1,255 @@
+//! Back-office accounts: creation (`server add-user`) and password hashing.
+//!
+//! Argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane), run on the blocking
+//! pool behind a small semaphore so a burst of logins cannot starve the runtime.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
+
+use super::audit::{self, Actor, AuditEvent};
+use super::entities::{classes, schools, staff_users};
+
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP Argon2id parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Passwords a person might choose first; rejected outright (SPEC §7).
+const COMMON_PASSWORDS: &[&str] = &[
+    "12345678", "123456789", "1234567890", "password", "password1", "qwertyui", "11111111",
+    "00000000", "abcd1234", "1qaz2wsx", "iloveyou", "88888888", "a1234567", "qwer1234",
+    "aa123456", "admin123", "p@ssw0rd", "passw0rd", "asdf1234", "zxcvbnm1", "12341234",
+    "abc12345", "1q2w3e4r", "qwertyuiop", "asdfghjkl", "55555555", "66666666", "12344321",
+];
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRuleError {
+    #[error("the password must be at least 8 characters")]
+    TooShort,
+    #[error("the password must be at most 128 characters")]
+    TooLong,
+    #[error("the password is too common")]
+    Common,
+}
+
+/// Length 8–128, not on the common list; no composition rules (SPEC §7).
+///
+/// # Errors
+/// The rule the password breaks.
+pub fn check_password_rules(password: &str) -> Result<(), PasswordRuleError> {
+    let n = password.chars().count();
+    if n < 8 {
+        return Err(PasswordRuleError::TooShort);
+    }
+    if n > 128 {
+        return Err(PasswordRuleError::TooLong);
+    }
+    if COMMON_PASSWORDS.contains(&password.to_lowercase().as_str()) {
+        return Err(PasswordRuleError::Common);
+    }
+    Ok(())
+}
+
+/// Hashes a password off the async runtime.
+///
+/// # Errors
+/// Only if the blocking pool is gone.
+pub async fn hash_password(password: String) -> Result<String, DbErr> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| DbErr::Custom(e.to_string()))
+    })
+    .await
+    .map_err(|e| DbErr::Custom(e.to_string()))?
+}
+
+/// Verifies a password against a stored hash, off the async runtime.
+pub async fn verify_password(password: String, stored: String) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffRole {
+    /// Homeroom teacher: one class.
+    Teacher,
+    /// School card officer: the whole school.
+    Officer,
+    /// Card issuer operator: all schools.
+    Operator,
+}
+
+impl StaffRole {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "teacher" => Some(Self::Teacher),
+            "officer" => Some(Self::Officer),
+            "operator" => Some(Self::Operator),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Teacher => "teacher",
+            Self::Officer => "officer",
+            Self::Operator => "operator",
+        }
+    }
+}
+
+pub struct NewStaffUser {
+    pub role: StaffRole,
+    pub username: String,
+    pub password: String,
+    pub school_code: Option<String>,
+    pub class_name: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddUserError {
+    #[error("{0}")]
+    Password(#[from] PasswordRuleError),
+    #[error("the username must be 3–40 letters, digits, '.', '_' or '-'")]
+    Username,
+    #[error("a {0} needs --school")]
+    SchoolRequired(&'static str),
+    #[error("a teacher needs --class")]
+    ClassRequired,
+    #[error("an operator belongs to no school; leave out --school and --class")]
+    OperatorScoped,
+    #[error("no school with code {0}")]
+    UnknownSchool(String),
+    #[error("no class {0} in that school")]
+    UnknownClass(String),
+    #[error("the username {0} is taken")]
+    Taken(String),
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Creates a back-office account (used by `server add-user`).
+///
+/// # Errors
+/// See [`AddUserError`].
+pub async fn add_user(db: &impl ConnectionTrait, new: NewStaffUser) -> Result<i32, AddUserError> {
+    let username = new.username.trim().to_owned();
+    let ok_name = (3..=40).contains(&username.chars().count())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !ok_name {
+        return Err(AddUserError::Username);
+    }
+    check_password_rules(&new.password)?;
+    let (school_id, class_id) = match new.role {
+        StaffRole::Operator => {
+            if new.school_code.is_some() || new.class_name.is_some() {
+                return Err(AddUserError::OperatorScoped);
+            }
+            (None, None)
+        }
+        role => {
+            let code = new
+                .school_code
+                .ok_or(AddUserError::SchoolRequired(role.as_str()))?;
+            let school = schools::Entity::find()
+                .filter(schools::Column::Code.eq(code.clone()))
+                .one(db)
+                .await?
+                .ok_or(AddUserError::UnknownSchool(code))?;
+            let class_id = match (role, new.class_name) {
+                (StaffRole::Teacher, None) => return Err(AddUserError::ClassRequired),
+                (_, Some(name)) => Some(
+                    classes::Entity::find()
+                        .filter(classes::Column::SchoolId.eq(school.id))
+                        .filter(classes::Column::Name.eq(name.clone()))
+                        .one(db)
+                        .await?
+                        .ok_or(AddUserError::UnknownClass(name))?
+                        .id,
+                ),
+                (_, None) => None,
+            };
+            (Some(school.id), class_id)
+        }
+    };
+    if staff_users::Entity::find()
+        .filter(staff_users::Column::Username.eq(username.clone()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AddUserError::Taken(username));
+    }
+    let hash = hash_password(new.password).await?;
+    let user = staff_users::ActiveModel {
+        username: Set(username.clone()),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().into()),
+        school_id: Set(school_id),
+        class_id: Set(class_id),
+        must_change_password: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        None,
+        AuditEvent {
+            actor: Actor::Cli,
+            action: "staff.create",
+            subject: Some(username),
+            result: "ok",
+            detail: Some(serde_json::json!({ "role": new.role.as_str() })),
+        },
+    )
+    .await?;
+    Ok(user.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_rules() {
+        assert_eq!(check_password_rules("short"), Err(PasswordRuleError::TooShort));
+        assert_eq!(check_password_rules("Password1"), Err(PasswordRuleError::Common));
+        assert_eq!(check_password_rules(&"x".repeat(129)), Err(PasswordRuleError::TooLong));
+        assert_eq!(check_password_rules("correct horse battery"), Ok(()));
+        assert_eq!(check_password_rules(&"長".repeat(64)), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_and_differ_by_salt() {
+        let a = hash_password("correct horse".into()).await.expect("hash");
+        let b = hash_password("correct horse".into()).await.expect("hash");
+        assert_ne!(a, b);
+        assert!(a.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), a.clone()).await);
+        assert!(!verify_password("wrong horse".into(), a).await);
+    }
+}

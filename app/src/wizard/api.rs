@@ -1,0 +1,51 @@
+//! Server functions about the wizard session itself.
+
+use leptos::prelude::*;
+
+use super::{Wizard, WizardProgress};
+use crate::error::AppError;
+
+/// Where this browser's wizard session stands, so a reload resumes the right step.
+#[server(prefix = "/api", endpoint = "wizard/progress", input = server_fn::codec::GetUrl)]
+pub async fn load_wizard_progress(wizard: Wizard) -> Result<WizardProgress, AppError> {
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            let w = super::session::load(&cx.session).await?;
+            Ok(match w {
+                Some(w) if w.wizard == wizard => WizardProgress {
+                    consented: true,
+                    verified: match (w.verified_masked_name, w.verified_until) {
+                        (Some(masked_name), Some(until)) if until > chrono::Utc::now() => {
+                            Some(super::VerifiedHolder { masked_name, until })
+                        }
+                        _ => None,
+                    },
+                },
+                _ => WizardProgress {
+                    consented: false,
+                    verified: None,
+                },
+            })
+        }
+        .await,
+    )
+}
+
+/// Ends the wizard: forgets consent and verification in this session.
+#[server(prefix = "/api", endpoint = "wizard/finish")]
+pub async fn finish_wizard() -> Result<(), AppError> {
+    use crate::server::context::{CallContext, internal, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            cx.session
+                .remove::<super::WizardSession>(super::session::KEY)
+                .await
+                .map_err(internal)?;
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,36 @@
+use super::Wizard;
+use crate::i18n::*;
+use crate::ui::{PageShell, StepHeader};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// The `:wizard` route parameter, parsed.
+pub fn use_wizard_param() -> Memo<Option<Wizard>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("wizard").and_then(|s| Wizard::from_slug(&s))))
+}
+
+/// After verification in the stop and apply wizards, until those steps are built.
+#[component]
+pub fn ComingSoonStep() -> impl IntoView {
+    let i18n = use_i18n();
+    let wizard = use_wizard_param();
+    let what = move || {
+        wizard
+            .get()
+            .map(|w| crate::consent::view::wizard_name(i18n.get_locale(), w))
+            .unwrap_or_default()
+    };
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), common.coming_title).to_string());
+    view! {
+        <PageShell>
+            <StepHeader step=3 total=3 title=title back_href="/" />
+            <p>{t!(i18n, common.coming_body, what = what)}</p>
+            <div class="actions">
+                <A href="/card/query/consent" attr:class="button button--primary">{t!(i18n, common.wizard_query)}</A>
+                <A href="/" attr:class="button button--secondary">{t!(i18n, common.back_home)}</A>
+            </div>
+        </PageShell>
+    }
+}

@@ -1,0 +1,24 @@
+//! Database schema of the Student Card Service Portal, as sea-orm migrations.
+//!
+//! The server runs [`Migrator::up`] at every start, so a new SQLite file or an empty
+//! PostgreSQL database is ready without a separate step. Migrations are append-only:
+//! change the schema by adding a new `mYYYYMMDD_HHMMSS_<verb>_<table>.rs`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_roster;
+mod m20261123_000002_create_configuration;
+mod m20261123_000003_create_security;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_roster::Migration),
+            Box::new(m20261123_000002_create_configuration::Migration),
+            Box::new(m20261123_000003_create_security::Migration),
+        ]
+    }
+}
