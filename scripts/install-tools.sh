@@ -43,7 +43,7 @@ if [ "$want" = all ]; then
   if [ ! -x /usr/bin/chromium ]; then
     log "installing Debian chromium"
     apt-get update -qq
-    apt-get install -y -qq chromium >/dev/null || apt-get install -y -qq chromium >/dev/null
+    apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null || apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
   fi
   if ! command -v pg_ctlcluster >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     log "installing PostgreSQL server"

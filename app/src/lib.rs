@@ -33,6 +33,7 @@ pub use error::AppError;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    default_to_traditional_chinese();
     view! {
         <I18nContextProvider>
             <Title formatter=|text: String| {
@@ -48,5 +49,27 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Router>
         </I18nContextProvider>
+    }
+}
+
+/// The portal speaks zh-TW unless the user picked another language (SPEC: zh-TW by
+/// default), whatever the browser's own language list says. leptos_i18n reads the
+/// choice from this cookie.
+fn default_to_traditional_chinese() {
+    #[cfg(feature = "csr")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(doc) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        else {
+            return;
+        };
+        let has_choice = doc
+            .cookie()
+            .is_ok_and(|c| c.split(';').any(|kv| kv.trim().starts_with("i18n_pref_locale=")));
+        if !has_choice {
+            let _ = doc.set_cookie("i18n_pref_locale=zh-TW; path=/; max-age=31536000; samesite=lax");
+        }
     }
 }

@@ -1,1 +1,237 @@
-fn main(){}
+//! `server`: the one program an operator runs (SPEC §9).
+//!
+//! Every command first migrates the database it is pointed at.
+
+mod config;
+mod session_store;
+mod web;
+
+use app::server::audit::Actor;
+use app::server::crypto::PiiCipher;
+use app::server::staff::{self, NewStaffUser, StaffRole};
+use app::server::{AppState, PortalConfig, db, demo, roster};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_sessions::session_store::ExpiredDeletion;
+
+use config::ServerConfig;
+
+#[derive(Parser)]
+#[command(name = "server", about = "Student Card Service Portal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, seed demo data into an empty database (unless PORTAL_DEMO=0) and serve.
+    Serve,
+    /// Import a roster CSV; all rows or none.
+    ImportRoster { file: std::path::PathBuf },
+    /// Create a back-office account; the password is read from standard input.
+    AddUser {
+        #[arg(long, value_parser = ["teacher", "officer", "operator"])]
+        role: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        school: Option<String>,
+        #[arg(long)]
+        class: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let config = ServerConfig::from_env()?;
+    if config.database_url.starts_with("sqlite:") {
+        if let Some(path) = config
+            .database_url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .map(std::path::Path::new)
+            .and_then(std::path::Path::parent)
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+        }
+    }
+    let db = db::connect_and_migrate(&config.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
+    let cipher = Arc::new(PiiCipher::from_secret(&config.load_secret()?));
+    let state = AppState {
+        db,
+        cipher,
+        config: Arc::new(PortalConfig {
+            test_captcha: config.test_captcha.clone(),
+            verify_per_ip_per_min: config.verify_per_ip_per_min,
+        }),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(state, config).await,
+        Command::ImportRoster { file } => import_roster(&state, &file).await,
+        Command::AddUser {
+            role,
+            username,
+            school,
+            class,
+        } => add_user(&state, &role, username, school, class).await,
+    }
+}
+
+/// Hides the password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String> {
+    if config.test_captcha.is_some() {
+        tracing::warn!("PORTAL_TEST_CAPTCHA is set: a fixed captcha answer is accepted. Never use it in production.");
+    }
+    let seeded = if config.demo {
+        demo::seed_if_empty(&state.db, &state.cipher)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?
+    } else {
+        false
+    };
+    // Expired sessions are deleted every ten minutes.
+    let store = session_store::DbSessionStore::new(state.db.clone());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(tokio::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired sessions failed");
+            }
+        }
+    });
+    let app = web::router(state, &config);
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("listening on {}: {e}", config.addr))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Student Card Service Portal listening on http://{local}/");
+    if config.demo {
+        print_demo(seeded);
+    }
+    use axum::serve::ListenerExt;
+    // TCP_NODELAY: multi-part responses otherwise stall on delayed ACKs (TOOLCHAIN.md).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo(seeded: bool) {
+    if seeded {
+        println!("Demo data was created.");
+    }
+    println!("\nDemo card holders (any wizard; the captcha is shown on the page):");
+    println!("  {:<12} {:<12} shows", "ID", "birth date");
+    for h in demo::SHOWCASE_TABLE {
+        println!("  {:<12} {:<12} {}", h.id_no, h.birth_date, h.shows);
+    }
+    println!("\nDemo back-office logins (role, username, password):");
+    for (role, username, _, _, password) in demo::STAFF {
+        println!("  {role:<9} {username:<15} {password}");
+    }
+    println!();
+}
+
+async fn import_roster(state: &AppState, file: &std::path::Path) -> Result<ExitCode, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    match roster::import(&state.db, &state.cipher, &bytes, Actor::Cli).await {
+        Ok(summary) => {
+            println!("imported {summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(roster::ImportError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{} invalid row(s); nothing was written", errors.len());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn add_user(
+    state: &AppState,
+    role: &str,
+    username: String,
+    school_code: Option<String>,
+    class_name: Option<String>,
+) -> Result<ExitCode, String> {
+    let role = StaffRole::parse(role).ok_or("unknown role")?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    match staff::add_user(
+        &state.db,
+        NewStaffUser {
+            role,
+            username: username.clone(),
+            password,
+            school_code,
+            class_name,
+        },
+    )
+    .await
+    {
+        Ok(id) => {
+            println!("created {} {username} (id {id})", role.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The environment of SPEC §9, read once at start.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// `PORTAL_ADDR`
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`
+    pub database_url: String,
+    /// `PORTAL_DEMO` (default on)
+    pub demo: bool,
+    /// `PORTAL_TEST_CAPTCHA`
+    pub test_captcha: Option<String>,
+    /// `PORTAL_VERIFY_PER_IP_PER_MIN`
+    pub verify_per_ip_per_min: u32,
+    /// `PORTAL_SECRET_KEY`; otherwise a key file under the data folder.
+    pub secret_key: Option<String>,
+    /// `PORTAL_DATA_DIR` (default `data`)
+    pub data_dir: PathBuf,
+    /// `PORTAL_SITE_DIR`: the Trunk output (default `dist`)
+    pub site_dir: PathBuf,
+    /// `PORTAL_SECURE_COOKIES=1` behind TLS
+    pub secure_cookies: bool,
+    /// `PORTAL_TRUSTED_PROXY`: the one address whose `X-Forwarded-For` is believed.
+    pub trusted_proxy: Option<IpAddr>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl ServerConfig {
+    /// # Errors
+    /// A message naming the variable that has an unusable value.
+    pub fn from_env() -> Result<Self, String> {
+        let data_dir = PathBuf::from(var("PORTAL_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let addr = var("PORTAL_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| format!("PORTAL_ADDR: {e}"))?;
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
+            format!("sqlite://{}/portal.db", data_dir.display())
+        });
+        let verify_per_ip_per_min = match var("PORTAL_VERIFY_PER_IP_PER_MIN") {
+            Some(v) => v
+                .parse()
+                .map_err(|e| format!("PORTAL_VERIFY_PER_IP_PER_MIN: {e}"))?,
+            None => 10,
+        };
+        let site_dir = var("PORTAL_SITE_DIR").map(PathBuf::from).unwrap_or_else(|| {
+            let local = PathBuf::from("dist");
+            if local.join("index.html").exists() {
+                local
+            } else {
+                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist"))
+            }
+        });
+        let trusted_proxy = match var("PORTAL_TRUSTED_PROXY") {
+            Some(v) => Some(v.parse().map_err(|e| format!("PORTAL_TRUSTED_PROXY: {e}"))?),
+            None => None,
+        };
+        Ok(Self {
+            addr,
+            database_url,
+            demo: var("PORTAL_DEMO").as_deref() != Some("0"),
+            test_captcha: var("PORTAL_TEST_CAPTCHA"),
+            verify_per_ip_per_min,
+            secret_key: var("PORTAL_SECRET_KEY"),
+            data_dir,
+            site_dir,
+            secure_cookies: var("PORTAL_SECURE_COOKIES").as_deref() == Some("1"),
+            trusted_proxy,
+        })
+    }
+
+    /// The secret for PII encryption: `PORTAL_SECRET_KEY`, else `data/secret.key`
+    /// (created with 32 random bytes on first use).
+    ///
+    /// # Errors
+    /// When the key file cannot be read or written, or the key is too short.
+    pub fn load_secret(&self) -> Result<Vec<u8>, String> {
+        if let Some(k) = &self.secret_key {
+            if k.len() < 32 {
+                return Err("PORTAL_SECRET_KEY must be at least 32 characters".into());
+            }
+            return Ok(k.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(existing) = std::fs::read(&path) {
+            if existing.len() >= 32 {
+                return Ok(existing);
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| format!("creating {}: {e}", self.data_dir.display()))?;
+        let mut key = vec![0u8; 32];
+        getrandom(&mut key);
+        std::fs::write(&path, &key).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
+        Ok(key)
+    }
+}
+
+fn getrandom(buf: &mut [u8]) {
+    use rand::RngCore;
+    rand::rngs::OsRng.fill_bytes(buf);
+}

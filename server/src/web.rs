@@ -1,0 +1,310 @@
+//! The HTTP surface: server functions under `/api`, the machine API under `/api/v1`,
+//! and the built SPA with an `index.html` fallback, wrapped in the security
+//! middleware of SPEC §7.
+
+use app::server::context::{CallContext, ClientContext};
+use app::server::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use sea_orm::ConnectionTrait;
+use sha2::{Digest, Sha256};
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::ServerConfig;
+use crate::session_store::DbSessionStore;
+
+/// Idle timeout of a session (SPEC §7).
+pub const SESSION_IDLE_MINUTES: i64 = 30;
+
+#[derive(Clone)]
+struct WebState {
+    app: AppState,
+    trusted_proxy: Option<IpAddr>,
+    index_html: Arc<String>,
+    csp: Arc<String>,
+}
+
+/// The Content-Security-Policy: strict, with Wasm allowed and the hashes of the inline
+/// scripts Trunk writes into `index.html`.
+fn content_security_policy(index_html: &str) -> String {
+    use base64::Engine;
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    let mut rest = index_html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let tag = &after[..open_end];
+        let body_start = open_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else { break };
+        let body = &after[body_start..body_start + close];
+        if !tag.contains("src=") && !body.trim().is_empty() {
+            let digest = Sha256::digest(body.as_bytes());
+            script_src.push_str(&format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
+        }
+        rest = &after[body_start + close..];
+    }
+    format!(
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data: blob:; \
+         media-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// Builds the whole application router.
+pub fn router(app: AppState, config: &ServerConfig) -> Router {
+    let index_path = config.site_dir.join("index.html");
+    let index_html = std::fs::read_to_string(&index_path).unwrap_or_else(|_| {
+        tracing::warn!(path = %index_path.display(), "no built site; run the build first (see README)");
+        "<!doctype html><html lang=\"zh-TW\"><meta charset=\"utf-8\"><title>學生證服務</title>\
+         <p>The web app is not built yet. Run <code>scripts/run.sh</code>.</p></html>"
+            .into()
+    });
+    let state = WebState {
+        app: app.clone(),
+        trusted_proxy: config.trusted_proxy,
+        csp: Arc::new(content_security_policy(&index_html)),
+        index_html: Arc::new(index_html),
+    };
+
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
+        .with_name("portal_session")
+        .with_http_only(true)
+        .with_path("/")
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(SESSION_IDLE_MINUTES)));
+
+    let api_v1 = Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/{*rest}", any(api_not_found))
+        .with_state(state.clone());
+
+    let server_fns = Router::new()
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .layer(sessions)
+        .with_state(state.clone());
+
+    let site = site_service(&config.site_dir, state.clone());
+
+    Router::new()
+        .merge(api_v1)
+        .merge(server_fns)
+        .fallback_service(site)
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn(same_origin_guard))
+        .layer(middleware::from_fn_with_state(state, client_context))
+}
+
+fn site_service(dir: &Path, state: WebState) -> Router {
+    let assets = ServeDir::new(dir)
+        .precompressed_gzip()
+        .precompressed_br()
+        .fallback(ServeFile::new(dir.join("index.html")));
+    Router::new()
+        .route("/", get(index))
+        .fallback_service(assets)
+        .layer(middleware::from_fn_with_state(state.clone(), spa_fallback))
+        .with_state(state)
+}
+
+async fn index(State(state): State<WebState>) -> Response {
+    html_index(&state)
+}
+
+fn html_index(state: &WebState) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        state.index_html.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+/// Deep links (`/card/query/verify`) are routes of the SPA: answer them with
+/// `index.html`; hashed assets get a year of caching.
+async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let looks_like_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    if !looks_like_file && req.method() == Method::GET {
+        return html_index(&state);
+    }
+    let mut res = next.run(req).await;
+    if res.status().is_success() && looks_like_file {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    }
+    res
+}
+
+async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) -> impl IntoResponse {
+    let client = req.extensions().get::<ClientContext>().cloned();
+    let session = req.extensions().get::<tower_sessions::Session>().cloned();
+    let (Some(client), Some(session)) = (client, session) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let call = CallContext {
+        state: state.app.clone(),
+        client,
+        session,
+    };
+    leptos_axum::handle_server_fns_with_context(move || call.clone().provide(), req)
+        .await
+        .into_response()
+}
+
+async fn health(State(state): State<WebState>) -> Response {
+    let db_ok = state.app.db.execute_unprepared("SELECT 1").await.is_ok();
+    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (
+        status,
+        Json(serde_json::json!({
+            "status": if db_ok { "ok" } else { "degraded" },
+            "database": if db_ok { "ok" } else { "unreachable" },
+        })),
+    )
+        .into_response()
+}
+
+async fn api_not_found() -> Response {
+    api_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+/// The `/api/v1` error shape: `{ "error": code, "message": text }`.
+pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": code, "message": message }))).into_response()
+}
+
+/// Who is calling: client IP (socket, or `X-Forwarded-For` from the trusted proxy
+/// only), user agent and a request id for logs and audit rows.
+async fn client_context(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
+    let socket_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next_back())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    let ip = match (socket_ip, state.trusted_proxy, forwarded) {
+        (Some(sock), Some(proxy), Some(fwd)) if sock == proxy => fwd,
+        (Some(sock), _, _) => sock,
+        (None, _, _) => IpAddr::from([0, 0, 0, 0]),
+    };
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    req.extensions_mut().insert(ClientContext {
+        ip: ip.to_string(),
+        user_agent,
+        request_id: request_id.clone(),
+    });
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// CSRF defence (SPEC §7): a state-changing request must come from our own origin.
+/// Browsers send `Sec-Fetch-Site` and `Origin`; machine clients of `/api/v1` send
+/// neither and authenticate by API key instead.
+async fn same_origin_guard(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || req.uri().path().starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    if !is_same_origin(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "cross-origin state-changing request refused");
+        return api_error(StatusCode::FORBIDDEN, "cross_origin", "cross-origin request refused");
+    }
+    next.run(req).await
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin" || site == "none";
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+        (Some(origin), Some(host)) => {
+            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+        }
+        // Neither header: not a browser (curl, tests); the session cookie is SameSite=Lax.
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
+
+async fn security_headers(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&state.csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(self), geolocation=(), microphone=()"),
+    );
+    if is_api {
+        // Answers of server functions carry personal data.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_hashes_inline_scripts_only() {
+        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        let csp = content_security_policy(html);
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert_eq!(csp.matches("'sha256-").count(), 1);
+        assert!(csp.contains("object-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn same_origin_rules() {
+        let mut h = HeaderMap::new();
+        assert!(is_same_origin(&h), "no browser headers");
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!is_same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(is_same_origin(&h));
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert!(!is_same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        assert!(is_same_origin(&h));
+    }
+}
