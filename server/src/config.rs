@@ -40,25 +40,29 @@ impl ServerConfig {
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
             .map_err(|e| format!("PORTAL_ADDR: {e}"))?;
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}/portal.db", data_dir.display())
-        });
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/portal.db", data_dir.display()));
         let verify_per_ip_per_min = match var("PORTAL_VERIFY_PER_IP_PER_MIN") {
             Some(v) => v
                 .parse()
                 .map_err(|e| format!("PORTAL_VERIFY_PER_IP_PER_MIN: {e}"))?,
             None => 10,
         };
-        let site_dir = var("PORTAL_SITE_DIR").map(PathBuf::from).unwrap_or_else(|| {
-            let local = PathBuf::from("dist");
-            if local.join("index.html").exists() {
-                local
-            } else {
-                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist"))
-            }
-        });
+        let site_dir = var("PORTAL_SITE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let local = PathBuf::from("dist");
+                if local.join("index.html").exists() {
+                    local
+                } else {
+                    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist"))
+                }
+            });
         let trusted_proxy = match var("PORTAL_TRUSTED_PROXY") {
-            Some(v) => Some(v.parse().map_err(|e| format!("PORTAL_TRUSTED_PROXY: {e}"))?),
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|e| format!("PORTAL_TRUSTED_PROXY: {e}"))?,
+            ),
             None => None,
         };
         Ok(Self {

@@ -3,11 +3,11 @@
 //! Every command first migrates the database it is pointed at.
 
 mod config;
-mod session_store;
 mod web;
 
 use app::server::audit::Actor;
 use app::server::crypto::PiiCipher;
+use app::server::session_store::DbSessionStore;
 use app::server::staff::{self, NewStaffUser, StaffRole};
 use app::server::{AppState, PortalConfig, db, demo, roster};
 use clap::{Parser, Subcommand};
@@ -54,7 +54,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -83,7 +86,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             .and_then(std::path::Path::parent)
             .filter(|p| !p.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+            std::fs::create_dir_all(path)
+                .map_err(|e| format!("creating {}: {e}", path.display()))?;
         }
     }
     let db = db::connect_and_migrate(&config.database_url)
@@ -113,14 +117,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
 /// Hides the password in a database URL before it is printed.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_owned(),
     }
 }
 
 async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String> {
     if config.test_captcha.is_some() {
-        tracing::warn!("PORTAL_TEST_CAPTCHA is set: a fixed captcha answer is accepted. Never use it in production.");
+        tracing::warn!(
+            "PORTAL_TEST_CAPTCHA is set: a fixed captcha answer is accepted. Never use it in production."
+        );
     }
     let seeded = if config.demo {
         demo::seed_if_empty(&state.db, &state.cipher)
@@ -130,7 +138,7 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
         false
     };
     // Expired sessions are deleted every ten minutes.
-    let store = session_store::DbSessionStore::new(state.db.clone());
+    let store = DbSessionStore::new(state.db.clone());
     tokio::spawn(async move {
         let mut every = tokio::time::interval(tokio::time::Duration::from_secs(600));
         loop {

@@ -2,8 +2,9 @@
 //! and the built SPA with an `index.html` fallback, wrapped in the security
 //! middleware of SPEC §7.
 
-use app::server::context::{CallContext, ClientContext};
 use app::server::AppState;
+use app::server::context::{CallContext, ClientContext};
+use app::server::session_store::DbSessionStore;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -21,7 +22,6 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::ServerConfig;
-use crate::session_store::DbSessionStore;
 
 /// Idle timeout of a session (SPEC §7).
 pub const SESSION_IDLE_MINUTES: i64 = 30;
@@ -42,10 +42,14 @@ fn content_security_policy(index_html: &str) -> String {
     let mut rest = index_html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(open_end) = after.find('>') else { break };
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..open_end];
         let body_start = open_end + 1;
-        let Some(close) = after[body_start..].find("</script>") else { break };
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
         let body = &after[body_start..body_start + close];
         if !tag.contains("src=") && !body.trim().is_empty() {
             let digest = Sha256::digest(body.as_bytes());
@@ -85,7 +89,9 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .with_path("/")
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(SESSION_IDLE_MINUTES)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            SESSION_IDLE_MINUTES,
+        )));
 
     let api_v1 = Router::new()
         .route("/api/v1/health", get(health))
@@ -93,7 +99,10 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .with_state(state.clone());
 
     let server_fns = Router::new()
-        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
         .layer(sessions)
         .with_state(state.clone());
 
@@ -103,7 +112,10 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .merge(api_v1)
         .merge(server_fns)
         .fallback_service(site)
-        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(middleware::from_fn(same_origin_guard))
         .layer(middleware::from_fn_with_state(state, client_context))
 }
@@ -139,7 +151,10 @@ fn html_index(state: &WebState) -> Response {
 /// `index.html`; hashed assets get a year of caching.
 async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    let looks_like_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let looks_like_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'));
     if !looks_like_file && req.method() == Method::GET {
         return html_index(&state);
     }
@@ -171,7 +186,11 @@ async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) ->
 
 async fn health(State(state): State<WebState>) -> Response {
     let db_ok = state.app.db.execute_unprepared("SELECT 1").await.is_ok();
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(serde_json::json!({
@@ -188,7 +207,11 @@ async fn api_not_found() -> Response {
 
 /// The `/api/v1` error shape: `{ "error": code, "message": text }`.
 pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": code, "message": message }))).into_response()
+    (
+        status,
+        Json(serde_json::json!({ "error": code, "message": message })),
+    )
+        .into_response()
 }
 
 /// Who is calling: client IP (socket, or `X-Forwarded-For` from the trusted proxy
@@ -238,7 +261,11 @@ async fn same_origin_guard(req: Request, next: Next) -> Response {
     }
     if !is_same_origin(req.headers()) {
         tracing::warn!(path = %req.uri().path(), "cross-origin state-changing request refused");
-        return api_error(StatusCode::FORBIDDEN, "cross_origin", "cross-origin request refused");
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "cross-origin request refused",
+        );
     }
     next.run(req).await
 }
@@ -248,9 +275,15 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
         return site == "same-origin" || site == "none";
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        host,
+    ) {
         (Some(origin), Some(host)) => {
-            origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host)
         }
         // Neither header: not a browser (curl, tests); the session cookie is SameSite=Lax.
         (None, _) => true,
@@ -265,8 +298,14 @@ async fn security_headers(State(state): State<WebState>, req: Request, next: Nex
     if let Ok(v) = HeaderValue::from_str(&state.csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         "permissions-policy",
@@ -285,7 +324,8 @@ mod tests {
 
     #[test]
     fn csp_hashes_inline_scripts_only() {
-        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
+        let html =
+            r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
         let csp = content_security_policy(html);
         assert!(csp.contains("'wasm-unsafe-eval'"));
         assert_eq!(csp.matches("'sha256-").count(), 1);
@@ -302,9 +342,15 @@ mod tests {
         assert!(is_same_origin(&h));
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(!is_same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
         assert!(is_same_origin(&h));
     }
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod roster;
+pub mod session_store;
 pub mod settings;
 pub mod staff;
 

@@ -3,7 +3,7 @@
 //! instances share them. (tower-sessions-sqlx-store is built on another sqlx major
 //! version than sea-orm 2; see TOOLCHAIN.md.)
 
-use app::server::entities::sessions;
+use super::entities::sessions;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -63,7 +63,10 @@ impl SessionStore for DbSessionStore {
             }
             record.id = Id::default();
         }
-        Self::model(record)?.insert(&self.db).await.map_err(backend)?;
+        Self::model(record)?
+            .insert(&self.db)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
