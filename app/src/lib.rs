@@ -34,6 +34,7 @@ pub use error::AppError;
 pub fn App() -> impl IntoView {
     provide_meta_context();
     default_to_traditional_chinese();
+    identity::view::IdentityDraft::provide();
     view! {
         <I18nContextProvider>
             <Title formatter=|text: String| {

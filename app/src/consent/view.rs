@@ -45,7 +45,11 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
         });
     };
     let decline_nav = use_navigate();
-    let decline = move |_| decline_nav("/", Default::default());
+    let draft = crate::identity::view::IdentityDraft::use_draft();
+    let decline = move |_| {
+        draft.clear();
+        decline_nav("/", Default::default());
+    };
     let title = Signal::derive(move || td_string!(i18n.get_locale(), consent.title).to_string());
 
     view! {

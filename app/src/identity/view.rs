@@ -25,17 +25,27 @@ pub struct IdentityDraft {
 }
 
 impl IdentityDraft {
-    pub fn use_or_provide() -> Self {
-        if let Some(d) = use_context::<IdentityDraft>() {
-            return d;
-        }
-        let d = IdentityDraft {
+    /// Provided once by `App`, above the router, so it outlives each step's page.
+    pub fn provide() {
+        provide_context(IdentityDraft {
             method: RwSignal::new(IdMethod::National),
             id_no: RwSignal::new(String::new()),
             birth_date: RwSignal::new(String::new()),
-        };
-        provide_context(d);
-        d
+        });
+    }
+
+    pub fn use_draft() -> Self {
+        use_context::<IdentityDraft>().unwrap_or_else(|| {
+            Self::provide();
+            expect_context::<IdentityDraft>()
+        })
+    }
+
+    /// Forgets what was typed (end of a wizard, or leaving it).
+    pub fn clear(&self) {
+        self.method.set(IdMethod::National);
+        self.id_no.set(String::new());
+        self.birth_date.set(String::new());
     }
 }
 
@@ -75,7 +85,7 @@ fn field_error_text(locale: Locale, method: IdMethod, field: &str, code: &str) -
 #[component]
 fn IdentityForm(wizard: Wizard) -> impl IntoView {
     let i18n = use_i18n();
-    let draft = IdentityDraft::use_or_provide();
+    let draft = IdentityDraft::use_draft();
     let captcha_answer = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = RwSignal::new(None::<String>);
@@ -302,11 +312,11 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                         <div class="captcha__tools">
                             <button type="button" class="button button--icon" on:click=move |_| refresh_captcha()
                                 aria-label=move || td_string!(i18n.get_locale(), identity.captcha_refresh).to_string()>
-                                <span aria-hidden="true">"↻"</span>
+                                <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24"><path d="M20 12a8 8 0 1 1-2.34-5.66M20 4v5h-5" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" /></svg>
                             </button>
                             <button type="button" class="button button--icon" on:click=play_audio
                                 aria-label=move || td_string!(i18n.get_locale(), identity.captcha_audio).to_string()>
-                                <span aria-hidden="true">"🔊"</span>
+                                <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24"><path d="M4 9h4l5-4v14l-5-4H4z" fill="currentColor" /><path d="M16 9a4 4 0 0 1 0 6M18.5 6.5a7.5 7.5 0 0 1 0 11" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" /></svg>
                             </button>
                         </div>
                     </div>

@@ -39,7 +39,9 @@ pub fn QueryResultStep() -> impl IntoView {
     let overview = LocalResource::new(load_holder_overview);
     let title = Signal::derive(move || td_string!(i18n.get_locale(), query.title).to_string());
     let navigate = use_navigate();
+    let draft = crate::identity::view::IdentityDraft::use_draft();
     let finish = move |_| {
+        draft.clear();
         let navigate = navigate.clone();
         spawn_local(async move {
             let _ = finish_wizard().await;
@@ -129,10 +131,12 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                                 {move || if i18n.get_locale() == Locale::en { type_en.clone() } else { type_zh.clone() }}
                             </td>
                             <td data-label=label(|l| td_string!(l, query.col_status))>
-                                <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), status).to_string()) tone=status_tone(status) />
-                                {stopped.map(|s| view! {
-                                    <span class="cell-note">{t!(i18n, query.stopped_at)}" "{s}</span>
-                                })}
+                                <div>
+                                    <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), status).to_string()) tone=status_tone(status) />
+                                    {stopped.map(|s| view! {
+                                        <span class="cell-note">{t!(i18n, query.stopped_at)}" "{s}</span>
+                                    })}
+                                </div>
                             </td>
                             <td data-label=label(|l| td_string!(l, query.col_school))>{c.school_name.clone()}</td>
                             <td data-label=label(|l| td_string!(l, query.col_outer))><span class="mono">{c.outer_no_masked.clone()}</span></td>

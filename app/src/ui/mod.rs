@@ -14,7 +14,12 @@ pub fn PageShell(children: Children) -> impl IntoView {
         <header class="site-header">
             <div class="site-header__inner">
                 <A href="/" attr:class="site-header__brand">
-                    <span class="site-header__logo" aria-hidden="true">"🎓"</span>
+                    <svg class="site-header__logo" aria-hidden="true" viewBox="0 0 24 24" width="28" height="28">
+                        <rect x="2" y="5" width="20" height="14" rx="2.5" fill="none" stroke="currentColor" stroke-width="2" />
+                        <circle cx="8" cy="11" r="2.2" fill="currentColor" />
+                        <path d="M4.8 16.2c.7-1.7 1.9-2.5 3.2-2.5s2.5.8 3.2 2.5" fill="none" stroke="currentColor" stroke-width="1.6" />
+                        <path d="M13.5 10h5M13.5 13.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+                    </svg>
                     <span>{t!(i18n, common.site_title)}</span>
                 </A>
                 <LanguageSwitch />

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Starts the real server for the Playwright run: a fresh SQLite database in a temporary
+# folder, the roster fixture imported with the CLI, a fixed test captcha.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${1:-3210}
+bin=${PORTAL_SERVER_BIN:-../target/debug/server}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/portal-e2e.XXXXXX")
+export PORTAL_DATA_DIR="$dir"
+export DATABASE_URL="sqlite://$dir/portal.db"
+export PORTAL_SECRET_KEY="end-to-end-tests-secret-key-0123456789abcdef"
+export PORTAL_DEMO=0
+export PORTAL_TEST_CAPTCHA=E2E42
+export PORTAL_VERIFY_PER_IP_PER_MIN=1000
+export PORTAL_SITE_DIR="${PORTAL_SITE_DIR:-$(cd .. && pwd)/dist}"
+export PORTAL_ADDR="127.0.0.1:$port"
+"$bin" import-roster fixtures/roster.csv
+exec "$bin" serve

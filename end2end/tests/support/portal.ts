@@ -1,0 +1,93 @@
+import { expect, type Page } from '@playwright/test';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import holders from '../../fixtures/holders.json';
+
+export { holders };
+export const TEST_CAPTCHA = 'E2E42';
+
+/** Opens a wizard from the home page and agrees to the consent notice. */
+export async function startWizard(page: Page, entry: '停卡掛失' | '線上申辦' | '卡片查詢') {
+  await page.goto('/');
+  await page.getByRole('link', { name: entry }).click();
+  await expect(page.getByRole('heading', { name: '授權同意書' })).toBeVisible();
+  await page.getByRole('button', { name: '已詳閱並同意' }).click();
+  await expect(page.getByRole('heading', { name: '個人基本資料驗證' })).toBeVisible();
+  await expect(page.getByRole('img', { name: '驗證碼圖片' })).toBeVisible();
+}
+
+/** Fills step 2 with a national ID, birth date and the test captcha. */
+export async function fillIdentity(page: Page, id: string, birth: string, captcha = TEST_CAPTCHA) {
+  await page.getByRole('textbox', { name: '身分證號' }).fill(id);
+  await page.getByLabel('出生年月日').fill(birth);
+  await page.getByRole('textbox', { name: '驗證碼' }).fill(captcha);
+}
+
+/** Waits for a fresh captcha after a failed attempt (the old one is used up). */
+export async function waitForNewCaptcha(page: Page, previousSrc: string | null) {
+  await expect
+    .poll(async () => page.getByRole('img', { name: '驗證碼圖片' }).getAttribute('src'))
+    .not.toBe(previousSrc);
+}
+
+const root = path.resolve(__dirname, '../../..');
+const serverBin = process.env.PORTAL_SERVER_BIN ?? path.join(root, 'target/debug/server');
+
+/** A second, private server instance (own database) that a test may stop and start. */
+export class OwnServer {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'portal-own-'));
+  child: ChildProcess | null = null;
+  constructor(readonly port: number) {}
+
+  get env() {
+    return {
+      ...process.env,
+      PORTAL_DATA_DIR: this.dir,
+      DATABASE_URL: `sqlite://${this.dir}/portal.db`,
+      PORTAL_SECRET_KEY: 'end-to-end-tests-secret-key-0123456789abcdef',
+      PORTAL_DEMO: '0',
+      PORTAL_TEST_CAPTCHA: TEST_CAPTCHA,
+      PORTAL_VERIFY_PER_IP_PER_MIN: '1000',
+      PORTAL_SITE_DIR: path.join(root, 'dist'),
+      PORTAL_ADDR: `127.0.0.1:${this.port}`,
+    };
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  importRoster() {
+    const r = spawnSync(serverBin, ['import-roster', path.join(root, 'end2end/fixtures/roster.csv')], {
+      env: this.env,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+  }
+
+  async start() {
+    this.child = spawn(serverBin, ['serve'], { env: this.env, stdio: 'ignore' });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.url}/api/v1/health`);
+        if (res.ok) return;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('server did not start');
+  }
+
+  async stop() {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
