@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the integration tests.
+#
+#   eval "$(scripts/postgres-test.sh)"     # start (or reuse) it and export TEST_POSTGRES_ADMIN_URL
+#   cargo nextest run --workspace          # the tests now also run against PostgreSQL
+#   scripts/postgres-test.sh stop          # stop it and delete its folder
+#
+# Idempotent: when TEST_POSTGRES_ADMIN_URL already answers, or the throwaway server is
+# already running, nothing is started. Only the `export …` line goes to standard
+# output; progress goes to standard error.
+#
+# Environment: PORTAL_PG_PORT (default 55432), PORTAL_PG_DIR (default
+# /tmp/portal-pg-test). The server trusts local connections: for tests only.
+set -euo pipefail
+
+PORT="${PORTAL_PG_PORT:-55432}"
+DIR="${PORTAL_PG_DIR:-/tmp/portal-pg-test}"
+URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
+
+log() { echo "postgres-test: $*" >&2; }
+
+# Runs a command as the `postgres` OS user when we are root (PostgreSQL refuses to
+# run as root), as ourselves otherwise.
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+pg_bin() {
+    local d
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+            echo "$d"
+            return 0
+        fi
+    done
+    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+        dirname "$(command -v pg_ctl)"
+        return 0
+    fi
+    return 1
+}
+
+# Whether a PostgreSQL server answers at the URL $1.
+reachable() {
+    local url="$1"
+    if command -v psql >/dev/null; then
+        psql "$url" -tAqc 'SELECT 1' >/dev/null 2>&1
+    elif command -v pg_isready >/dev/null; then
+        pg_isready -q -d "$url" >/dev/null 2>&1
+    else
+        local hostport="${url#*@}"
+        hostport="${hostport%%/*}"
+        (exec 3<>"/dev/tcp/${hostport%%:*}/${hostport##*:}") 2>/dev/null
+    fi
+}
+
+stop() {
+    local bin
+    if [ -f "$DIR/data/postmaster.pid" ] && bin="$(pg_bin)"; then
+        log "stopping the server in $DIR"
+        as_pg "$bin/pg_ctl" -D "$DIR/data" -m fast -w stop >&2 || true
+    else
+        log "no throwaway server is running in $DIR"
+    fi
+    rm -rf "$DIR"
+}
+
+start() {
+    if [ -n "${TEST_POSTGRES_ADMIN_URL:-}" ] && reachable "$TEST_POSTGRES_ADMIN_URL"; then
+        log "TEST_POSTGRES_ADMIN_URL already answers; nothing to do"
+        echo "export TEST_POSTGRES_ADMIN_URL=${TEST_POSTGRES_ADMIN_URL}"
+        return 0
+    fi
+    if reachable "$URL"; then
+        log "already running on port $PORT"
+        echo "export TEST_POSTGRES_ADMIN_URL=${URL}"
+        return 0
+    fi
+
+    local bin
+    if ! bin="$(pg_bin)"; then
+        log "installing Debian's postgresql package"
+        if [ "$(id -u)" = 0 ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2 ||
+                { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2; }
+        else
+            sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2
+        fi
+        bin="$(pg_bin)"
+    fi
+    if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+        log "no postgres OS user (the postgresql package creates it)"
+        exit 1
+    fi
+
+    # A stale folder (e.g. after a reboot) is replaced.
+    if [ -d "$DIR" ]; then
+        if [ -f "$DIR/data/postmaster.pid" ]; then
+            as_pg "$bin/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+        fi
+        rm -rf "$DIR"
+    fi
+    mkdir -p "$DIR/socket"
+    if [ "$(id -u)" = 0 ]; then
+        chown -R postgres: "$DIR"
+    fi
+
+    log "creating a cluster in $DIR with $bin/initdb"
+    as_pg "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust --encoding=UTF8 \
+        --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 ||
+        as_pg "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust --encoding=UTF8 \
+            --no-locale >"$DIR/initdb.log" 2>&1 ||
+        { cat "$DIR/initdb.log" >&2; exit 1; }
+
+    # Durability is not needed for throwaway test databases.
+    log "starting on 127.0.0.1:$PORT"
+    as_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+        -o "-p $PORT -k $DIR/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >&2 || { cat "$DIR/server.log" >&2; exit 1; }
+
+    local i
+    for i in $(seq 1 100); do
+        if reachable "$URL"; then
+            log "ready"
+            echo "export TEST_POSTGRES_ADMIN_URL=${URL}"
+            return 0
+        fi
+        sleep 0.1
+    done
+    log "the server did not answer in time; its log:"
+    cat "$DIR/server.log" >&2
+    exit 1
+}
+
+case "${1:-start}" in
+    start) start ;;
+    stop) stop ;;
+    *)
+        echo "usage: $0 [start|stop]" >&2
+        exit 2
+        ;;
+esac
