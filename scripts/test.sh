@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# README command 2: installs everything the tests need, then runs every test:
+# Rust unit and integration tests on SQLite and on PostgreSQL, the bundle budget, and
+# the Playwright suite (phone and desktop) in Debian Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+start=$(date +%s)
+bash scripts/install-tools.sh all
+bash scripts/build-site.sh
+log "bundle budget"
+bash scripts/bundle-size.sh
+
+log "Rust tests on SQLite"
+cargo build -p server
+cargo nextest run --workspace --no-fail-fast
+
+log "Rust tests on PostgreSQL"
+eval "$(bash scripts/postgres-test.sh)"
+TEST_POSTGRES_ADMIN_URL="$TEST_POSTGRES_ADMIN_URL" cargo nextest run -p server --no-fail-fast
+
+log "Playwright (phone and desktop)"
+(cd end2end && npx playwright test)
+
+log "all tests passed in $(( $(date +%s) - start )) s"
