@@ -74,12 +74,19 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
-            // Malformed arguments (unknown fields, wrong types) are the caller's fault.
-            ServerFnErrorErr::Args(_) => {
-                AppError::Validation(FieldErrors::new())
-            }
+        let err = match value {
+            // Malformed arguments (unknown fields, wrong types) are the caller's fault:
+            // `Args` for URL-encoded arguments, `Deserialization` for JSON bodies when it
+            // happens on the server (in the browser it means an unreadable answer).
+            ServerFnErrorErr::Args(_) => AppError::Validation(FieldErrors::new()),
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => AppError::Validation(FieldErrors::new()),
             other => AppError::Transport(other.to_string()),
-        }
+        };
+        // Arguments are decoded before the server function's body (and its `respond`)
+        // runs, so the status is set here: 422 rather than a blanket 500.
+        #[cfg(feature = "ssr")]
+        crate::server::context::set_response_status(&err);
+        err
     }
 }

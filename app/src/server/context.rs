@@ -72,18 +72,24 @@ impl CallContext {
 /// error, so machines and tests see 403/422/429 rather than a blanket 500.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(err.status()) {
-                opts.set_status(status);
-            }
-            if let AppError::RateLimited { retry_after_secs } = err {
-                if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    opts.insert_header(http::header::RETRY_AFTER, v);
-                }
+        set_response_status(err);
+    }
+    result
+}
+
+/// Sets the status (and `Retry-After`) of the current server-function response from
+/// `err`; does nothing outside a server-function call.
+pub fn set_response_status(err: &AppError) {
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            opts.set_status(status);
+        }
+        if let AppError::RateLimited { retry_after_secs } = err {
+            if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                opts.insert_header(http::header::RETRY_AFTER, v);
             }
         }
     }
-    result
 }
 
 /// Logs a database (or other internal) error and hides it from the browser.

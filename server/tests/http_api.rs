@@ -1,0 +1,198 @@
+//! The HTTP surface of the real server: `/api/v1`, security headers, the CSRF guard and
+//! access control of server functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Browser, TestDb, TestServer};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_answers_200_with_json_status_ok() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let reply = server.client().get("/api/v1/health").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["status"], "ok");
+    assert!(
+        reply
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/json"))
+    );
+}
+
+#[tokio::test]
+async fn unknown_machine_api_paths_answer_404_json_not_found() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    for path in ["/api/v1/x", "/api/v1/cards/123"] {
+        let reply = browser.get(path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(reply.body["error"], "not_found", "{path}: {reply:?}");
+    }
+    let reply = browser
+        .http
+        .post(browser.url("/api/v1/x"))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn api_responses_are_not_cached_and_carry_the_security_headers() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let notice = browser.get("/api/consent/notice").await;
+    let unauthorized = browser.get("/api/query/overview").await;
+    let health = browser.get("/api/v1/health").await;
+    for reply in [&notice, &unauthorized, &health] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
+        let csp = reply.header("content-security-policy").unwrap_or_default();
+        for directive in [
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+        ] {
+            assert!(csp.contains(directive), "{directive} missing from {csp:?}");
+        }
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        assert!(reply.header("referrer-policy").is_some());
+        assert!(reply.header("x-request-id").is_some());
+    }
+    // The page itself may be cached by revalidation, never stored by proxies as data.
+    let page = browser.http.get(browser.url("/card/query/verify")).send().await.expect("GET");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().get("content-security-policy").is_some());
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_with_403_and_writes_no_consent() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let version = browser.notice_version().await;
+    let reply = browser
+        .http
+        .post(browser.url("/api/consent/accept"))
+        .header("origin", "http://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("wizard", "query"), ("version", version.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = reply.json().await.expect("JSON body");
+    assert_eq!(body["error"], "cross_origin");
+
+    // An old browser sends only Origin.
+    let reply = browser
+        .http
+        .post(browser.url("/api/consent/accept"))
+        .header("origin", "http://evil.example")
+        .form(&[("wizard", "query"), ("version", version.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    assert_eq!(db.count("consent_records").await, 0, "no consent was written");
+
+    // The same request from the page itself is accepted.
+    let reply = browser
+        .http
+        .post(browser.url("/api/consent/accept"))
+        .header("origin", &server.base)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("wizard", "query"), ("version", version.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(db.count("consent_records").await, 1);
+}
+
+#[tokio::test]
+async fn state_changing_server_functions_refuse_get() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let version = browser.notice_version().await;
+    let reply = browser
+        .get(&format!("/api/consent/accept?wizard=query&version={version}"))
+        .await;
+    assert!(reply.status.is_client_error(), "{reply:?}");
+    assert_eq!(db.count("consent_records").await, 0);
+}
+
+#[tokio::test]
+async fn consent_is_recorded_with_the_notice_version_and_an_outdated_version_is_refused() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let reply = browser
+        .post_form("/api/consent/accept", &[("wizard", "query"), ("version", "1999-01-v0")])
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
+    assert_eq!(db.count("consent_records").await, 0);
+    let reply = browser
+        .post_form("/api/consent/accept", &[("wizard", "nonsense"), ("version", "x")])
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    assert_eq!(reply.body["error"], "validation");
+
+    let reply = browser.consent("query").await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.body, json!({ "consented": true, "verified": null }));
+    assert_eq!(db.count("consent_records").await, 1);
+    let progress = browser.get("/api/wizard/progress?wizard=query").await;
+    assert_eq!(progress.body, json!({ "consented": true, "verified": null }));
+    let other = browser.get("/api/wizard/progress?wizard=stop").await;
+    assert_eq!(other.body, json!({ "consented": false, "verified": null }));
+}
+
+#[tokio::test]
+async fn the_overview_without_verification_is_401() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let reply = browser.get("/api/query/overview").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.body, json!({ "error": "unauthorized" }));
+    // Consent alone is not enough.
+    assert_eq!(browser.consent("query").await.status, StatusCode::OK);
+    let reply = browser.get("/api/query/overview").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // Nor is another browser's cookie-less request.
+    let reply = Browser::new(&server.base).get("/api/query/overview").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_same_site_lax() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let version = browser.notice_version().await;
+    let reply = browser
+        .http
+        .post(browser.url("/api/consent/accept"))
+        .form(&[("wizard", "query"), ("version", version.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    let cookie = reply
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_owned();
+    assert!(cookie.starts_with("portal_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain-http tests keep the cookie: {cookie}");
+}
