@@ -34,7 +34,12 @@ const PERMANENT_RETRY_AFTER_SECS: u64 = 24 * 3600;
 const CAPTCHA_SESSION_KEY: &str = "captcha_binding";
 
 async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
-    if let Some(k) = cx.session.get::<String>(CAPTCHA_SESSION_KEY).await.map_err(internal)? {
+    if let Some(k) = cx
+        .session
+        .get::<String>(CAPTCHA_SESSION_KEY)
+        .await
+        .map_err(internal)?
+    {
         return Ok(k);
     }
     let k = captcha::uuid_like();
@@ -76,7 +81,10 @@ pub fn id_hash(cx: &CallContext, normalized_id: &str) -> String {
 /// # Errors
 /// `Unauthorized` without consent, `Validation` for bad fields or a wrong captcha,
 /// `RateLimited` over a limit, `NoMatch` when no holder matches.
-pub async fn verify(cx: &CallContext, input: VerifyIdentityInput) -> Result<VerifiedHolder, AppError> {
+pub async fn verify(
+    cx: &CallContext,
+    input: VerifyIdentityInput,
+) -> Result<VerifiedHolder, AppError> {
     let db = &cx.state.db;
     let mut wizard_session = session::load(&cx.session)
         .await?
@@ -100,7 +108,9 @@ pub async fn verify(cx: &CallContext, input: VerifyIdentityInput) -> Result<Veri
         .map_err(internal)?;
     if recent_from_ip >= u64::from(cx.state.config.verify_per_ip_per_min) {
         audit_event(db, cx, "identity.verify", Some(masked), "rate_limited").await?;
-        return Err(AppError::RateLimited { retry_after_secs: 60 });
+        return Err(AppError::RateLimited {
+            retry_after_secs: 60,
+        });
     }
 
     // The captcha is consumed whatever the outcome.
@@ -129,10 +139,15 @@ pub async fn verify(cx: &CallContext, input: VerifyIdentityInput) -> Result<Veri
         .await
         .map_err(internal)?;
     if let Some(wait) = lock_remaining(lock.as_ref(), now) {
-        insert_attempt(&txn, cx, &hash, false, now).await?;
+        // Refused without checking anything: it counts toward the per-IP limit only
+        // (no ID hash), not as a failed verification of this ID; otherwise a holder
+        // retrying during a 15-minute lock would be locked for good after one more typo.
+        insert_attempt(&txn, cx, "", false, now).await?;
         audit_event(&txn, cx, "identity.verify", Some(masked), "locked").await?;
         txn.commit().await.map_err(internal)?;
-        return Err(AppError::RateLimited { retry_after_secs: wait });
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait,
+        });
     }
 
     let holder = holders::Entity::find()
@@ -253,13 +268,19 @@ async fn record_failure(
         .await
         .map_err(internal)?;
     let failures = lock.as_ref().map_or(0, |l| l.failures) + 1;
-    let (failures, locked_until, permanent, result) = if failures_24h >= FAILURES_BEFORE_STAFF_UNLOCK {
-        (failures, None, true, "locked_until_unlocked")
-    } else if failures >= FAILURES_BEFORE_TEMPORARY_LOCK {
-        (0, Some(now + Duration::minutes(TEMPORARY_LOCK_MINUTES)), false, "locked_15_minutes")
-    } else {
-        (failures, None, false, "failed")
-    };
+    let (failures, locked_until, permanent, result) =
+        if failures_24h >= FAILURES_BEFORE_STAFF_UNLOCK {
+            (failures, None, true, "locked_until_unlocked")
+        } else if failures >= FAILURES_BEFORE_TEMPORARY_LOCK {
+            (
+                0,
+                Some(now + Duration::minutes(TEMPORARY_LOCK_MINUTES)),
+                false,
+                "locked_15_minutes",
+            )
+        } else {
+            (failures, None, false, "failed")
+        };
     let model = verification_locks::ActiveModel {
         id_hash: Set(hash.to_owned()),
         failures: Set(failures),
@@ -280,7 +301,11 @@ async fn record_failure(
 mod tests {
     use super::*;
 
-    fn lock(failures: i32, until: Option<DateTime<Utc>>, permanent: bool) -> verification_locks::Model {
+    fn lock(
+        failures: i32,
+        until: Option<DateTime<Utc>>,
+        permanent: bool,
+    ) -> verification_locks::Model {
         verification_locks::Model {
             id_hash: "h".into(),
             failures,
@@ -299,6 +324,9 @@ mod tests {
         let l = lock(0, Some(now + Duration::minutes(15)), false);
         assert_eq!(lock_remaining(Some(&l), now), Some(900));
         assert_eq!(lock_remaining(Some(&l), now + Duration::minutes(16)), None);
-        assert_eq!(lock_remaining(Some(&lock(0, None, true)), now), Some(PERMANENT_RETRY_AFTER_SECS));
+        assert_eq!(
+            lock_remaining(Some(&lock(0, None, true)), now),
+            Some(PERMANENT_RETRY_AFTER_SECS)
+        );
     }
 }
