@@ -156,10 +156,12 @@ pub async fn verify(
         .await
         .map_err(internal)?;
     let birth = crate::domain::dates::parse_iso_date(&input.birth_date);
-    let method_fits = |h: &holders::Model| match (input.method, IdKind::parse(&h.id_kind)) {
-        (IdMethod::National, Some(IdKind::National)) => true,
-        (IdMethod::Foreign, Some(IdKind::Resident | IdKind::Passport)) => true,
-        _ => false,
+    let method_fits = |h: &holders::Model| {
+        matches!(
+            (input.method, IdKind::parse(&h.id_kind)),
+            (IdMethod::National, Some(IdKind::National))
+                | (IdMethod::Foreign, Some(IdKind::Resident | IdKind::Passport))
+        )
     };
     let matched = holder.filter(|h| Some(h.birth_date) == birth && method_fits(h));
 

@@ -84,10 +84,10 @@ pub fn set_response_status(err: &AppError) {
         if let Ok(status) = http::StatusCode::from_u16(err.status()) {
             opts.set_status(status);
         }
-        if let AppError::RateLimited { retry_after_secs } = err {
-            if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                opts.insert_header(http::header::RETRY_AFTER, v);
-            }
+        if let AppError::RateLimited { retry_after_secs } = err
+            && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            opts.insert_header(http::header::RETRY_AFTER, v);
         }
     }
 }

@@ -22,9 +22,25 @@ pub struct ShowcaseHolder {
     pub shows: &'static str,
 }
 
-/// Fixed showcase rows: (school, student_no, name, id, birth, gender, class, seat,
+/// A showcase row: (school, student_no, name, id, birth, gender, class, seat,
 /// card_status, outer_no, balance).
-const SHOWCASE: &[(&str, &str, &str, &str, &str, &str, &str, u8, &str, &str, u32)] = &[
+type ShowcaseRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    u8,
+    &'static str,
+    &'static str,
+    u32,
+);
+
+/// Fixed showcase rows.
+#[rustfmt::skip]
+const SHOWCASE: &[ShowcaseRow] = &[
     ("173601", "110001", "林雨晴", "C220483313", "2015-03-14", "F", "501", 12, "active", "0517300001", 230),
     ("173502", "120001", "陳冠宇", "A123456789", "2012-04-05", "M", "801", 5, "active", "0817300002", 85),
     ("173601", "110002", "王柏翰", "F131104093", "2015-08-21", "M", "501", 3, "stopped", "0517300003", 0),
@@ -35,6 +51,7 @@ const SHOWCASE: &[(&str, &str, &str, &str, &str, &str, &str, u8, &str, &str, u32
 ];
 
 /// The showcase as printed by `server serve`: ID, birth date, what it shows.
+#[rustfmt::skip]
 pub const SHOWCASE_TABLE: &[ShowcaseHolder] = &[
     ShowcaseHolder { id_no: "C220483313", birth_date: "2015-03-14", shows: "國小, active card (開卡使用中)" },
     ShowcaseHolder { id_no: "A123456789", birth_date: "2012-04-05", shows: "國中, active card, low balance" },
@@ -45,20 +62,43 @@ pub const SHOWCASE_TABLE: &[ShowcaseHolder] = &[
     ShowcaseHolder { id_no: "K98765432", birth_date: "2009-02-17", shows: "passport, active card" },
 ];
 
-/// Demo back-office logins: (role, username, school, class, password).
-pub const STAFF: &[(&str, &str, Option<&str>, Option<&str>, &str)] = &[
+/// A demo back-office login: (role, username, school, class, password).
+pub type StaffLogin = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
+/// Demo back-office logins.
+#[rustfmt::skip]
+pub const STAFF: &[StaffLogin] = &[
     ("officer", "officer.renai", Some("173601"), None, "demo-officer-2026"),
     ("teacher", "teacher.501", Some("173601"), Some("501"), "demo-teacher-2026"),
     ("operator", "operator", None, None, "demo-operator-2026"),
 ];
 
-const SCHOOLS: &[(&str, &str, &str, &str, &str, &[&str])] = &[
+/// A demo school: (code, name, district, level, card type, classes).
+type DemoSchool = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+#[rustfmt::skip]
+const SCHOOLS: &[DemoSchool] = &[
     ("173601", "基隆市立仁愛國小", "仁愛區", "國小", "基隆市樂學卡(小學)", &["501", "502", "601"]),
     ("173502", "基隆市立中正國中", "中正區", "國中", "基隆市樂學卡(中學)", &["801", "802", "901"]),
     ("170301", "國立基隆高級中學", "信義區", "高中", "高中學生證", &["101", "201"]),
 ];
 
-const SURNAMES: &[&str] = &["陳", "林", "黃", "張", "李", "王", "吳", "劉", "蔡", "楊", "許", "鄭"];
+const SURNAMES: &[&str] = &[
+    "陳", "林", "黃", "張", "李", "王", "吳", "劉", "蔡", "楊", "許", "鄭",
+];
 const GIVEN: &[&str] = &[
     "宇翔", "品妍", "承恩", "子晴", "柏宇", "語彤", "冠廷", "詩涵", "宥辰", "芷若", "彥廷", "欣妤",
     "家豪", "怡君", "俊傑", "雅婷", "建宏", "佩珊", "志明", "淑芬", "冠霖", "思妤", "睿恩",
@@ -73,8 +113,16 @@ pub fn roster_csv() -> String {
         let Some((_, sname, district, level, ctype, _)) = school(code) else {
             continue;
         };
-        let (ctype, issued) = if *status == "none" { ("", "") } else { (*ctype, "2021-09-01") };
-        let balance = if *status == "none" { String::new() } else { balance.to_string() };
+        let (ctype, issued) = if *status == "none" {
+            ("", "")
+        } else {
+            (*ctype, "2021-09-01")
+        };
+        let balance = if *status == "none" {
+            String::new()
+        } else {
+            balance.to_string()
+        };
         out.push_str(&format!(
             "{code},{sname},{district},{level},{no},{name},{id},{birth},{gender},{class},{seat},{ctype},{outer},{status},{balance},{issued}\n"
         ));
@@ -85,7 +133,10 @@ pub fn roster_csv() -> String {
         let (code, sname, district, level, ctype, classes) = SCHOOLS[(i % 3) as usize];
         let gender = if i % 2 == 0 { "M" } else { "F" };
         let digit = if gender == "M" { '1' } else { '2' };
-        let Some(id) = with_check_digit(letters[(i % 10) as usize], &format!("{digit}{:07}", 3_100_000 + i * 7919)) else {
+        let Some(id) = with_check_digit(
+            letters[(i % 10) as usize],
+            &format!("{digit}{:07}", 3_100_000 + i * 7919),
+        ) else {
             continue;
         };
         let birth_year = match level {
@@ -94,7 +145,11 @@ pub fn roster_csv() -> String {
             _ => 2008 + i % 3,
         };
         let birth = format!("{birth_year}-{:02}-{:02}", 1 + i % 12, 1 + (i * 5) % 28);
-        let name = format!("{}{}", SURNAMES[(i % 12) as usize], GIVEN[i as usize % GIVEN.len()]);
+        let name = format!(
+            "{}{}",
+            SURNAMES[(i % 12) as usize],
+            GIVEN[i as usize % GIVEN.len()]
+        );
         let class = classes[(i as usize / 3) % classes.len()];
         let status = if i % 7 == 6 { "stopped" } else { "active" };
         out.push_str(&format!(
@@ -112,7 +167,10 @@ pub fn roster_csv() -> String {
 ///
 /// # Errors
 /// Import or database errors (a bug in the demo data if it ever happens).
-pub async fn seed_if_empty(db: &DatabaseConnection, cipher: &PiiCipher) -> Result<bool, ImportError> {
+pub async fn seed_if_empty(
+    db: &DatabaseConnection,
+    cipher: &PiiCipher,
+) -> Result<bool, ImportError> {
     if schools::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }

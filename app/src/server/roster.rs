@@ -224,7 +224,11 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
             parsed.errors.push(RowError {
                 line,
                 column: "row".into(),
-                problem: format!("has {} fields, the header has {}", record.len(), header.len()),
+                problem: format!(
+                    "has {} fields, the header has {}",
+                    record.len(),
+                    header.len()
+                ),
             });
             continue;
         }
@@ -282,7 +286,11 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
         if gender != "M" && gender != "F" {
             err("gender", "must be M or F");
         } else if id_kind == Some(IdKind::National) {
-            let expected = if id_no.as_bytes().get(1) == Some(&b'1') { "M" } else { "F" };
+            let expected = if id_no.as_bytes().get(1) == Some(&b'1') {
+                "M"
+            } else {
+                "F"
+            };
             if gender != expected {
                 err("gender", "does not match the ID's second digit");
             }
@@ -339,16 +347,16 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
         };
         let optional = |i: usize| record.get(i).map(str::to_owned).filter(|v| !v.is_empty());
         let guardian_mobile = optional(16);
-        if let Some(m) = &guardian_mobile {
-            if !(m.len() == 10 && m.starts_with("09") && m.chars().all(|c| c.is_ascii_digit())) {
-                err("guardian_mobile", "must be a mobile number 09xxxxxxxx");
-            }
+        if let Some(m) = &guardian_mobile
+            && !(m.len() == 10 && m.starts_with("09") && m.chars().all(|c| c.is_ascii_digit()))
+        {
+            err("guardian_mobile", "must be a mobile number 09xxxxxxxx");
         }
         let guardian_email = optional(17);
-        if let Some(e) = &guardian_email {
-            if !validator::ValidateEmail::validate_email(e) {
-                err("guardian_email", "is not an e-mail address");
-            }
+        if let Some(e) = &guardian_email
+            && !validator::ValidateEmail::validate_email(e)
+        {
+            err("guardian_email", "is not an e-mail address");
         }
         if let Some(&first) = seen_students.get(&(school_code.clone(), student_no.clone())) {
             err("student_no", &format!("repeats line {first}"));
@@ -356,12 +364,14 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
         if let Some(&first) = seen_ids.get(&id_no) {
             err("id_no", &format!("repeats line {first}"));
         }
-        if let Some(c) = &card {
-            if let Some(&first) = seen_cards.get(&c.outer_no) {
-                err("card_outer_no", &format!("repeats line {first}"));
-            }
+        if let Some(c) = &card
+            && let Some(&first) = seen_cards.get(&c.outer_no)
+        {
+            err("card_outer_no", &format!("repeats line {first}"));
         }
-        seen_students.entry((school_code.clone(), student_no.clone())).or_insert(line);
+        seen_students
+            .entry((school_code.clone(), student_no.clone()))
+            .or_insert(line);
         seen_ids.entry(id_no.clone()).or_insert(line);
         if let Some(c) = &card {
             seen_cards.entry(c.outer_no.clone()).or_insert(line);
@@ -498,15 +508,15 @@ pub async fn import(
             .filter(holders::Column::StudentNo.eq(row.student_no.clone()))
             .one(&txn)
             .await?;
-        if let Some(other) = &same_student {
-            if other.id_no_hash != id_hash {
-                conflicts.push(RowError {
-                    line: row.line,
-                    column: "student_no".into(),
-                    problem: "belongs to another student of this school already".into(),
-                });
-                continue;
-            }
+        if let Some(other) = &same_student
+            && other.id_no_hash != id_hash
+        {
+            conflicts.push(RowError {
+                line: row.line,
+                column: "student_no".into(),
+                problem: "belongs to another student of this school already".into(),
+            });
+            continue;
         }
         let aad = holder_id_aad(&id_hash);
         let mobile = row
@@ -660,13 +670,18 @@ mod tests {
 
     #[test]
     fn a_good_file_parses_with_a_bom_and_optional_columns() {
-        let file = format!("\u{feff}{HEADER},guardian_mobile,guardian_email\n{GOOD},0912345678,mom@example.com\n");
+        let file = format!(
+            "\u{feff}{HEADER},guardian_mobile,guardian_email\n{GOOD},0912345678,mom@example.com\n"
+        );
         let p = parse(file.as_bytes(), &types());
         assert_eq!(p.errors, vec![]);
         assert_eq!(p.rows.len(), 1);
         let r = &p.rows[0];
         assert_eq!(r.level, "primary");
-        assert_eq!(r.card.as_ref().map(|c| c.card_type.as_str()), Some("KL-PRIMARY"));
+        assert_eq!(
+            r.card.as_ref().map(|c| c.card_type.as_str()),
+            Some("KL-PRIMARY")
+        );
         assert_eq!(r.guardian_mobile.as_deref(), Some("0912345678"));
     }
 
@@ -724,7 +739,11 @@ mod tests {
             );
         }
         // the same ID twice
-        let errs = errors_for(&GOOD.replace("110001", "110009").replace("0512345678", "0599999999"));
+        let errs = errors_for(
+            &GOOD
+                .replace("110001", "110009")
+                .replace("0512345678", "0599999999"),
+        );
         assert!(errs.contains(&(3, "id_no".into())), "{errs:?}");
         // the gender must match a national ID
         let errs = errors_for(&replace(8, "F"));
@@ -745,7 +764,9 @@ mod tests {
 
     #[test]
     fn a_student_without_a_card_needs_no_card_fields() {
-        let file = format!("{HEADER}\n173601,基隆市立仁愛國小,仁愛區,國小,110003,陳小明,A123456789,2015-05-01,M,501,3,,,none,,\n");
+        let file = format!(
+            "{HEADER}\n173601,基隆市立仁愛國小,仁愛區,國小,110003,陳小明,A123456789,2015-05-01,M,501,3,,,none,,\n"
+        );
         let p = parse(file.as_bytes(), &types());
         assert_eq!(p.errors, vec![]);
         assert_eq!(p.rows[0].card, None);
