@@ -3,6 +3,7 @@
 //! middleware of SPEC §7.
 
 use app::server::AppState;
+use app::server::audit::{self, Actor, AuditEvent};
 use app::server::context::{CallContext, ClientContext};
 use app::server::session_store::DbSessionStore;
 use axum::body::Body;
@@ -116,7 +117,10 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
             state.clone(),
             security_headers,
         ))
-        .layer(middleware::from_fn(same_origin_guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_guard,
+        ))
         .layer(middleware::from_fn_with_state(state, client_context))
 }
 
@@ -254,13 +258,26 @@ async fn client_context(State(state): State<WebState>, mut req: Request, next: N
 /// CSRF defence (SPEC §7): a state-changing request must come from our own origin.
 /// Browsers send `Sec-Fetch-Site` and `Origin`; machine clients of `/api/v1` send
 /// neither and authenticate by API key instead.
-async fn same_origin_guard(req: Request, next: Next) -> Response {
+async fn same_origin_guard(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || req.uri().path().starts_with("/api/v1/") {
         return next.run(req).await;
     }
     if !is_same_origin(req.headers()) {
-        tracing::warn!(path = %req.uri().path(), "cross-origin state-changing request refused");
+        let path = req.uri().path().to_owned();
+        tracing::warn!(%path, "cross-origin state-changing request refused");
+        // A security event: audited like a lockout or a 429 (SPEC §7).
+        let client = req.extensions().get::<ClientContext>();
+        let event = AuditEvent {
+            actor: Actor::Visitor,
+            action: "request.cross_origin",
+            subject: None,
+            result: "denied",
+            detail: Some(serde_json::json!({ "path": path })),
+        };
+        if let Err(e) = audit::record(&state.app.db, client, event).await {
+            tracing::error!(error = %e, "auditing a refused cross-origin request failed");
+        }
         return api_error(
             StatusCode::FORBIDDEN,
             "cross_origin",

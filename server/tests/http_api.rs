@@ -4,8 +4,10 @@
 
 mod common;
 
+use app::server::entities::audit_log;
 use common::{Browser, TestDb, TestServer};
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 #[tokio::test]
@@ -65,7 +67,12 @@ async fn api_responses_are_not_cached_and_carry_the_security_headers() {
         assert!(reply.header("x-request-id").is_some());
     }
     // The page itself may be cached by revalidation, never stored by proxies as data.
-    let page = browser.http.get(browser.url("/card/query/verify")).send().await.expect("GET");
+    let page = browser
+        .http
+        .get(browser.url("/card/query/verify"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers().get("content-security-policy").is_some());
 }
@@ -99,7 +106,19 @@ async fn a_cross_site_post_is_refused_with_403_and_writes_no_consent() {
         .await
         .expect("POST");
     assert_eq!(reply.status(), StatusCode::FORBIDDEN);
-    assert_eq!(db.count("consent_records").await, 0, "no consent was written");
+    assert_eq!(
+        db.count("consent_records").await,
+        0,
+        "no consent was written"
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("request.cross_origin"))
+        .all(&db.db)
+        .await
+        .expect("audit query");
+    assert_eq!(audited.len(), 2, "each refusal is audited");
+    assert_eq!(audited[0].result, "denied");
+    assert_eq!(audited[0].client_ip.as_deref(), Some("127.0.0.1"));
 
     // The same request from the page itself is accepted.
     let reply = browser
@@ -122,7 +141,9 @@ async fn state_changing_server_functions_refuse_get() {
     let browser = server.client();
     let version = browser.notice_version().await;
     let reply = browser
-        .get(&format!("/api/consent/accept?wizard=query&version={version}"))
+        .get(&format!(
+            "/api/consent/accept?wizard=query&version={version}"
+        ))
         .await;
     assert!(reply.status.is_client_error(), "{reply:?}");
     assert_eq!(db.count("consent_records").await, 0);
@@ -134,12 +155,18 @@ async fn consent_is_recorded_with_the_notice_version_and_an_outdated_version_is_
     let server = TestServer::start(&db, &[]).await;
     let browser = server.client();
     let reply = browser
-        .post_form("/api/consent/accept", &[("wizard", "query"), ("version", "1999-01-v0")])
+        .post_form(
+            "/api/consent/accept",
+            &[("wizard", "query"), ("version", "1999-01-v0")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
     assert_eq!(db.count("consent_records").await, 0);
     let reply = browser
-        .post_form("/api/consent/accept", &[("wizard", "nonsense"), ("version", "x")])
+        .post_form(
+            "/api/consent/accept",
+            &[("wizard", "nonsense"), ("version", "x")],
+        )
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
     assert_eq!(reply.body["error"], "validation");
@@ -149,7 +176,10 @@ async fn consent_is_recorded_with_the_notice_version_and_an_outdated_version_is_
     assert_eq!(reply.body, json!({ "consented": true, "verified": null }));
     assert_eq!(db.count("consent_records").await, 1);
     let progress = browser.get("/api/wizard/progress?wizard=query").await;
-    assert_eq!(progress.body, json!({ "consented": true, "verified": null }));
+    assert_eq!(
+        progress.body,
+        json!({ "consented": true, "verified": null })
+    );
     let other = browser.get("/api/wizard/progress?wizard=stop").await;
     assert_eq!(other.body, json!({ "consented": false, "verified": null }));
 }
@@ -194,5 +224,8 @@ async fn session_cookies_are_http_only_and_same_site_lax() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain-http tests keep the cookie: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http tests keep the cookie: {cookie}"
+    );
 }
