@@ -139,7 +139,7 @@ async fn verification_without_consent_is_401() {
 #[tokio::test]
 async fn a_wrong_birth_date_and_an_unknown_id_give_the_same_400() {
     let db = TestDb::new().await;
-    let server = demo_server(&db, &[]).await;
+    let server = demo_server(&db, &[("RUST_LOG", "debug,hyper=info")]).await;
     let browser = consented(&server).await;
     let wrong_birth = browser.attempt(DEMO_ID, WRONG_BIRTH).await;
     let unknown = browser.attempt(UNKNOWN_ID, DEMO_BIRTH).await;
@@ -155,6 +155,29 @@ async fn a_wrong_birth_date_and_an_unknown_id_give_the_same_400() {
     // the lockout either.
     assert_eq!(lock_of(&db, DEMO_ID).await.map(|l| l.failures), Some(1));
     assert_eq!(lock_of(&db, UNKNOWN_ID).await.map(|l| l.failures), Some(1));
+
+    // The IDs appear masked in the audit log and nowhere in clear, logs included.
+    let subjects: Vec<Option<String>> = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("identity.verify"))
+        .all(&db.db)
+        .await
+        .expect("audit query")
+        .into_iter()
+        .map(|a| a.subject)
+        .collect();
+    assert_eq!(
+        subjects,
+        vec![Some("C22048****".to_owned()), Some("A10000****".to_owned())]
+    );
+    // (The start banner lists the fictional demo holders; what follows it must not.)
+    let full = server.log();
+    let log = full
+        .rsplit_once("demo-operator-2026")
+        .map_or(full.as_str(), |(_, rest)| rest);
+    assert!(log.contains("DEBUG"), "debug logging is on: {full}");
+    for id in [DEMO_ID, UNKNOWN_ID, WRONG_BIRTH] {
+        assert!(!log.contains(id), "{id} in the server log:\n{log}");
+    }
 }
 
 #[tokio::test]
