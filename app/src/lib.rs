@@ -23,7 +23,6 @@ pub mod server;
 
 use i18n::I18nContextProvider;
 use leptos::prelude::*;
-use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -32,14 +31,10 @@ pub use error::AppError;
 /// The whole single-page app.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    default_to_traditional_chinese();
     identity::view::IdentityDraft::provide();
     view! {
         <I18nContextProvider>
-            <Title formatter=|text: String| {
-                if text.is_empty() { "學生證服務".to_string() } else { format!("{text}｜學生證服務") }
-            } />
+            <ui::RememberLanguage />
             <Router>
                 <Routes fallback=ui::NotFoundPage>
                     <Route path=path!("/") view=home::view::HomePage />
@@ -50,27 +45,5 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Router>
         </I18nContextProvider>
-    }
-}
-
-/// The portal speaks zh-TW unless the user picked another language (SPEC: zh-TW by
-/// default), whatever the browser's own language list says. leptos_i18n reads the
-/// choice from this cookie.
-fn default_to_traditional_chinese() {
-    #[cfg(feature = "csr")]
-    {
-        use wasm_bindgen::JsCast;
-        let Some(doc) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
-        else {
-            return;
-        };
-        let has_choice = doc
-            .cookie()
-            .is_ok_and(|c| c.split(';').any(|kv| kv.trim().starts_with("i18n_pref_locale=")));
-        if !has_choice {
-            let _ = doc.set_cookie("i18n_pref_locale=zh-TW; path=/; max-age=31536000; samesite=lax");
-        }
     }
 }

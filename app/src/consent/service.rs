@@ -29,7 +29,13 @@ async fn current_text(db: &impl ConnectionTrait) -> Result<consent_texts::Model,
 /// `Internal` when the configured version is missing.
 pub async fn current_notice(db: &impl ConnectionTrait) -> Result<ConsentNotice, AppError> {
     let text = current_text(db).await?;
-    let split = |s: &str| s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+    let split = |s: &str| {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    };
     Ok(ConsentNotice {
         version: text.version,
         clauses_zh: split(&text.body_zh),
@@ -42,7 +48,11 @@ pub async fn current_notice(db: &impl ConnectionTrait) -> Result<ConsentNotice, 
 ///
 /// # Errors
 /// `Conflict` when the notice changed since it was shown; database errors.
-pub async fn accept(cx: &CallContext, wizard: Wizard, version: &str) -> Result<WizardProgress, AppError> {
+pub async fn accept(
+    cx: &CallContext,
+    wizard: Wizard,
+    version: &str,
+) -> Result<WizardProgress, AppError> {
     let db = &cx.state.db;
     let text = current_text(db).await?;
     if text.version != version {

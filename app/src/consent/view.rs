@@ -1,4 +1,5 @@
 use crate::i18n::*;
+use crate::ui::tr;
 use crate::ui::{FormAlert, PageShell, StepHeader, form_error_text};
 use crate::wizard::Wizard;
 use crate::wizard::view::use_wizard_param;
@@ -24,7 +25,7 @@ pub fn ConsentStep() -> impl IntoView {
 fn ConsentForm(wizard: Wizard) -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let notice = LocalResource::new(load_consent_notice);
+    let notice = crate::ui::load_once(load_consent_notice);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
@@ -38,7 +39,10 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             match accept_consent(wizard, n.version.clone()).await {
-                Ok(_) => navigate(&format!("/card/{}/verify", wizard.slug()), Default::default()),
+                Ok(_) => navigate(
+                    &format!("/card/{}/verify", wizard.slug()),
+                    Default::default(),
+                ),
                 Err(e) => error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
             }
             pending.set(false);
@@ -56,10 +60,11 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
         <PageShell>
             <StepHeader step=1 total=wizard.total_steps() title=title back_href="/" />
             <p class="wizard-name">{move || wizard_name(i18n.get_locale(), wizard)}</p>
-            <p>{t!(i18n, consent.intro)}</p>
+            <p>{tr(i18n, |l| td_string!(l, consent.intro))}</p>
             <FormAlert message=error />
-            <Suspense fallback=move || view! { <p class="loading" role="status">{t!(i18n, common.loading)}</p> }>
-                {move || notice.get().map(|r| match r {
+            {move || match notice.get() {
+                None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
+                Some(r) => match r {
                     Ok(n) => {
                         let clauses = if i18n.get_locale() == Locale::en { n.clauses_en.clone() } else { n.clauses_zh.clone() };
                         view! {
@@ -67,21 +72,21 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
                                 {clauses.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                             </ol>
                             <p class="hint">{t!(i18n, consent.version, version = move || n.version.clone())}</p>
-                            <p class="hint">{t!(i18n, consent.receipt_note)}</p>
+                            <p class="hint">{tr(i18n, |l| td_string!(l, consent.receipt_note))}</p>
                         }.into_any()
                     }
                     Err(e) => view! {
                         <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
                     }.into_any(),
-                })}
-            </Suspense>
+                },
+            }}
             <div class="actions">
                 <button type="button" class="button button--primary" on:click=agree
                     prop:disabled=move || pending.get() || !matches!(notice.get(), Some(Ok(_)))>
-                    {t!(i18n, consent.agree)}
+                    {tr(i18n, |l| td_string!(l, consent.agree))}
                 </button>
                 <button type="button" class="button button--secondary" on:click=decline>
-                    {t!(i18n, consent.decline)}
+                    {tr(i18n, |l| td_string!(l, consent.decline))}
                 </button>
             </div>
         </PageShell>

@@ -187,9 +187,8 @@ pub fn validate_resident_certificate(id: &str) -> Result<(), IdError> {
 
 /// True if the number is shaped like a resident certificate (so its checksum must hold).
 fn looks_like_resident_certificate(id: &str) -> bool {
-    shape(id).is_some_and(|(l, s, _)| {
-        letter_value(l).is_some() && matches!(s, '8' | '9' | 'A'..='D')
-    })
+    shape(id)
+        .is_some_and(|(l, s, _)| letter_value(l).is_some() && matches!(s, '8' | '9' | 'A'..='D'))
 }
 
 /// Validates what was typed under «居留證號/護照號碼»: a resident certificate when it
@@ -242,7 +241,10 @@ pub fn validate_any(normalized: &str) -> Result<IdKind, IdError> {
 /// given a letter and eight digits (second character included), returns the 10
 /// characters. Used by the demo data and tests to make valid numbers.
 pub fn with_check_digit(letter: char, first_eight: &str) -> Option<String> {
-    let digits: Vec<u32> = first_eight.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+    let digits: Vec<u32> = first_eight
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
     if digits.len() != 8 {
         return None;
     }
@@ -306,14 +308,20 @@ mod tests {
         assert_eq!(validate_foreign_id("X1234567"), Ok(IdKind::Passport));
         assert_eq!(validate_foreign_id("AB12CD"), Ok(IdKind::Passport));
         assert_eq!(validate_foreign_id("AB12C"), Err(IdError::ForeignFormat));
-        assert_eq!(validate_foreign_id("A1234567890123456789X"), Err(IdError::ForeignFormat));
+        assert_eq!(
+            validate_foreign_id("A1234567890123456789X"),
+            Err(IdError::ForeignFormat)
+        );
         assert_eq!(validate_foreign_id("AB-12345"), Err(IdError::ForeignFormat));
         assert_eq!(validate_foreign_id(""), Err(IdError::Required));
     }
 
     #[test]
     fn national_method_rejects_a_passport() {
-        assert_eq!(validate_for_method(IdMethod::National, "X1234567"), Err(IdError::Format));
+        assert_eq!(
+            validate_for_method(IdMethod::National, "X1234567"),
+            Err(IdError::Format)
+        );
         assert_eq!(validate_any("A123456789"), Ok(IdKind::National));
         assert_eq!(validate_any("X1234567"), Ok(IdKind::Passport));
     }
@@ -325,7 +333,10 @@ mod tests {
 
     #[test]
     fn check_digit_helper_makes_valid_ids() {
-        assert_eq!(with_check_digit('A', "12345678").as_deref(), Some("A123456789"));
+        assert_eq!(
+            with_check_digit('A', "12345678").as_deref(),
+            Some("A123456789")
+        );
     }
 
     fn valid_national_id() -> impl Strategy<Value = String> {

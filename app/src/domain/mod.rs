@@ -4,3 +4,4 @@
 pub mod dates;
 pub mod id_number;
 pub mod masking;
+pub mod wire;

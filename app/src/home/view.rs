@@ -1,39 +1,39 @@
 use crate::i18n::*;
 use crate::ui::PageShell;
+use crate::ui::tr;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
+    crate::ui::set_title(String::new);
     view! {
         <PageShell>
-            <Title text="" />
-            <h1 class="home__title">{t!(i18n, common.site_title)}</h1>
-            <p class="lead">{t!(i18n, home.lead)}</p>
+            <h1 class="home__title">{tr(i18n, |l| td_string!(l, common.site_title))}</h1>
+            <p class="lead">{tr(i18n, |l| td_string!(l, home.lead))}</p>
             <nav aria-label=move || td_string!(i18n.get_locale(), home.entries_label).to_string()>
                 <ul class="entries">
                     <li class="entry entry--stop">
-                        <h2><A href="/card/stop/consent">{t!(i18n, common.wizard_stop)}</A></h2>
-                        <p>{t!(i18n, home.stop_desc)}</p>
+                        <h2><A href="/card/stop/consent">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</A></h2>
+                        <p>{tr(i18n, |l| td_string!(l, home.stop_desc))}</p>
                     </li>
                     <li class="entry entry--apply">
-                        <h2><A href="/card/apply/consent">{t!(i18n, common.wizard_apply)}</A></h2>
-                        <p>{t!(i18n, home.apply_desc)}</p>
+                        <h2><A href="/card/apply/consent">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</A></h2>
+                        <p>{tr(i18n, |l| td_string!(l, home.apply_desc))}</p>
                     </li>
                     <li class="entry entry--query">
-                        <h2><A href="/card/query/consent">{t!(i18n, common.wizard_query)}</A></h2>
-                        <p>{t!(i18n, home.query_desc)}</p>
+                        <h2><A href="/card/query/consent">{tr(i18n, |l| td_string!(l, common.wizard_query))}</A></h2>
+                        <p>{tr(i18n, |l| td_string!(l, home.query_desc))}</p>
                     </li>
                 </ul>
             </nav>
             <section class="prepare" aria-labelledby="prepare-title">
-                <h2 id="prepare-title">{t!(i18n, home.prepare_title)}</h2>
+                <h2 id="prepare-title">{tr(i18n, |l| td_string!(l, home.prepare_title))}</h2>
                 <ul>
-                    <li>{t!(i18n, home.prepare_id)}</li>
-                    <li>{t!(i18n, home.prepare_birth)}</li>
-                    <li>{t!(i18n, home.prepare_time)}</li>
+                    <li>{tr(i18n, |l| td_string!(l, home.prepare_id))}</li>
+                    <li>{tr(i18n, |l| td_string!(l, home.prepare_birth))}</li>
+                    <li>{tr(i18n, |l| td_string!(l, home.prepare_time))}</li>
                 </ul>
             </section>
         </PageShell>

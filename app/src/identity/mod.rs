@@ -40,7 +40,9 @@ impl VerifyIdentityInput {
             errors.insert("birth_date".into(), "required".into());
         } else {
             match parse_iso_date(&self.birth_date) {
-                Some(d) if d <= chrono::Utc::now().date_naive() && chrono::Datelike::year(&d) >= 1900 => {}
+                Some(d)
+                    if d <= chrono::Utc::now().date_naive()
+                        && chrono::Datelike::year(&d) >= 1900 => {}
                 _ => {
                     errors.insert("birth_date".into(), "invalid".into());
                 }
@@ -78,7 +80,11 @@ mod tests {
 
     #[test]
     fn field_errors_name_each_bad_field() {
-        assert!(input("a123456789", "2015-03-14", "ABCDE").field_errors().is_empty());
+        assert!(
+            input("a123456789", "2015-03-14", "ABCDE")
+                .field_errors()
+                .is_empty()
+        );
         let e = input("A123456788", "", "").field_errors();
         assert_eq!(e.get("id_no").map(String::as_str), Some("checksum"));
         assert_eq!(e.get("birth_date").map(String::as_str), Some("required"));

@@ -2,6 +2,7 @@ use crate::domain::dates::{parse_iso_date, roc_year};
 use crate::domain::id_number::IdMethod;
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
+use crate::ui::tr;
 use crate::ui::{ErrorSummary, FormAlert, PageShell, StepHeader, SummaryItem, form_error_text};
 use crate::wizard::Wizard;
 use crate::wizard::api::load_wizard_progress;
@@ -102,7 +103,10 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                 if !p.consented {
                     navigate(
                         &format!("/card/{}/consent", wizard.slug()),
-                        NavigateOptions { replace: true, ..Default::default() },
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
                     );
                 }
             }
@@ -176,7 +180,10 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                     refresh_captcha();
                 }
                 Err(AppError::Unauthorized) => {
-                    navigate(&format!("/card/{}/consent", wizard.slug()), Default::default());
+                    navigate(
+                        &format!("/card/{}/consent", wizard.slug()),
+                        Default::default(),
+                    );
                 }
                 Err(e) => {
                     form_error.set(Some(form_error_text(i18n.get_locale_untracked(), &e)));
@@ -215,7 +222,8 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
             })
         }
     };
-    let invalid = move |field: &'static str| move || errors.with(|e| e.contains_key(field)).then_some("true");
+    let invalid =
+        move |field: &'static str| move || errors.with(|e| e.contains_key(field)).then_some("true");
     let described = move |field: &'static str, hint: &'static str| {
         move || {
             if errors.with(|e| e.contains_key(field)) {
@@ -229,36 +237,44 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
     let roc_text = move || {
         parse_iso_date(&draft.birth_date.get()).and_then(|d| {
             roc_year(d).map(|y| {
-                td_string!(i18n.get_locale(), identity.roc_year, year = y, month = d.month(), day = d.day())
-                    .to_string()
+                td_string!(
+                    i18n.get_locale(),
+                    identity.roc_year,
+                    year = y,
+                    month = d.month(),
+                    day = d.day()
+                )
+                .to_string()
             })
         })
     };
     let title = Signal::derive(move || td_string!(i18n.get_locale(), identity.title).to_string());
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let today = crate::domain::dates::iso_date(
+        crate::domain::dates::taiwan_time(chrono::Utc::now()).date_naive(),
+    );
 
     view! {
         <PageShell>
             <StepHeader step=2 total=wizard.total_steps() title=title back_href=format!("/card/{}/consent", wizard.slug()) />
             <p class="wizard-name">{move || crate::consent::view::wizard_name(i18n.get_locale(), wizard)}</p>
-            <p>{t!(i18n, identity.intro)}</p>
+            <p>{tr(i18n, |l| td_string!(l, identity.intro))}</p>
             <ErrorSummary items=summary />
             <FormAlert message=form_error />
             <form class="form" on:submit=submit novalidate=true>
                 <fieldset class="field">
-                    <legend class="field__label">{t!(i18n, identity.method)}</legend>
+                    <legend class="field__label">{tr(i18n, |l| td_string!(l, identity.method))}</legend>
                     <div class="radios">
                         <label class="radio">
                             <input type="radio" name="method" value="national"
                                 prop:checked=move || draft.method.get() == IdMethod::National
                                 on:change=move |_| { draft.method.set(IdMethod::National); errors.update(|e| { e.remove("id_no"); }); } />
-                            <span>{t!(i18n, identity.method_national)}</span>
+                            <span>{tr(i18n, |l| td_string!(l, identity.method_national))}</span>
                         </label>
                         <label class="radio">
                             <input type="radio" name="method" value="foreign"
                                 prop:checked=move || draft.method.get() == IdMethod::Foreign
                                 on:change=move |_| { draft.method.set(IdMethod::Foreign); errors.update(|e| { e.remove("id_no"); }); } />
-                            <span>{t!(i18n, identity.method_foreign)}</span>
+                            <span>{tr(i18n, |l| td_string!(l, identity.method_foreign))}</span>
                         </label>
                     </div>
                 </fieldset>
@@ -288,7 +304,7 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                 </div>
 
                 <div class="field" class:field--error=move || errors.with(|e| e.contains_key("birth_date"))>
-                    <label class="field__label" for="birth-date">{t!(i18n, identity.birth)}</label>
+                    <label class="field__label" for="birth-date">{tr(i18n, |l| td_string!(l, identity.birth))}</label>
                     <p class="field__error" id="birth_date-error" aria-live="polite">{error_of("birth_date")}</p>
                     <input id="birth-date" name="birth_date" type="date" class="input input--date"
                         min="1900-01-01" max=today
@@ -300,8 +316,8 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                 </div>
 
                 <div class="field" class:field--error=move || errors.with(|e| e.contains_key("captcha"))>
-                    <label class="field__label" for="captcha">{t!(i18n, identity.captcha)}</label>
-                    <p class="field__hint" id="captcha-hint">{t!(i18n, identity.captcha_hint)}</p>
+                    <label class="field__label" for="captcha">{tr(i18n, |l| td_string!(l, identity.captcha))}</label>
+                    <p class="field__hint" id="captcha-hint">{tr(i18n, |l| td_string!(l, identity.captcha_hint))}</p>
                     <div class="captcha">
                         <div class="captcha__image" aria-busy=move || captcha_loading.get().to_string()>
                             {move || captcha.get().map(|c| view! {
@@ -333,7 +349,7 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                         <Show when=move || pending.get()>
                             <span class="spinner" aria-hidden="true"></span>
                         </Show>
-                        {t!(i18n, identity.submit)}
+                        {tr(i18n, |l| td_string!(l, identity.submit))}
                     </button>
                 </div>
             </form>

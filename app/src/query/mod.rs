@@ -37,9 +37,12 @@ pub struct CardSummary {
     pub school_name: String,
     /// e.g. `051730****`
     pub outer_no_masked: String,
+    #[serde(with = "crate::domain::wire::date")]
     pub applied_on: NaiveDate,
     pub fee: i32,
+    #[serde(with = "crate::domain::wire::opt_date")]
     pub paid_on: Option<NaiveDate>,
+    #[serde(with = "crate::domain::wire::opt_timestamp")]
     pub stopped_at: Option<DateTime<Utc>>,
 }
 
@@ -50,5 +53,6 @@ pub struct HolderOverview {
     pub school_name: String,
     pub class_name: String,
     pub cards: Vec<CardSummary>,
+    #[serde(with = "crate::domain::wire::timestamp")]
     pub verified_until: DateTime<Utc>,
 }

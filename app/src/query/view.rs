@@ -1,20 +1,16 @@
 use super::{CardStatus, CardSummary, HolderOverview};
+use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::ui::tr;
 use crate::ui::{PageShell, StatusChip, StepHeader, form_error_text};
 use crate::wizard::api::finish_wizard;
-use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::api::load_holder_overview;
-
-/// Taiwan time (UTC+8), the way parents read clocks.
-pub fn taiwan_time(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
-}
 
 pub fn status_text(locale: Locale, s: CardStatus) -> &'static str {
     match s {
@@ -36,7 +32,7 @@ fn status_tone(s: CardStatus) -> &'static str {
 #[component]
 pub fn QueryResultStep() -> impl IntoView {
     let i18n = use_i18n();
-    let overview = LocalResource::new(load_holder_overview);
+    let overview = crate::ui::load_once(load_holder_overview);
     let title = Signal::derive(move || td_string!(i18n.get_locale(), query.title).to_string());
     let navigate = use_navigate();
     let draft = crate::identity::view::IdentityDraft::use_draft();
@@ -51,20 +47,21 @@ pub fn QueryResultStep() -> impl IntoView {
     view! {
         <PageShell>
             <StepHeader step=3 total=3 title=title back_href="/card/query/verify" />
-            <Suspense fallback=move || view! { <p class="loading" role="status">{t!(i18n, common.loading)}</p> }>
-                {move || overview.get().map(|r| match r {
+            {move || match overview.get() {
+                None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
+                Some(r) => match r {
                     Ok(o) => view! { <Overview overview=o /> }.into_any(),
                     Err(AppError::Unauthorized) => view! {
-                        <div class="form-alert" role="alert">{t!(i18n, common.session_expired)}</div>
-                        <A href="/card/query/consent" attr:class="button button--primary">{t!(i18n, common.start_over)}</A>
+                        <div class="form-alert" role="alert">{tr(i18n, |l| td_string!(l, common.session_expired))}</div>
+                        <A href="/card/query/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.start_over))}</A>
                     }.into_any(),
                     Err(e) => view! {
                         <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
                     }.into_any(),
-                })}
-            </Suspense>
+                },
+            }}
             <div class="actions">
-                <button type="button" class="button button--secondary" on:click=finish>{t!(i18n, query.finish)}</button>
+                <button type="button" class="button button--secondary" on:click=finish>{tr(i18n, |l| td_string!(l, query.finish))}</button>
             </div>
         </PageShell>
     }
@@ -73,29 +70,29 @@ pub fn QueryResultStep() -> impl IntoView {
 #[component]
 fn Overview(overview: HolderOverview) -> impl IntoView {
     let i18n = use_i18n();
-    let until = taiwan_time(overview.verified_until).format("%H:%M").to_string();
+    let until = taiwan_hh_mm(overview.verified_until);
     let cards = overview.cards.clone();
     let has_cards = !cards.is_empty();
     view! {
         <section class="holder" aria-label=move || td_string!(i18n.get_locale(), query.holder).to_string()>
             <dl class="holder__facts">
-                <div><dt>{t!(i18n, query.holder)}</dt><dd>{overview.masked_name.clone()}</dd></div>
-                <div><dt>{t!(i18n, query.school)}</dt><dd>{overview.school_name.clone()}</dd></div>
-                <div><dt>{t!(i18n, query.class)}</dt><dd>{overview.class_name.clone()}</dd></div>
+                <div><dt>{tr(i18n, |l| td_string!(l, query.holder))}</dt><dd>{overview.masked_name.clone()}</dd></div>
+                <div><dt>{tr(i18n, |l| td_string!(l, query.school))}</dt><dd>{overview.school_name.clone()}</dd></div>
+                <div><dt>{tr(i18n, |l| td_string!(l, query.class))}</dt><dd>{overview.class_name.clone()}</dd></div>
             </dl>
         </section>
-        <h2>{t!(i18n, query.cards_title)}</h2>
+        <h2>{tr(i18n, |l| td_string!(l, query.cards_title))}</h2>
         {if has_cards {
             view! { <CardTable cards=cards /> }.into_any()
         } else {
-            view! { <p class="empty">{t!(i18n, query.no_cards)}</p> }.into_any()
+            view! { <p class="empty">{tr(i18n, |l| td_string!(l, query.no_cards))}</p> }.into_any()
         }}
         <p class="hint">{t!(i18n, query.verified_until, time = move || until.clone())}</p>
         <div class="next-steps">
-            <p>{t!(i18n, query.next_steps)}</p>
+            <p>{tr(i18n, |l| td_string!(l, query.next_steps))}</p>
             <div class="actions actions--inline">
-                <A href="/card/stop/consent" attr:class="button button--secondary">{t!(i18n, common.wizard_stop)}</A>
-                <A href="/card/apply/consent" attr:class="button button--secondary">{t!(i18n, common.wizard_apply)}</A>
+                <A href="/card/stop/consent" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</A>
+                <A href="/card/apply/consent" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</A>
             </div>
         </div>
     }
@@ -109,13 +106,13 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
         <table class="cards-table">
             <thead>
                 <tr>
-                    <th scope="col">{t!(i18n, query.col_type)}</th>
-                    <th scope="col">{t!(i18n, query.col_status)}</th>
-                    <th scope="col">{t!(i18n, query.col_school)}</th>
-                    <th scope="col">{t!(i18n, query.col_outer)}</th>
-                    <th scope="col">{t!(i18n, query.col_applied)}</th>
-                    <th scope="col">{t!(i18n, query.col_fee)}</th>
-                    <th scope="col">{t!(i18n, query.col_paid)}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_type))}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_status))}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_school))}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_outer))}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_applied))}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_fee))}</th>
+                    <th scope="col">{tr(i18n, |l| td_string!(l, query.col_paid))}</th>
                 </tr>
             </thead>
             <tbody>
@@ -124,7 +121,7 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                     let type_zh = c.card_type_zh.clone();
                     let type_en = c.card_type_en.clone();
                     let fee = c.fee;
-                    let stopped = c.stopped_at.map(|t| taiwan_time(t).format("%Y-%m-%d %H:%M").to_string());
+                    let stopped = c.stopped_at.map(taiwan_date_time);
                     view! {
                         <tr>
                             <td data-label=label(|l| td_string!(l, query.col_type))>
@@ -134,16 +131,16 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                                 <div>
                                     <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), status).to_string()) tone=status_tone(status) />
                                     {stopped.map(|s| view! {
-                                        <span class="cell-note">{t!(i18n, query.stopped_at)}" "{s}</span>
+                                        <span class="cell-note">{tr(i18n, |l| td_string!(l, query.stopped_at))}" "{s}</span>
                                     })}
                                 </div>
                             </td>
                             <td data-label=label(|l| td_string!(l, query.col_school))>{c.school_name.clone()}</td>
                             <td data-label=label(|l| td_string!(l, query.col_outer))><span class="mono">{c.outer_no_masked.clone()}</span></td>
-                            <td data-label=label(|l| td_string!(l, query.col_applied))>{c.applied_on.format("%Y-%m-%d").to_string()}</td>
+                            <td data-label=label(|l| td_string!(l, query.col_applied))>{iso_date(c.applied_on)}</td>
                             <td data-label=label(|l| td_string!(l, query.col_fee))>{t!(i18n, query.fee_amount, amount = move || fee)}</td>
                             <td data-label=label(|l| td_string!(l, query.col_paid))>
-                                {c.paid_on.map_or_else(|| "—".to_string(), |d| d.format("%Y-%m-%d").to_string())}
+                                {c.paid_on.map_or_else(|| "—".to_string(), iso_date)}
                             </td>
                         </tr>
                     }

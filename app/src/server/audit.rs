@@ -57,7 +57,9 @@ pub async fn record(
     let (actor_kind, actor_id) = event.actor.parts();
     audit_log::ActiveModel {
         at: Set(Utc::now()),
-        request_id: Set(client.map(|c| c.request_id.clone()).unwrap_or_else(|| "-".into())),
+        request_id: Set(client
+            .map(|c| c.request_id.clone())
+            .unwrap_or_else(|| "-".into())),
         actor_kind: Set(actor_kind.into()),
         actor_id: Set(actor_id),
         action: Set(event.action.into()),

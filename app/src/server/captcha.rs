@@ -77,7 +77,10 @@ fn join_wavs(clips: Vec<Vec<u8>>) -> Vec<u8> {
 }
 
 fn answer_hash(cipher: &PiiCipher, id: &str, answer: &str) -> String {
-    cipher.keyed_hash("captcha", &format!("{id}:{}", answer.trim().to_ascii_uppercase()))
+    cipher.keyed_hash(
+        "captcha",
+        &format!("{id}:{}", answer.trim().to_ascii_uppercase()),
+    )
 }
 
 /// What the browser receives.
@@ -144,7 +147,9 @@ pub async fn check_and_consume(
     else {
         return Ok(false);
     };
-    captchas::Entity::delete_by_id(row.id.clone()).exec(db).await?;
+    captchas::Entity::delete_by_id(row.id.clone())
+        .exec(db)
+        .await?;
     if row.expires_at < Utc::now() {
         return Ok(false);
     }

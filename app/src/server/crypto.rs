@@ -123,8 +123,14 @@ mod tests {
         let enc = c.encrypt("A123456789", "holders.id_no:1");
         assert!(enc.starts_with("k1:"));
         assert!(!enc.contains("A123456789"));
-        assert_eq!(c.decrypt(&enc, "holders.id_no:1").ok().as_deref(), Some("A123456789"));
-        assert!(c.decrypt(&enc, "holders.id_no:2").is_err(), "moved to another row");
+        assert_eq!(
+            c.decrypt(&enc, "holders.id_no:1").ok().as_deref(),
+            Some("A123456789")
+        );
+        assert!(
+            c.decrypt(&enc, "holders.id_no:2").is_err(),
+            "moved to another row"
+        );
         let other = PiiCipher::from_secret(&[8u8; 32]);
         assert!(other.decrypt(&enc, "holders.id_no:1").is_err(), "other key");
     }
@@ -133,8 +139,17 @@ mod tests {
     fn keyed_hash_is_stable_and_keyed() {
         let a = PiiCipher::from_secret(&[1u8; 32]);
         let b = PiiCipher::from_secret(&[2u8; 32]);
-        assert_eq!(a.keyed_hash("id", "A123456789"), a.keyed_hash("id", "A123456789"));
-        assert_ne!(a.keyed_hash("id", "A123456789"), b.keyed_hash("id", "A123456789"));
-        assert_ne!(a.keyed_hash("id", "A123456789"), a.keyed_hash("ip", "A123456789"));
+        assert_eq!(
+            a.keyed_hash("id", "A123456789"),
+            a.keyed_hash("id", "A123456789")
+        );
+        assert_ne!(
+            a.keyed_hash("id", "A123456789"),
+            b.keyed_hash("id", "A123456789")
+        );
+        assert_ne!(
+            a.keyed_hash("id", "A123456789"),
+            a.keyed_hash("ip", "A123456789")
+        );
     }
 }

@@ -26,8 +26,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
         // WAL lets readers run beside the one writer; busy_timeout makes a second
         // writer wait instead of failing.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
-            .await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
     }
     Migrator::up(&db, None).await?;
     Ok(db)

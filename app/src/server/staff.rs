@@ -6,7 +6,9 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
 
@@ -22,10 +24,34 @@ fn argon2() -> Argon2<'static> {
 
 /// Passwords a person might choose first; rejected outright (SPEC §7).
 const COMMON_PASSWORDS: &[&str] = &[
-    "12345678", "123456789", "1234567890", "password", "password1", "qwertyui", "11111111",
-    "00000000", "abcd1234", "1qaz2wsx", "iloveyou", "88888888", "a1234567", "qwer1234",
-    "aa123456", "admin123", "p@ssw0rd", "passw0rd", "asdf1234", "zxcvbnm1", "12341234",
-    "abc12345", "1q2w3e4r", "qwertyuiop", "asdfghjkl", "55555555", "66666666", "12344321",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "password",
+    "password1",
+    "qwertyui",
+    "11111111",
+    "00000000",
+    "abcd1234",
+    "1qaz2wsx",
+    "iloveyou",
+    "88888888",
+    "a1234567",
+    "qwer1234",
+    "aa123456",
+    "admin123",
+    "p@ssw0rd",
+    "passw0rd",
+    "asdf1234",
+    "zxcvbnm1",
+    "12341234",
+    "abc12345",
+    "1q2w3e4r",
+    "qwertyuiop",
+    "asdfghjkl",
+    "55555555",
+    "66666666",
+    "12344321",
 ];
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -236,9 +262,18 @@ mod tests {
 
     #[test]
     fn password_rules() {
-        assert_eq!(check_password_rules("short"), Err(PasswordRuleError::TooShort));
-        assert_eq!(check_password_rules("Password1"), Err(PasswordRuleError::Common));
-        assert_eq!(check_password_rules(&"x".repeat(129)), Err(PasswordRuleError::TooLong));
+        assert_eq!(
+            check_password_rules("short"),
+            Err(PasswordRuleError::TooShort)
+        );
+        assert_eq!(
+            check_password_rules("Password1"),
+            Err(PasswordRuleError::Common)
+        );
+        assert_eq!(
+            check_password_rules(&"x".repeat(129)),
+            Err(PasswordRuleError::TooLong)
+        );
         assert_eq!(check_password_rules("correct horse battery"), Ok(()));
         assert_eq!(check_password_rules(&"長".repeat(64)), Ok(()));
     }

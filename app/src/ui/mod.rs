@@ -2,15 +2,26 @@
 
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
+
+/// A translated text that follows the language switch.
+///
+/// Every text goes through this one function, so the browser bundle carries one
+/// reactive-text renderer instead of one per text (`t!` makes a new closure type for
+/// each use).
+pub fn tr(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    text: fn(Locale) -> &'static str,
+) -> impl IntoView + use<> {
+    move || text(i18n.get_locale())
+}
 
 /// Header (site name + language), main landmark, footer. Every parent page uses it.
 #[component]
 pub fn PageShell(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <a class="skip-link" href="#main">{t!(i18n, common.skip_to_content)}</a>
+        <a class="skip-link" href="#main">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
         <header class="site-header">
             <div class="site-header__inner">
                 <A href="/" attr:class="site-header__brand">
@@ -20,7 +31,7 @@ pub fn PageShell(children: Children) -> impl IntoView {
                         <path d="M4.8 16.2c.7-1.7 1.9-2.5 3.2-2.5s2.5.8 3.2 2.5" fill="none" stroke="currentColor" stroke-width="1.6" />
                         <path d="M13.5 10h5M13.5 13.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
                     </svg>
-                    <span>{t!(i18n, common.site_title)}</span>
+                    <span>{tr(i18n, |l| td_string!(l, common.site_title))}</span>
                 </A>
                 <LanguageSwitch />
             </div>
@@ -29,14 +40,74 @@ pub fn PageShell(children: Children) -> impl IntoView {
             {children()}
         </main>
         <footer class="site-footer">
-            <p>{t!(i18n, common.footer_help)}</p>
-            <p>{t!(i18n, common.footer_privacy)}</p>
+            <p>{tr(i18n, |l| td_string!(l, common.footer_help))}</p>
+            <p>{tr(i18n, |l| td_string!(l, common.footer_privacy))}</p>
         </footer>
     }
 }
 
-/// A select that switches the UI language; leptos_i18n keeps the choice in a cookie
-/// and sets `<html lang>`.
+/// The cookie that keeps the chosen language (read by the browser only).
+const LANGUAGE_COOKIE: &str = "portal_lang";
+
+/// Starts in the language chosen earlier (a cookie), else zh-TW — whatever the
+/// browser's own language list says (SPEC: zh-TW by default) — and remembers every
+/// later choice. leptos_i18n sets `<html lang>`. (leptos_i18n's own cookie support
+/// pulls in a date-time library the browser bundle does not otherwise need.)
+#[component]
+pub fn RememberLanguage() -> impl IntoView {
+    let i18n = use_i18n();
+    let chosen = read_cookie(LANGUAGE_COOKIE)
+        .and_then(|v| Locale::get_all().iter().copied().find(|l| l.as_str() == v))
+        .unwrap_or_default();
+    // leptos_i18n first applies the browser's language list in an effect of its own;
+    // this one runs after it.
+    Effect::new(move |done: Option<()>| {
+        if done.is_none() {
+            i18n.set_locale(chosen);
+        }
+    });
+    Effect::new(move |_| {
+        let locale = i18n.get_locale();
+        write_cookie(LANGUAGE_COOKIE, locale.as_str());
+    });
+}
+
+#[cfg(feature = "csr")]
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+}
+
+fn read_cookie(name: &str) -> Option<String> {
+    #[cfg(feature = "csr")]
+    {
+        let cookies = html_document()?.cookie().ok()?;
+        cookies.split(';').find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+    }
+    #[cfg(not(feature = "csr"))]
+    {
+        let _ = name;
+        None
+    }
+}
+
+fn write_cookie(name: &str, value: &str) {
+    #[cfg(feature = "csr")]
+    if let Some(doc) = html_document() {
+        let _ = doc.set_cookie(&format!(
+            "{name}={value}; path=/; max-age=31536000; samesite=lax"
+        ));
+    }
+    #[cfg(not(feature = "csr"))]
+    let _ = (name, value);
+}
+
+/// A select that switches the UI language.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
@@ -48,7 +119,7 @@ pub fn LanguageSwitch() -> impl IntoView {
     };
     view! {
         <label class="lang-switch">
-            <span class="lang-switch__label">{t!(i18n, common.language)}</span>
+            <span class="lang-switch__label">{tr(i18n, |l| td_string!(l, common.language))}</span>
             <select on:change=on_change prop:value=move || i18n.get_locale().as_str().to_string()>
                 <option value="zh-TW" lang="zh-TW">"中文"</option>
                 <option value="en" lang="en">"English"</option>
@@ -76,16 +147,55 @@ pub fn StepHeader(
         }
     });
     let step_text = move || {
-        td_string!(i18n.get_locale(), common.step_of, current = step, total = total).to_string()
+        td_string!(
+            i18n.get_locale(),
+            common.step_of,
+            current = step,
+            total = total
+        )
+        .to_string()
     };
+    set_title(move || format!("{}（{}）", title.get(), step_text()));
     view! {
-        <Title text=move || format!("{}（{}）", title.get(), step_text()) />
         {back_href.map(|href| view! {
-            <A href=href attr:class="back-link">{t!(i18n, common.back)}</A>
+            <A href=href attr:class="back-link">{tr(i18n, |l| td_string!(l, common.back))}</A>
         })}
         <p class="step-indicator">{step_text}</p>
         <h1 node_ref=heading tabindex="-1">{move || title.get()}</h1>
     }
+}
+
+/// Loads once when the component is created: `None` while loading. (Lighter in the
+/// browser bundle than `LocalResource` + `Suspense`.)
+pub fn load_once<T, F>(fetch: impl FnOnce() -> F + 'static) -> RwSignal<Option<T>>
+where
+    T: Send + Sync + 'static,
+    F: std::future::Future<Output = T> + 'static,
+{
+    let value = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let v = fetch().await;
+        value.set(Some(v));
+    });
+    value
+}
+
+/// Sets the document title (page name｜site), following the language.
+pub fn set_title(text: impl Fn() -> String + Send + Sync + 'static) {
+    Effect::new(move |_| {
+        let t = text();
+        #[cfg(feature = "csr")]
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let site = td_string!(use_i18n().get_locale_untracked(), common.site_short);
+            doc.set_title(&if t.is_empty() {
+                site.to_string()
+            } else {
+                format!("{t}｜{site}")
+            });
+        }
+        #[cfg(not(feature = "csr"))]
+        let _ = t;
+    });
 }
 
 /// One problem listed in the error summary: the field's element id and the message.
@@ -111,11 +221,11 @@ pub fn ErrorSummary(#[prop(into)] items: Signal<Vec<SummaryItem>>) -> impl IntoV
     view! {
         <Show when=move || !items.get().is_empty()>
             <div class="error-summary" role="alert" tabindex="-1" node_ref=node>
-                <h2 class="error-summary__title">{t!(i18n, common.error_summary_title)}</h2>
+                <h2 class="error-summary__title">{tr(i18n, |l| td_string!(l, common.error_summary_title))}</h2>
                 <ul>
-                    <For each=move || items.get() key=|i| (i.field_id, i.message.clone()) let:item>
-                        <li><a href=format!("#{}", item.field_id)>{item.message.clone()}</a></li>
-                    </For>
+                    {move || items.get().into_iter().map(|item| view! {
+                        <li><a href=format!("#{}", item.field_id)>{item.message}</a></li>
+                    }).collect_view()}
                 </ul>
             </div>
         </Show>
@@ -161,12 +271,12 @@ pub fn StatusChip(#[prop(into)] text: Signal<String>, tone: &'static str) -> imp
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
     let i18n = use_i18n();
+    set_title(move || td_string!(i18n.get_locale(), common.not_found_title).to_string());
     view! {
         <PageShell>
-            <Title text=move || td_string!(i18n.get_locale(), common.not_found_title).to_string() />
-            <h1>{t!(i18n, common.not_found_title)}</h1>
-            <p>{t!(i18n, common.not_found_body)}</p>
-            <A href="/" attr:class="button button--primary">{t!(i18n, common.back_home)}</A>
+            <h1>{tr(i18n, |l| td_string!(l, common.not_found_title))}</h1>
+            <p>{tr(i18n, |l| td_string!(l, common.not_found_body))}</p>
+            <A href="/" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.back_home))}</A>
         </PageShell>
     }
 }

@@ -56,6 +56,7 @@ pub struct VerifiedHolder {
     /// e.g. 林○晴
     pub masked_name: String,
     /// The verification window's end.
+    #[serde(with = "crate::domain::wire::timestamp")]
     pub until: DateTime<Utc>,
 }
 

@@ -1,5 +1,6 @@
 use super::Wizard;
 use crate::i18n::*;
+use crate::ui::tr;
 use crate::ui::{PageShell, StepHeader};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -22,14 +23,15 @@ pub fn ComingSoonStep() -> impl IntoView {
             .map(|w| crate::consent::view::wizard_name(i18n.get_locale(), w))
             .unwrap_or_default()
     };
-    let title = Signal::derive(move || td_string!(i18n.get_locale(), common.coming_title).to_string());
+    let title =
+        Signal::derive(move || td_string!(i18n.get_locale(), common.coming_title).to_string());
     view! {
         <PageShell>
             <StepHeader step=3 total=3 title=title back_href="/" />
             <p>{t!(i18n, common.coming_body, what = what)}</p>
             <div class="actions">
-                <A href="/card/query/consent" attr:class="button button--primary">{t!(i18n, common.wizard_query)}</A>
-                <A href="/" attr:class="button button--secondary">{t!(i18n, common.back_home)}</A>
+                <A href="/card/query/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_query))}</A>
+                <A href="/" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</A>
             </div>
         </PageShell>
     }
