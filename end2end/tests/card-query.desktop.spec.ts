@@ -28,3 +28,19 @@ test('the verification form can be completed with the keyboard alone', async ({ 
   await page.keyboard.press('Tab');
   await expect(page.getByLabel('出生年月日')).toBeFocused();
 });
+
+test('desktop pages are laid out wide and saved as screenshots', async ({ page }) => {
+  await page.goto('/');
+  const entries = page.getByRole('navigation', { name: '服務項目' }).getByRole('listitem');
+  await expect(entries).toHaveCount(3);
+  // The three entries sit side by side on a desktop.
+  const tops = await entries.evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+  expect(new Set(tops).size).toBe(1);
+  await page.screenshot({ path: test.info().outputPath('home.png'), fullPage: true });
+  await startWizard(page, '卡片查詢');
+  await page.screenshot({ path: test.info().outputPath('verify.png'), fullPage: true });
+  await fillIdentity(page, holders.lang.id, holders.lang.birth);
+  await page.getByRole('button', { name: '送出驗證資料' }).click();
+  await expect(page.getByRole('heading', { name: '卡片查詢結果' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('result.png'), fullPage: true });
+});
