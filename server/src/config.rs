@@ -92,10 +92,10 @@ impl ServerConfig {
             return Ok(k.as_bytes().to_vec());
         }
         let path = self.data_dir.join("secret.key");
-        if let Ok(existing) = std::fs::read(&path) {
-            if existing.len() >= 32 {
-                return Ok(existing);
-            }
+        if let Ok(existing) = std::fs::read(&path)
+            && existing.len() >= 32
+        {
+            return Ok(existing);
         }
         std::fs::create_dir_all(&self.data_dir)
             .map_err(|e| format!("creating {}: {e}", self.data_dir.display()))?;

@@ -75,8 +75,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let config = ServerConfig::from_env()?;
-    if config.database_url.starts_with("sqlite:") {
-        if let Some(path) = config
+    if config.database_url.starts_with("sqlite:")
+        && let Some(path) = config
             .database_url
             .trim_start_matches("sqlite://")
             .trim_start_matches("sqlite:")
@@ -85,10 +85,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             .map(std::path::Path::new)
             .and_then(std::path::Path::parent)
             .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(path)
-                .map_err(|e| format!("creating {}: {e}", path.display()))?;
-        }
+    {
+        std::fs::create_dir_all(path).map_err(|e| format!("creating {}: {e}", path.display()))?;
     }
     let db = db::connect_and_migrate(&config.database_url)
         .await

@@ -99,16 +99,16 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
     spawn_local({
         let navigate = navigate.clone();
         async move {
-            if let Ok(p) = load_wizard_progress(wizard).await {
-                if !p.consented {
-                    navigate(
-                        &format!("/card/{}/consent", wizard.slug()),
-                        NavigateOptions {
-                            replace: true,
-                            ..Default::default()
-                        },
-                    );
-                }
+            if let Ok(p) = load_wizard_progress(wizard).await
+                && !p.consented
+            {
+                navigate(
+                    &format!("/card/{}/consent", wizard.slug()),
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
             }
         }
     });
@@ -128,10 +128,10 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
 
     let play_audio = move |_| {
         #[cfg(feature = "csr")]
-        if let Some(c) = captcha.get_untracked() {
-            if let Ok(audio) = web_sys::HtmlAudioElement::new_with_src(&c.audio) {
-                let _ = audio.play();
-            }
+        if let Some(c) = captcha.get_untracked()
+            && let Ok(audio) = web_sys::HtmlAudioElement::new_with_src(&c.audio)
+        {
+            let _ = audio.play();
         }
     };
 

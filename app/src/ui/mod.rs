@@ -212,10 +212,10 @@ pub fn ErrorSummary(#[prop(into)] items: Signal<Vec<SummaryItem>>) -> impl IntoV
     let i18n = use_i18n();
     let node = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        if !items.get().is_empty() {
-            if let Some(el) = node.get() {
-                let _ = el.focus();
-            }
+        if !items.get().is_empty()
+            && let Some(el) = node.get()
+        {
+            let _ = el.focus();
         }
     });
     view! {
