@@ -9,6 +9,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+pub mod card_stop;
 pub mod consent;
 pub mod domain;
 pub mod error;

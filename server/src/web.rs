@@ -33,6 +33,8 @@ struct WebState {
     trusted_proxy: Option<IpAddr>,
     index_html: Arc<String>,
     csp: Arc<String>,
+    /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
+    behind_tls: bool,
 }
 
 /// The Content-Security-Policy: strict, with Wasm allowed and the hashes of the inline
@@ -81,6 +83,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
         csp: Arc::new(content_security_policy(&index_html)),
+        behind_tls: config.secure_cookies,
         index_html: Arc::new(index_html),
     };
 
@@ -328,6 +331,12 @@ async fn security_headers(State(state): State<WebState>, req: Request, next: Nex
         "permissions-policy",
         HeaderValue::from_static("camera=(self), geolocation=(), microphone=()"),
     );
+    if state.behind_tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if is_api {
         // Answers of server functions carry personal data.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -4,4 +4,5 @@
 pub mod dates;
 pub mod id_number;
 pub mod masking;
+pub mod refund;
 pub mod wire;

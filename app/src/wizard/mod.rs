@@ -45,7 +45,8 @@ impl Wizard {
     pub fn after_verification_path(self) -> String {
         match self {
             Wizard::Query => "/card/query/result".into(),
-            other => format!("/card/{}/next", other.slug()),
+            Wizard::Stop => "/card/stop/cards".into(),
+            Wizard::Apply => "/card/apply/next".into(),
         }
     }
 }
