@@ -305,15 +305,15 @@ impl TestServer {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return false;
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(_)) = child.try_wait()
+            {
+                return false;
             }
-            if let Ok(res) = client.get(self.url("/api/v1/health")).send().await {
-                if res.status() == StatusCode::OK {
-                    return true;
-                }
+            if let Ok(res) = client.get(self.url("/api/v1/health")).send().await
+                && res.status() == StatusCode::OK
+            {
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
