@@ -219,7 +219,7 @@ pub fn validate_postal_code(code: &str) -> Result<(), RefundFieldError> {
 pub fn validate_address(address: &str) -> Result<(), RefundFieldError> {
     match address.trim().chars().count() {
         0 => Err(RefundFieldError::Required),
-        n if n >= 6 && n <= 120 => Ok(()),
+        n if (6..=120).contains(&n) => Ok(()),
         _ => Err(RefundFieldError::Address),
     }
 }
