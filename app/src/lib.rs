@@ -33,6 +33,7 @@ pub use error::AppError;
 #[component]
 pub fn App() -> impl IntoView {
     identity::view::IdentityDraft::provide();
+    card_stop::view::StopDraft::provide();
     view! {
         <I18nContextProvider>
             <ui::RememberLanguage />
@@ -42,6 +43,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/card/:wizard/consent") view=consent::view::ConsentStep />
                     <Route path=path!("/card/:wizard/verify") view=identity::view::IdentityStep />
                     <Route path=path!("/card/query/result") view=query::view::QueryResultStep />
+                    <Route path=path!("/card/stop/cards") view=card_stop::view::StopCardsStep />
+                    <Route path=path!("/card/stop/refund") view=card_stop::view::StopRefundStep />
+                    <Route path=path!("/card/stop/confirm") view=card_stop::view::StopConfirmStep />
+                    <Route path=path!("/card/stop/done") view=card_stop::view::StopDoneStep />
                     <Route path=path!("/card/:wizard/next") view=wizard::view::ComingSoonStep />
                 </Routes>
             </Router>

@@ -2,6 +2,7 @@
 //! irreversible, exactly-once loss report with an optional refund (SPEC §1 3a, §7, §10).
 
 pub mod api;
+pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -280,3 +280,73 @@ pub fn NotFoundPage() -> impl IntoView {
         </PageShell>
     }
 }
+
+/// A labelled text input with its hint and its error next to it (`aria-invalid`,
+/// `aria-describedby`). One component for every text field keeps the browser bundle
+/// small: its props are type-erased.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: fn(Locale) -> &'static str,
+    #[prop(optional)] hint: Option<fn(Locale) -> &'static str>,
+    #[prop(into)] value: Signal<String>,
+    on_input: Callback<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "text")] inputmode: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(default = 100)] maxlength: u32,
+    #[prop(default = "input")] class: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut d = Vec::new();
+            if hint.is_some() {
+                d.push(hint_id.clone());
+            }
+            if error.with(Option::is_some) {
+                d.push(error_id.clone());
+            }
+            d.join(" ")
+        }
+    };
+    view! {
+        <div class="field" class:field--error=move || error.with(Option::is_some)>
+            <label class="field__label" for=id>{tr(i18n, label)}</label>
+            {hint.map(|h| view! { <p class="field__hint" id=hint_id.clone()>{tr(i18n, h)}</p> })}
+            <p class="field__error" id=error_id>{move || error.get()}</p>
+            <input id=id class=class type=input_type inputmode=inputmode autocomplete=autocomplete
+                maxlength=maxlength spellcheck="false"
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described
+                prop:value=move || value.get()
+                on:input=move |ev| on_input.run(event_target_value(&ev)) />
+        </div>
+    }
+}
+
+/// One option of a radio group, with a bold label and a hint under it.
+#[component]
+pub fn RadioCard(
+    name: &'static str,
+    #[prop(into)] checked: Signal<bool>,
+    on_select: Callback<()>,
+    label: fn(Locale) -> &'static str,
+    #[prop(optional)] hint: Option<fn(Locale) -> &'static str>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label class="radio radio--rich">
+            <input type="radio" name=name prop:checked=move || checked.get()
+                on:change=move |_| on_select.run(()) />
+            <span>
+                <strong>{tr(i18n, label)}</strong>
+                {hint.map(|h| view! { <span class="radio__hint">{tr(i18n, h)}</span> })}
+            </span>
+        </label>
+    }
+}

@@ -38,7 +38,11 @@ impl Wizard {
 
     /// Steps shown in the indicator («步驟 n / total»).
     pub fn total_steps(self) -> u8 {
-        3
+        match self {
+            // consent, verify, cards, refund, check, result
+            Wizard::Stop => 6,
+            Wizard::Apply | Wizard::Query => 3,
+        }
     }
 
     /// Where the wizard goes once the holder is verified.

@@ -1,0 +1,691 @@
+//! The stop wizard's steps after verification: cards (3), refund (4), check and
+//! submit (5), result (6).
+
+use super::api::{
+    load_last_stop_receipt, load_stop_overview, lock_card, send_stop_code, submit_stop,
+    unlock_card,
+};
+use super::{
+    BankDetails, ChequeDetails, RefundChoice, StopCardRow, StopOverview, StopReceipt,
+    StopRequestInput,
+};
+use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
+use crate::domain::refund::{BANKS, estimate};
+use crate::error::{AppError, FieldErrors};
+use crate::i18n::*;
+use crate::query::CardStatus;
+use crate::query::view::status_text;
+use crate::ui::{
+    ErrorSummary, FormAlert, PageShell, RadioCard, StatusChip, StepHeader, SummaryItem, TextField,
+    form_error_text, load_once, tr,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+const TOTAL: u8 = 6;
+
+/// What the parent chose so far, kept in memory above the router (never in browser
+/// storage: it holds a bank account number).
+#[derive(Clone, Copy)]
+pub struct StopDraft {
+    pub overview: RwSignal<Option<StopOverview>>,
+    pub card_ref: RwSignal<Option<String>>,
+    pub wants_refund: RwSignal<bool>,
+    pub method: RwSignal<RefundChoice>,
+    pub bank: RwSignal<BankDetails>,
+    pub cheque: RwSignal<ChequeDetails>,
+    pub code: RwSignal<String>,
+    pub idempotency_key: RwSignal<Option<String>>,
+}
+
+impl StopDraft {
+    pub fn provide() {
+        provide_context(StopDraft {
+            overview: RwSignal::new(None),
+            card_ref: RwSignal::new(None),
+            wants_refund: RwSignal::new(false),
+            method: RwSignal::new(RefundChoice::BankTransfer),
+            bank: RwSignal::new(BankDetails::default()),
+            cheque: RwSignal::new(ChequeDetails::default()),
+            code: RwSignal::new(String::new()),
+            idempotency_key: RwSignal::new(None),
+        });
+    }
+
+    pub fn use_draft() -> Self {
+        use_context::<StopDraft>().unwrap_or_else(|| {
+            Self::provide();
+            expect_context::<StopDraft>()
+        })
+    }
+
+    fn choice(&self) -> RefundChoice {
+        if self.wants_refund.get() {
+            self.method.get()
+        } else {
+            RefundChoice::NoRefund
+        }
+    }
+
+    fn card(&self) -> Option<StopCardRow> {
+        let card_ref = self.card_ref.get()?;
+        self.overview
+            .get()?
+            .cards
+            .into_iter()
+            .find(|c| c.card_ref == card_ref)
+    }
+
+    fn input(&self) -> Option<StopRequestInput> {
+        let choice = self.choice();
+        Some(StopRequestInput {
+            card_ref: self.card_ref.get_untracked()?,
+            choice,
+            bank: (choice == RefundChoice::BankTransfer).then(|| self.bank.get_untracked()),
+            cheque: (choice == RefundChoice::Cheque).then(|| self.cheque.get_untracked()),
+            step_up_code: Some(self.code.get_untracked()).filter(|c| !c.trim().is_empty()),
+            idempotency_key: self.idempotency_key.get_untracked().unwrap_or_default(),
+        })
+    }
+
+    /// Forgets the stop in progress (after the result, or on starting again).
+    pub fn clear(&self) {
+        self.card_ref.set(None);
+        self.wants_refund.set(false);
+        self.method.set(RefundChoice::BankTransfer);
+        self.bank.set(BankDetails::default());
+        self.cheque.set(ChequeDetails::default());
+        self.code.set(String::new());
+        self.idempotency_key.set(None);
+    }
+}
+
+fn new_idempotency_key() -> String {
+    #[cfg(feature = "csr")]
+    if let Some(uuid) = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+    {
+        return uuid;
+    }
+    format!("k{}", chrono::Utc::now().timestamp_millis())
+}
+
+fn field_text(locale: Locale, code: &str) -> &'static str {
+    match code {
+        "unknown_bank" => td_string!(locale, stop.err_unknown_bank),
+        "branch" => td_string!(locale, stop.err_branch),
+        "account" => td_string!(locale, stop.err_account),
+        "postal_code" => td_string!(locale, stop.err_postal_code),
+        "address" => td_string!(locale, stop.err_address),
+        "wrong" => td_string!(locale, stop.err_code_wrong),
+        "reused" => td_string!(locale, stop.err_reused),
+        _ => td_string!(locale, stop.err_required),
+    }
+}
+
+fn field_id(field: &str) -> &'static str {
+    match field {
+        "bank_code" => "bank-code",
+        "branch_code" => "branch-code",
+        "account_no" => "account-no",
+        "postal_code" => "postal-code",
+        "address" => "address",
+        _ => "step-up-code",
+    }
+}
+
+fn summary_of(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    errors: RwSignal<FieldErrors>,
+) -> Signal<Vec<SummaryItem>> {
+    Signal::derive(move || {
+        let locale = i18n.get_locale();
+        errors.with(|e| {
+            e.iter()
+                .map(|(f, code)| SummaryItem {
+                    field_id: field_id(f),
+                    message: field_text(locale, code).to_string(),
+                })
+                .collect()
+        })
+    })
+}
+
+fn money(locale: Locale, amount: i32) -> String {
+    td_string!(locale, stop.amount, amount = amount).to_string()
+}
+
+fn choice_text(locale: Locale, choice: RefundChoice) -> &'static str {
+    match choice {
+        RefundChoice::NoRefund => td_string!(locale, stop.refund_none),
+        RefundChoice::BankTransfer => td_string!(locale, stop.refund_bank),
+        RefundChoice::Cheque => td_string!(locale, stop.refund_cheque),
+    }
+}
+
+fn expired_view(i18n: leptos_i18n::I18nContext<Locale>) -> AnyView {
+    view! {
+        <div class="form-alert" role="alert">{tr(i18n, |l| td_string!(l, common.session_expired))}</div>
+        <A href="/card/stop/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.start_over))}</A>
+    }
+    .into_any()
+}
+
+/// Redirects to the card list when a later step is opened without a chosen card
+/// (e.g. after a reload: the draft lives in memory only).
+fn require_card(draft: StopDraft) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if draft.card().is_none() {
+            navigate(
+                "/card/stop/cards",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+}
+
+/// Step 3: the holder's cards, with stop and temporary lock.
+#[component]
+pub fn StopCardsStep() -> impl IntoView {
+    let i18n = use_i18n();
+    let draft = StopDraft::use_draft();
+    let loaded = load_once(load_stop_overview);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(o)) = loaded.get() {
+            draft.overview.set(Some(o));
+        }
+    });
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), stop.cards_title).to_string());
+    let navigate = use_navigate();
+
+    let toggle_lock = move |card_ref: String, lock: bool| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let r = if lock { lock_card(card_ref).await } else { unlock_card(card_ref).await };
+            match r {
+                Ok(o) => draft.overview.set(Some(o)),
+                Err(AppError::Conflict(_)) => {
+                    error.set(Some(td_string!(i18n.get_locale_untracked(), stop.err_conflict).to_string()))
+                }
+                Err(e) => error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
+            }
+            busy.set(false);
+        });
+    };
+    let choose = move |card_ref: String| {
+        if draft.card_ref.get_untracked().as_deref() != Some(card_ref.as_str()) {
+            draft.clear();
+        }
+        draft.card_ref.set(Some(card_ref));
+        navigate("/card/stop/refund", Default::default());
+    };
+
+    view! {
+        <PageShell>
+            <StepHeader step=3 total=TOTAL title=title back_href="/card/stop/verify" />
+            <p class="wizard-name">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</p>
+            <FormAlert message=error />
+            {move || match (loaded.get(), draft.overview.get()) {
+                (Some(Err(AppError::Unauthorized)), _) => expired_view(i18n),
+                (Some(Err(e)), _) => view! {
+                    <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
+                }.into_any(),
+                (_, Some(o)) => {
+                    let cards = o.cards.clone();
+                    let any_stoppable = cards.iter().any(|c| c.status != CardStatus::Stopped);
+                    view! {
+                        <dl class="holder__facts">
+                            <div><dt>{tr(i18n, |l| td_string!(l, query.holder))}</dt><dd>{o.masked_name.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, query.school))}</dt><dd>{o.school_name.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, query.class))}</dt><dd>{o.class_name.clone()}</dd></div>
+                        </dl>
+                        <section class="explainer" aria-labelledby="difference-title">
+                            <h2 id="difference-title">{tr(i18n, |l| td_string!(l, stop.difference_title))}</h2>
+                            <p>{tr(i18n, |l| td_string!(l, stop.difference_lock))}</p>
+                            <p>{tr(i18n, |l| td_string!(l, stop.difference_stop))}</p>
+                        </section>
+                        <h2>{tr(i18n, |l| td_string!(l, query.cards_title))}</h2>
+                        {(!any_stoppable).then(|| view! {
+                            <p class="empty">{tr(i18n, |l| td_string!(l, stop.no_active_card))}</p>
+                        })}
+                        <ul class="card-list">
+                            {cards.into_iter().map(|c| {
+                                let status = c.status;
+                                let r_stop = c.card_ref.clone();
+                                let r_lock = c.card_ref.clone();
+                                let type_zh = c.card_type_zh.clone();
+                                let type_en = c.card_type_en.clone();
+                                let balance = c.balance;
+                                let choose = choose.clone();
+                                view! {
+                                    <li class="card-item">
+                                        <div class="card-item__head">
+                                            <h3 class="card-item__title">
+                                                {move || if i18n.get_locale() == Locale::en { type_en.clone() } else { type_zh.clone() }}
+                                            </h3>
+                                            <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), status).to_string())
+                                                tone=match status { CardStatus::Active => "ok", CardStatus::Locked => "warn", CardStatus::Stopped => "stop" } />
+                                        </div>
+                                        <dl class="card-item__facts">
+                                            <div><dt>{tr(i18n, |l| td_string!(l, query.col_outer))}</dt><dd class="mono">{c.outer_no_masked.clone()}</dd></div>
+                                            <div><dt>{tr(i18n, |l| td_string!(l, stop.col_balance))}</dt><dd>{move || money(i18n.get_locale(), balance)}</dd></div>
+                                            <div><dt>{tr(i18n, |l| td_string!(l, query.col_applied))}</dt><dd>{iso_date(c.applied_on)}</dd></div>
+                                        </dl>
+                                        {match status {
+                                            CardStatus::Stopped => view! {
+                                                <p class="card-item__note">
+                                                    {c.stopped_at.map(|t| view! {
+                                                        <span class="cell-note">{tr(i18n, |l| td_string!(l, query.stopped_at))}" "{taiwan_date_time(t)}</span>
+                                                    })}
+                                                    {tr(i18n, |l| td_string!(l, stop.already_stopped))}
+                                                </p>
+                                            }.into_any(),
+                                            _ => view! {
+                                                {(status == CardStatus::Locked).then(|| view! {
+                                                    <p class="card-item__note">{tr(i18n, |l| td_string!(l, stop.locked_note))}</p>
+                                                })}
+                                                <div class="actions actions--inline">
+                                                    <button type="button" class="button button--danger"
+                                                        on:click=move |_| choose(r_stop.clone())>
+                                                        {tr(i18n, |l| td_string!(l, stop.stop_button))}
+                                                    </button>
+                                                    {if status == CardStatus::Locked {
+                                                        view! {
+                                                            <button type="button" class="button button--secondary" prop:disabled=move || busy.get()
+                                                                on:click=move |_| toggle_lock(r_lock.clone(), false)>
+                                                                {tr(i18n, |l| td_string!(l, stop.unlock_button))}
+                                                            </button>
+                                                        }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <button type="button" class="button button--secondary" prop:disabled=move || busy.get()
+                                                                on:click=move |_| toggle_lock(r_lock.clone(), true)>
+                                                                {tr(i18n, |l| td_string!(l, stop.lock_button))}
+                                                            </button>
+                                                        }.into_any()
+                                                    }}
+                                                </div>
+                                            }.into_any(),
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+                _ => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
+            }}
+        </PageShell>
+    }
+}
+
+/// The fees and the refund estimate for the current choice.
+#[component]
+fn FeeSummary(draft: StopDraft) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let (Some(o), Some(card)) = (draft.overview.get(), draft.card()) else {
+            return ().into_any();
+        };
+        let locale = i18n.get_locale();
+        let choice = draft.choice();
+        let est = estimate(card.balance, choice, o.fees);
+        let extra = match choice {
+            RefundChoice::NoRefund => None,
+            RefundChoice::BankTransfer => Some((td_string!(locale, stop.fee_remittance), o.fees.remittance)),
+            RefundChoice::Cheque => Some((td_string!(locale, stop.fee_cheque), o.fees.cheque_postage)),
+        };
+        view! {
+            <section class="fees" aria-labelledby="fees-title" aria-live="polite">
+                <h2 id="fees-title">{td_string!(locale, stop.fees_title)}</h2>
+                <dl class="fees__list">
+                    <div><dt>{td_string!(locale, stop.balance)}</dt><dd>{money(locale, card.balance)}</dd></div>
+                    <div><dt>{td_string!(locale, stop.fee_loss)}</dt><dd>{format!("− {}", money(locale, o.fees.loss))}</dd></div>
+                    {extra.map(|(label, fee)| view! {
+                        <div><dt>{label}</dt><dd>{format!("− {}", money(locale, fee))}</dd></div>
+                    })}
+                    {(choice != RefundChoice::NoRefund).then(|| view! {
+                        <div class="fees__total"><dt>{td_string!(locale, stop.refund_amount)}</dt><dd>{money(locale, est.refund)}</dd></div>
+                    })}
+                </dl>
+                {est.not_covered.then(|| view! { <p class="fees__warning">{td_string!(locale, stop.not_covered)}</p> })}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// Step 4 «停卡/退費作業».
+#[component]
+pub fn StopRefundStep() -> impl IntoView {
+    let i18n = use_i18n();
+    let draft = StopDraft::use_draft();
+    require_card(draft);
+    let errors = RwSignal::new(FieldErrors::new());
+    let navigate = use_navigate();
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), stop.refund_title).to_string());
+    let summary = summary_of(i18n, errors);
+    let err = move |field: &'static str| {
+        Signal::derive(move || errors.with(|e| e.get(field).map(|c| field_text(i18n.get_locale(), c).to_string())))
+    };
+    let holder_name = move || draft.overview.get().map(|o| o.masked_name).unwrap_or_default();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(input) = draft.input() else { return };
+        let e = input.field_errors();
+        errors.set(e.clone());
+        if e.is_empty() {
+            navigate("/card/stop/confirm", Default::default());
+        }
+    };
+
+    view! {
+        <PageShell>
+            <StepHeader step=4 total=TOTAL title=title back_href="/card/stop/cards" />
+            <p class="wizard-name">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</p>
+            <ErrorSummary items=summary />
+            <form class="form" on:submit=submit novalidate=true>
+                <fieldset class="field">
+                    <legend class="field__label">{tr(i18n, |l| td_string!(l, stop.refund_question))}</legend>
+                    <div class="radios">
+                        <RadioCard name="refund" checked=Signal::derive(move || !draft.wants_refund.get())
+                            on_select=Callback::new(move |()| { draft.wants_refund.set(false); errors.set(FieldErrors::new()); })
+                            label=|l| td_string!(l, stop.no_refund) hint=|l| td_string!(l, stop.no_refund_hint) />
+                        <RadioCard name="refund" checked=Signal::derive(move || draft.wants_refund.get())
+                            on_select=Callback::new(move |()| draft.wants_refund.set(true))
+                            label=|l| td_string!(l, stop.with_refund) hint=|l| td_string!(l, stop.with_refund_hint) />
+                    </div>
+                </fieldset>
+
+                <Show when=move || draft.wants_refund.get()>
+                    <fieldset class="field">
+                        <legend class="field__label">{tr(i18n, |l| td_string!(l, stop.method_question))}</legend>
+                        <div class="radios">
+                            <RadioCard name="method" checked=Signal::derive(move || draft.method.get() == RefundChoice::BankTransfer)
+                                on_select=Callback::new(move |()| draft.method.set(RefundChoice::BankTransfer))
+                                label=|l| td_string!(l, stop.method_bank) hint=|l| td_string!(l, stop.method_bank_hint) />
+                            <RadioCard name="method" checked=Signal::derive(move || draft.method.get() == RefundChoice::Cheque)
+                                on_select=Callback::new(move |()| draft.method.set(RefundChoice::Cheque))
+                                label=|l| td_string!(l, stop.method_cheque) hint=|l| td_string!(l, stop.method_cheque_hint) />
+                        </div>
+                    </fieldset>
+                    <Show when=move || draft.method.get() == RefundChoice::BankTransfer
+                        fallback=move || view! {
+                            <TextField id="postal-code" label=|l| td_string!(l, stop.postal_code) hint=|l| td_string!(l, stop.postal_code_hint)
+                                value=Signal::derive(move || draft.cheque.get().postal_code)
+                                on_input=Callback::new(move |v| draft.cheque.update(|c| c.postal_code = v))
+                                error=err("postal_code") inputmode="numeric" autocomplete="postal-code" maxlength=6 class="input input--short" />
+                            <TextField id="address" label=|l| td_string!(l, stop.address)
+                                value=Signal::derive(move || draft.cheque.get().address)
+                                on_input=Callback::new(move |v| draft.cheque.update(|c| c.address = v))
+                                error=err("address") autocomplete="street-address" maxlength=120 />
+                        }>
+                        <div class="field" class:field--error=move || errors.with(|e| e.contains_key("bank_code"))>
+                            <label class="field__label" for="bank-code">{tr(i18n, |l| td_string!(l, stop.bank))}</label>
+                            <p class="field__error" id="bank-code-error">{move || err("bank_code").get()}</p>
+                            <select id="bank-code" class="input"
+                                aria-invalid=move || errors.with(|e| e.contains_key("bank_code")).then_some("true")
+                                aria-describedby=move || if errors.with(|e| e.contains_key("bank_code")) { "bank-code-error" } else { "" }
+                                prop:value=move || draft.bank.get().bank_code
+                                on:change=move |ev| draft.bank.update(|b| b.bank_code = event_target_value(&ev))>
+                                <option value="">{tr(i18n, |l| td_string!(l, stop.bank_choose))}</option>
+                                {BANKS.iter().map(|(code, zh, en)| view! {
+                                    <option value=*code>{move || format!("{code} {}", if i18n.get_locale() == Locale::en { *en } else { *zh })}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <TextField id="branch-code" label=|l| td_string!(l, stop.branch) hint=|l| td_string!(l, stop.branch_hint)
+                            value=Signal::derive(move || draft.bank.get().branch_code)
+                            on_input=Callback::new(move |v| draft.bank.update(|b| b.branch_code = v))
+                            error=err("branch_code") inputmode="numeric" maxlength=4 class="input input--short" />
+                        <TextField id="account-no" label=|l| td_string!(l, stop.account) hint=|l| td_string!(l, stop.account_hint)
+                            value=Signal::derive(move || draft.bank.get().account_no)
+                            on_input=Callback::new(move |v| draft.bank.update(|b| b.account_no = v))
+                            error=err("account_no") inputmode="numeric" maxlength=20 />
+                        <p class="field__hint">
+                            <strong>{tr(i18n, |l| td_string!(l, stop.account_holder))}</strong>" "
+                            {move || td_string!(i18n.get_locale(), stop.account_holder_note, name = holder_name()).to_string()}
+                        </p>
+                    </Show>
+                </Show>
+
+                <FeeSummary draft=draft />
+
+                <div class="actions">
+                    <button type="submit" class="button button--primary">{tr(i18n, |l| td_string!(l, stop.next_step))}</button>
+                </div>
+            </form>
+        </PageShell>
+    }
+}
+
+/// Step 5: check everything, the step-up code, and «送出停卡申請».
+#[component]
+pub fn StopConfirmStep() -> impl IntoView {
+    let i18n = use_i18n();
+    let draft = StopDraft::use_draft();
+    require_card(draft);
+    if draft.idempotency_key.get_untracked().is_none() {
+        draft.idempotency_key.set(Some(new_idempotency_key()));
+    }
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let code_sent = RwSignal::new(None::<String>);
+    let code_note = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), stop.confirm_title).to_string());
+    let summary = summary_of(i18n, errors);
+
+    let send_code = move |_| {
+        let Some(card_ref) = draft.card_ref.get_untracked() else { return };
+        code_note.set(None);
+        spawn_local(async move {
+            match send_stop_code(card_ref).await {
+                Ok(sent) => {
+                    code_sent.set(Some(sent.destination_masked));
+                    code_note.set(Some(td_string!(i18n.get_locale_untracked(), stop.code_sent).to_string()));
+                }
+                Err(AppError::RateLimited { retry_after_secs }) => code_note.set(Some(
+                    td_string!(i18n.get_locale_untracked(), stop.code_wait, seconds = retry_after_secs).to_string(),
+                )),
+                Err(e) => code_note.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
+            }
+        });
+    };
+
+    let submit = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        let Some(input) = draft.input() else { return };
+        pending.set(true);
+        form_error.set(None);
+        errors.set(FieldErrors::new());
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match submit_stop(input).await {
+                Ok(_) => navigate("/card/stop/done", Default::default()),
+                Err(AppError::Validation(f)) if !f.is_empty() => errors.set(f),
+                Err(AppError::Conflict(_)) => {
+                    form_error.set(Some(td_string!(i18n.get_locale_untracked(), stop.err_conflict).to_string()))
+                }
+                Err(e) => form_error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
+            }
+            pending.set(false);
+        });
+    };
+
+    let rows = move || {
+        let (Some(o), Some(card)) = (draft.overview.get(), draft.card()) else {
+            return ().into_any();
+        };
+        let locale = i18n.get_locale();
+        let choice = draft.choice();
+        let card_type = if locale == Locale::en { card.card_type_en.clone() } else { card.card_type_zh.clone() };
+        let refund_to = match choice {
+            RefundChoice::NoRefund => None,
+            RefundChoice::BankTransfer => {
+                let b = draft.bank.get();
+                let bank = BANKS.iter().find(|x| x.0 == b.bank_code).map_or("", |x| if locale == Locale::en { x.2 } else { x.1 });
+                Some(format!("{} {bank} / {} / {}", b.bank_code, b.branch_code, b.account_no))
+            }
+            RefundChoice::Cheque => {
+                let c = draft.cheque.get();
+                Some(format!("{} {}", c.postal_code, c.address))
+            }
+        };
+        view! {
+            <dl class="check-answers">
+                <div>
+                    <dt>{td_string!(locale, stop.card)}</dt>
+                    <dd>{card_type}" "<span class="mono">{card.outer_no_masked.clone()}</span></dd>
+                    <dd class="check-answers__change"><A href="/card/stop/cards">{td_string!(locale, stop.change)}</A></dd>
+                </div>
+                <div>
+                    <dt>{td_string!(locale, stop.choice)}</dt>
+                    <dd>{choice_text(locale, choice)}</dd>
+                    <dd class="check-answers__change"><A href="/card/stop/refund">{td_string!(locale, stop.change)}</A></dd>
+                </div>
+                {refund_to.map(|to| view! {
+                    <div>
+                        <dt>{td_string!(locale, stop.refund_to)}</dt>
+                        <dd>{to}</dd>
+                        <dd class="check-answers__change"><A href="/card/stop/refund">{td_string!(locale, stop.change)}</A></dd>
+                    </div>
+                })}
+            </dl>
+            <FeeSummary draft=draft />
+            <p class="hint">{td_string!(locale, stop.liability, hours = o.liability_hours).to_string()}</p>
+        }
+        .into_any()
+    };
+
+    let step_up = move || {
+        let o = draft.overview.get()?;
+        Some(match o.step_up_contact {
+            Some(dest) => {
+                let dest_text = dest.clone();
+                view! {
+                    <section class="step-up" aria-labelledby="code-title">
+                        <h2 id="code-title">{tr(i18n, |l| td_string!(l, stop.code_title))}</h2>
+                        <p>{move || td_string!(i18n.get_locale(), stop.code_intro, destination = dest_text.clone()).to_string()}</p>
+                        <button type="button" class="button button--secondary" on:click=send_code>
+                            {move || if code_sent.get().is_some() {
+                                td_string!(i18n.get_locale(), stop.code_resend)
+                            } else {
+                                td_string!(i18n.get_locale(), stop.code_send)
+                            }}
+                        </button>
+                        <p class="hint" role="status">{move || code_note.get()}</p>
+                        <TextField id="step-up-code" label=|l| td_string!(l, stop.code_label)
+                            value=draft.code on_input=Callback::new(move |v| draft.code.set(v))
+                            error=Signal::derive(move || errors.with(|e| e.get("step_up_code").map(|c| match c.as_str() {
+                                "wrong" => td_string!(i18n.get_locale(), stop.err_code_wrong),
+                                _ => td_string!(i18n.get_locale(), stop.err_code_required),
+                            }.to_string())))
+                            inputmode="numeric" autocomplete="one-time-code" maxlength=6 class="input input--short" />
+                    </section>
+                }
+                .into_any()
+            }
+            None => view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.no_contact_note))}</p> }.into_any(),
+        })
+    };
+
+    view! {
+        <PageShell>
+            <StepHeader step=5 total=TOTAL title=title back_href="/card/stop/refund" />
+            <p class="wizard-name">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</p>
+            <ErrorSummary items=summary />
+            <FormAlert message=form_error />
+            {rows}
+            {step_up}
+            <div class="warning" role="note">
+                <span class="warning__icon" aria-hidden="true">"!"</span>
+                <strong>{tr(i18n, |l| td_string!(l, stop.warning))}</strong>
+            </div>
+            <div class="actions">
+                <button type="button" class="button button--danger" on:click=submit
+                    aria-busy=move || pending.get().to_string() prop:disabled=move || pending.get()>
+                    <Show when=move || pending.get()><span class="spinner" aria-hidden="true"></span></Show>
+                    {tr(i18n, |l| td_string!(l, stop.submit))}
+                </button>
+            </div>
+        </PageShell>
+    }
+}
+
+/// Step 6: the result, also after a reload.
+#[component]
+pub fn StopDoneStep() -> impl IntoView {
+    let i18n = use_i18n();
+    let draft = StopDraft::use_draft();
+    let receipt = load_once(load_last_stop_receipt);
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), stop.done_title).to_string());
+    Effect::new(move |_| {
+        if matches!(receipt.get(), Some(Ok(Some(_)))) {
+            draft.clear();
+        }
+    });
+    view! {
+        <PageShell>
+            <StepHeader step=6 total=TOTAL title=title />
+            {move || match receipt.get() {
+                None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
+                Some(Ok(Some(r))) => view! { <Receipt receipt=r /> }.into_any(),
+                Some(Ok(None)) | Some(Err(AppError::Unauthorized)) => expired_view(i18n),
+                Some(Err(e)) => view! { <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div> }.into_any(),
+            }}
+        </PageShell>
+    }
+}
+
+#[component]
+fn Receipt(receipt: StopReceipt) -> impl IntoView {
+    let i18n = use_i18n();
+    let r = receipt;
+    let protected = taiwan_hh_mm(r.protected_from);
+    let stopped = taiwan_date_time(r.stopped_at);
+    let choice = r.choice;
+    let est = r.estimate;
+    view! {
+        <div class="panel panel--done">
+            <p class="panel__label">{tr(i18n, |l| td_string!(l, stop.serial))}</p>
+            <p class="panel__value mono">{r.serial_no.clone()}</p>
+        </div>
+        <dl class="check-answers">
+            <div><dt>{tr(i18n, |l| td_string!(l, stop.card))}</dt><dd><span class="mono">{r.outer_no_masked.clone()}</span>" "
+                <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), CardStatus::Stopped).to_string()) tone="stop" /></dd></div>
+            <div><dt>{tr(i18n, |l| td_string!(l, stop.stopped_at))}</dt><dd>{stopped}</dd></div>
+            <div><dt>{tr(i18n, |l| td_string!(l, stop.choice))}</dt><dd>{move || choice_text(i18n.get_locale(), choice)}</dd></div>
+            {(choice != RefundChoice::NoRefund).then(|| view! {
+                <div><dt>{tr(i18n, |l| td_string!(l, stop.refund_amount))}</dt><dd>{move || money(i18n.get_locale(), est.refund)}</dd></div>
+            })}
+        </dl>
+        <p class="notice">{move || td_string!(i18n.get_locale(), stop.protected_from, time = protected.clone()).to_string()}</p>
+        <section class="next-steps">
+            <h2>{tr(i18n, |l| td_string!(l, stop.next_title))}</h2>
+            <p>{tr(i18n, |l| td_string!(l, stop.next_body))}</p>
+            <div class="actions actions--inline">
+                <A href="/card/apply/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</A>
+                <A href="/" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</A>
+            </div>
+        </section>
+    }
+}
