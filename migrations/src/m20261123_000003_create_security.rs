@@ -122,8 +122,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, col) in [
-            ("ix_verification_attempts_id_hash", VerificationAttempts::IdHash),
-            ("ix_verification_attempts_ip", VerificationAttempts::ClientIp),
+            (
+                "ix_verification_attempts_id_hash",
+                VerificationAttempts::IdHash,
+            ),
+            (
+                "ix_verification_attempts_ip",
+                VerificationAttempts::ClientIp,
+            ),
         ] {
             manager
                 .create_index(
@@ -143,7 +149,9 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .col(string(VerificationLocks::IdHash).primary_key())
                     .col(integer(VerificationLocks::Failures))
-                    .col(timestamp_with_time_zone_null(VerificationLocks::LockedUntil))
+                    .col(timestamp_with_time_zone_null(
+                        VerificationLocks::LockedUntil,
+                    ))
                     .col(boolean(VerificationLocks::LockedPermanently))
                     .col(timestamp_with_time_zone(VerificationLocks::CountingSince))
                     .col(timestamp_with_time_zone(VerificationLocks::UpdatedAt))
