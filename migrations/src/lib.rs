@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_roster;
 mod m20261123_000002_create_configuration;
 mod m20261123_000003_create_security;
+mod m20261123_000004_create_stop_requests;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_roster::Migration),
             Box::new(m20261123_000002_create_configuration::Migration),
             Box::new(m20261123_000003_create_security::Migration),
+            Box::new(m20261123_000004_create_stop_requests::Migration),
         ]
     }
 }
