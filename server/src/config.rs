@@ -79,6 +79,15 @@ impl ServerConfig {
         })
     }
 
+    /// What the server functions need of this configuration.
+    pub fn portal_config(&self) -> app::server::PortalConfig {
+        app::server::PortalConfig {
+            test_captcha: self.test_captcha.clone(),
+            verify_per_ip_per_min: self.verify_per_ip_per_min,
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
     /// The secret for PII encryption: `PORTAL_SECRET_KEY`, else `data/secret.key`
     /// (created with 32 random bytes on first use).
     ///

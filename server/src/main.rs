@@ -9,7 +9,7 @@ use app::server::audit::Actor;
 use app::server::crypto::PiiCipher;
 use app::server::session_store::DbSessionStore;
 use app::server::staff::{self, NewStaffUser, StaffRole};
-use app::server::{AppState, PortalConfig, db, demo, roster};
+use app::server::{AppState, db, demo, roster};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::process::ExitCode;
@@ -95,10 +95,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     let state = AppState {
         db,
         cipher,
-        config: Arc::new(PortalConfig {
-            test_captcha: config.test_captcha.clone(),
-            verify_per_ip_per_min: config.verify_per_ip_per_min,
-        }),
+        config: Arc::new(config.portal_config()),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(state, config).await,

@@ -1,8 +1,11 @@
-//! The one masking function for identifiers, and the one for names (SPEC §7).
+//! The one masking function for identifiers, and the one for names (SPEC §7), and
+//! the two for guardian contacts.
 //!
 //! Government guidance hides the last four characters of an identifier; names keep
-//! their first and last character. Everything that leaves the server masked goes
-//! through these two functions.
+//! their first and last character; a mobile number keeps its first four and last
+//! three digits, an e-mail address its first character and its domain, so a parent
+//! recognises where a code went. Everything that leaves the server masked goes
+//! through these functions.
 
 /// Hides the last four characters: `A123456789` → `A12345****`.
 /// Inputs of four characters or fewer are hidden completely.
@@ -24,6 +27,34 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// `0912345678` → `0912***678`. Short values are hidden completely.
+pub fn mask_mobile(mobile: &str) -> String {
+    let chars: Vec<char> = mobile.trim().chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let n = chars.len();
+    format!(
+        "{}{}{}",
+        chars[..4].iter().collect::<String>(),
+        "*".repeat(n - 7),
+        chars[n - 3..].iter().collect::<String>()
+    )
+}
+
+/// `mom@example.com` → `m***@example.com`. Without an `@`, everything but the first
+/// character is hidden.
+pub fn mask_email(email: &str) -> String {
+    let e = email.trim();
+    let (local, domain) = e.rsplit_once('@').unwrap_or((e, ""));
+    let first: String = local.chars().take(1).collect();
+    if domain.is_empty() {
+        format!("{first}***")
+    } else {
+        format!("{first}***@{domain}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,6 +66,15 @@ mod tests {
         assert_eq!(mask_identifier("X12345"), "X1****");
         assert_eq!(mask_identifier("1234"), "****");
         assert_eq!(mask_identifier(""), "");
+    }
+
+    #[test]
+    fn contacts_keep_enough_to_be_recognised() {
+        assert_eq!(mask_mobile("0912345678"), "0912***678");
+        assert_eq!(mask_mobile("1234567"), "*******");
+        assert_eq!(mask_email("mom@example.com"), "m***@example.com");
+        assert_eq!(mask_email("x@school.edu.tw"), "x***@school.edu.tw");
+        assert_eq!(mask_email("broken"), "b***");
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct PortalConfig {
     pub test_captcha: Option<String>,
     /// `PORTAL_VERIFY_PER_IP_PER_MIN`.
     pub verify_per_ip_per_min: u32,
+    /// `PORTAL_DATA_DIR`: the development outbox writes messages to `outbox/` here.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for PortalConfig {
@@ -23,6 +25,7 @@ impl Default for PortalConfig {
         Self {
             test_captcha: None,
             verify_per_ip_per_min: 10,
+            data_dir: std::path::PathBuf::from("data"),
         }
     }
 }

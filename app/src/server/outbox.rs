@@ -1,0 +1,253 @@
+//! The notification outbox (SPEC §5, §7): a message is written to the `outbox` table
+//! in the transaction that causes it, and delivered after the commit.
+//!
+//! Delivery in this development default writes each message, e-mail or SMS alike, as
+//! an `.eml` file under `{PORTAL_DATA_DIR}/outbox/` (To: the address or the mobile
+//! number) and then marks the row sent. Secrets in the payload (a one-time code) are
+//! removed from the row once the message is sent or has failed.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set};
+use std::path::{Path, PathBuf};
+
+use super::crypto::PiiCipher;
+use super::entities::outbox;
+
+/// Payload keys that are secret: gone from the row after delivery.
+const SECRET_KEYS: [&str; 1] = ["code"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+/// A message to queue: a template and its values.
+pub struct NewMessage<'a> {
+    pub channel: Channel,
+    /// E-mail address or mobile number (stored encrypted).
+    pub recipient: &'a str,
+    pub template: &'a str,
+    pub payload: serde_json::Value,
+}
+
+/// The associated data of a message's encrypted recipient.
+pub fn recipient_aad(id: &str) -> String {
+    format!("outbox.recipient:{id}")
+}
+
+/// Queues a message on `conn` (pass the transaction of the change it reports) and
+/// returns its id.
+///
+/// # Errors
+/// Database errors.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    message: NewMessage<'_>,
+) -> Result<String, DbErr> {
+    let id = super::captcha::uuid_like();
+    outbox::ActiveModel {
+        id: Set(id.clone()),
+        channel: Set(message.channel.as_str().into()),
+        recipient_enc: Set(cipher.encrypt(message.recipient, &recipient_aad(&id))),
+        template: Set(message.template.into()),
+        payload: Set(message.payload.to_string()),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        created_at: Set(Utc::now()),
+        sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("no outbox message {0}")]
+    Missing(String),
+    #[error("recipient cannot be decrypted")]
+    Recipient,
+    #[error("unknown template {0}")]
+    Template(String),
+    #[error("writing {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Subject and body of a template.
+///
+/// # Errors
+/// `Template` for an unknown template name.
+pub fn render(
+    template: &str,
+    payload: &serde_json::Value,
+) -> Result<(String, String), DeliveryError> {
+    let s = |k: &str| payload[k].as_str().unwrap_or_default().to_owned();
+    match template {
+        "stop_code" => Ok((
+            "學生證停卡驗證碼 / Student card stop: verification code".to_owned(),
+            format!(
+                "您好：\n\n\
+                 有人正在為 {name} 的學生證（卡片外碼 {card}）申請掛失停卡。\n\
+                 驗證碼：{code}\n\
+                 驗證碼 {minutes} 分鐘內有效，請勿提供給他人。若不是您申請的，請不要理會本訊息，並與學校聯絡。\n\n\
+                 A loss report was started for {name}'s student card ({card}).\n\
+                 Verification code: {code} (valid {minutes} minutes). Do not share it. \
+                 If you did not ask for it, ignore this message and contact the school.\n",
+                name = s("masked_name"),
+                card = s("outer_no_masked"),
+                code = s("code"),
+                minutes = payload["minutes"].as_i64().unwrap_or(10),
+            ),
+        )),
+        other => Err(DeliveryError::Template(other.to_owned())),
+    }
+}
+
+/// The `.eml` text of one message.
+pub fn eml(
+    id: &str,
+    channel: Channel,
+    template: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    at: DateTime<Utc>,
+) -> String {
+    format!(
+        "From: Student Card Service <no-reply@student-card.invalid>\r\n\
+         To: {to}\r\n\
+         Subject: {subject}\r\n\
+         Date: {date}\r\n\
+         Message-ID: <{id}@student-card.invalid>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=UTF-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\
+         X-Portal-Channel: {channel}\r\n\
+         X-Portal-Template: {template}\r\n\
+         \r\n\
+         {body}",
+        date = at.to_rfc2822(),
+        channel = channel.as_str(),
+        body = body.replace('\n', "\r\n"),
+    )
+}
+
+/// Where the development outbox writes.
+pub fn outbox_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("outbox")
+}
+
+/// Delivers one queued message (the development default: an `.eml` file) and marks
+/// it sent, or failed.
+///
+/// # Errors
+/// When the message cannot be read, rendered or written; the row is then `failed`.
+pub async fn deliver(
+    db: &DatabaseConnection,
+    cipher: &PiiCipher,
+    data_dir: &Path,
+    id: &str,
+) -> Result<PathBuf, DeliveryError> {
+    let row = outbox::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| DeliveryError::Missing(id.to_owned()))?;
+    let result = write_file(&row, cipher, data_dir).await;
+    let mut payload: serde_json::Value =
+        serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+    if let Some(map) = payload.as_object_mut() {
+        for k in SECRET_KEYS {
+            map.remove(k);
+        }
+    }
+    let now = Utc::now();
+    let attempts = row.attempts + 1;
+    let mut active: outbox::ActiveModel = row.into();
+    active.attempts = Set(attempts);
+    active.payload = Set(payload.to_string());
+    if result.is_ok() {
+        active.status = Set("sent".into());
+        active.sent_at = Set(Some(now));
+    } else {
+        active.status = Set("failed".into());
+    }
+    active.update(db).await?;
+    result
+}
+
+async fn write_file(
+    row: &outbox::Model,
+    cipher: &PiiCipher,
+    data_dir: &Path,
+) -> Result<PathBuf, DeliveryError> {
+    let to = cipher
+        .decrypt(&row.recipient_enc, &recipient_aad(&row.id))
+        .map_err(|_| DeliveryError::Recipient)?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
+    let (subject, body) = render(&row.template, &payload)?;
+    let channel = if row.channel == "sms" {
+        Channel::Sms
+    } else {
+        Channel::Email
+    };
+    let now = Utc::now();
+    let text = eml(&row.id, channel, &row.template, &to, &subject, &body, now);
+    let dir = outbox_dir(data_dir);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DeliveryError::Io { path, source }
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
+    // Sortable by time; written under another name and renamed, so a reader never
+    // sees half a message.
+    let name = format!("{}-{}.eml", now.format("%Y%m%dT%H%M%S%.6fZ"), row.id);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let path = dir.join(name);
+    tokio::fs::write(&tmp, text).await.map_err(io(&tmp))?;
+    tokio::fs::rename(&tmp, &path).await.map_err(io(&path))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stop_code_message_carries_the_code_on_its_own_line() {
+        let payload = serde_json::json!({
+            "masked_name": "林○晴", "outer_no_masked": "051234****",
+            "code": "012345", "minutes": 10,
+        });
+        let (subject, body) = render("stop_code", &payload).expect("template");
+        let text = eml(
+            "abc",
+            Channel::Sms,
+            "stop_code",
+            "0912345678",
+            &subject,
+            &body,
+            Utc::now(),
+        );
+        assert!(text.contains("To: 0912345678\r\n"));
+        assert!(text.contains("Subject: 學生證停卡驗證碼"));
+        assert!(text.contains("\r\n驗證碼：012345\r\n"), "{text}");
+        assert!(render("nope", &payload).is_err());
+    }
+}
