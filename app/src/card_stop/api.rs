@@ -9,40 +9,78 @@ use crate::error::AppError;
 /// The verified holder's cards, fees and step-up contact.
 #[server(prefix = "/api", endpoint = "stop/overview", input = server_fn::codec::GetUrl)]
 pub async fn load_stop_overview() -> Result<StopOverview, AppError> {
-    Err(AppError::Internal)
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::overview(&cx).await
+        }
+        .await,
+    )
 }
 
 /// «暫時鎖卡»: pauses school-side use at once; reversible.
 #[server(prefix = "/api", endpoint = "stop/lock")]
 pub async fn lock_card(card_ref: String) -> Result<StopOverview, AppError> {
-    let _ = card_ref;
-    Err(AppError::Internal)
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::lock(&cx, &card_ref).await
+        }
+        .await,
+    )
 }
 
 /// «解除鎖卡».
 #[server(prefix = "/api", endpoint = "stop/unlock")]
 pub async fn unlock_card(card_ref: String) -> Result<StopOverview, AppError> {
-    let _ = card_ref;
-    Err(AppError::Internal)
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::unlock(&cx, &card_ref).await
+        }
+        .await,
+    )
 }
 
 /// Sends a 6-digit step-up code to the guardian contact on the roster.
 #[server(prefix = "/api", endpoint = "stop/send-code")]
 pub async fn send_stop_code(card_ref: String) -> Result<StepUpSent, AppError> {
-    let _ = card_ref;
-    Err(AppError::Internal)
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::send_code(&cx, &card_ref).await
+        }
+        .await,
+    )
 }
 
 /// «送出停卡申請»: exactly once per idempotency key.
 #[server(prefix = "/api", endpoint = "stop/submit", input = server_fn::codec::Json)]
 pub async fn submit_stop(input: StopRequestInput) -> Result<StopReceipt, AppError> {
-    let _ = input;
-    Err(AppError::Internal)
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::submit(&cx, input).await
+        }
+        .await,
+    )
 }
 
 /// The receipt of the stop this session submitted last (for the result page, also
 /// after a reload).
 #[server(prefix = "/api", endpoint = "stop/receipt", input = server_fn::codec::GetUrl)]
 pub async fn load_last_stop_receipt() -> Result<Option<StopReceipt>, AppError> {
-    Err(AppError::Internal)
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::last_receipt(&cx).await
+        }
+        .await,
+    )
 }

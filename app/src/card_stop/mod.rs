@@ -2,6 +2,8 @@
 //! irreversible, exactly-once loss report with an optional refund (SPEC §1 3a, §7, §10).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -7,6 +7,7 @@ use super::entities::settings;
 pub const FEE_LOSS: &str = "fee.loss";
 pub const FEE_REMITTANCE: &str = "fee.remittance";
 pub const FEE_CHEQUE_POSTAGE: &str = "fee.cheque_postage";
+pub const LOSS_LIABILITY_HOURS: &str = "loss.liability_hours";
 pub const VERIFICATION_WINDOW_MINUTES: &str = "verification.window_minutes";
 pub const CONSENT_CURRENT_VERSION: &str = "consent.current_version";
 

@@ -1,0 +1,816 @@
+//! Rules of «停卡掛失» (SPEC §1 3a, §7, §8, §10), authorised only by the session's
+//! verified holder in the stop wizard.
+//!
+//! - Cards are named by an opaque `card_ref` (a keyed hash of the outer number) and
+//!   resolved only among the verified holder's own cards; anything else is 403.
+//! - «暫時鎖卡» / «解除鎖卡» move a card between `active` and `locked`.
+//! - Where the roster has a guardian contact, the stop needs a 6-digit step-up code
+//!   sent there; without one the stop proceeds and is flagged for the school.
+//! - A stop is exactly once: the idempotency key, the card's state change, the stop
+//!   row, its audit row and the spent code are written in one transaction. SQLite's
+//!   `BEGIN IMMEDIATE` serialises duplicates; on PostgreSQL the card rows are locked
+//!   (`FOR UPDATE`) and a unique violation (idempotency key, serial number) retries
+//!   the transaction, which then finds the first answer.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use rand::Rng;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+};
+use sha2::{Digest, Sha256};
+
+use super::{StepUpSent, StopCardRow, StopOverview, StopReceipt, StopRequestInput};
+use crate::domain::dates::taiwan_time;
+use crate::domain::masking::{mask_email, mask_identifier, mask_mobile, mask_name};
+use crate::domain::refund::{self, RefundChoice, RefundEstimate, StopFees};
+use crate::error::AppError;
+use crate::query::CardStatus;
+use crate::server::audit::{self, Actor, AuditEvent};
+use crate::server::context::{CallContext, internal};
+use crate::server::db::begin_write;
+use crate::server::entities::{
+    card_types, cards, classes, holders, idempotency_keys, one_time_codes, schools, stop_requests,
+};
+use crate::server::outbox::{self, Channel, NewMessage};
+use crate::server::settings;
+use crate::wizard::{Wizard, session};
+
+/// Session key of the serial number of the stop this session submitted last.
+pub const LAST_STOP_SESSION_KEY: &str = "last_stop_serial";
+/// `one_time_codes.purpose` of the stop's step-up code.
+pub const STEP_UP_PURPOSE: &str = "stop.step_up";
+pub const CODE_VALID_MINUTES: i64 = 10;
+/// Wrong guesses that burn a code.
+pub const CODE_MAX_GUESSES: i32 = 5;
+/// Seconds between two codes.
+pub const RESEND_AFTER_SECS: i64 = 60;
+/// Codes per holder and hour.
+pub const CODES_PER_HOUR: usize = 5;
+const CARD_REF_LEN: usize = 20;
+const MAX_SUBMIT_TRIES: u32 = 5;
+
+/// The opaque reference of a card on the stop pages.
+pub fn card_ref(cx: &CallContext, outer_no: &str) -> String {
+    let mut r = cx.state.cipher.keyed_hash("card_ref", outer_no);
+    r.truncate(CARD_REF_LEN);
+    r
+}
+
+/// SHA-256 (hex) of the canonical JSON of a request (keys sorted at every level).
+pub fn request_hash<T: serde::Serialize>(request: &T) -> String {
+    fn canonical(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k, canonical(v)))
+                        .collect(),
+                )
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(canonical).collect())
+            }
+            other => other,
+        }
+    }
+    let value = serde_json::to_value(request).unwrap_or(serde_json::Value::Null);
+    Sha256::digest(canonical(value).to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `ST` + YYYYMMDD of `date` + the 6-digit sequence.
+pub fn serial_no(date: chrono::NaiveDate, seq: u32) -> String {
+    format!(
+        "ST{:04}{:02}{:02}{seq:06}",
+        date.year(),
+        date.month(),
+        date.day()
+    )
+}
+
+/// The guardian contact on the roster, where a step-up code goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Contact {
+    Sms(String),
+    Email(String),
+}
+
+impl Contact {
+    pub fn masked(&self) -> String {
+        match self {
+            Contact::Sms(m) => mask_mobile(m),
+            Contact::Email(e) => mask_email(e),
+        }
+    }
+}
+
+/// The holder's guardian contact: the mobile number if the roster has one, else the
+/// e-mail address.
+///
+/// # Errors
+/// `Internal` when a stored contact cannot be decrypted.
+pub fn guardian_contact(
+    cx: &CallContext,
+    holder: &holders::Model,
+) -> Result<Option<Contact>, AppError> {
+    let cipher = &cx.state.cipher;
+    if let Some(enc) = &holder.guardian_mobile_enc {
+        let aad = format!("holders.guardian_mobile:{}", holder.id_no_hash);
+        return Ok(Some(Contact::Sms(
+            cipher.decrypt(enc, &aad).map_err(internal)?,
+        )));
+    }
+    if let Some(enc) = &holder.guardian_email_enc {
+        let aad = format!("holders.guardian_email:{}", holder.id_no_hash);
+        return Ok(Some(Contact::Email(
+            cipher.decrypt(enc, &aad).map_err(internal)?,
+        )));
+    }
+    Ok(None)
+}
+
+/// The configured fees (settings `fee.*`).
+///
+/// # Errors
+/// Database errors.
+pub async fn fees(conn: &impl ConnectionTrait) -> Result<StopFees, DbErr> {
+    let d = StopFees::default();
+    let get = async |key, default: i32| -> Result<i32, DbErr> {
+        let v = settings::get_i64(conn, key, i64::from(default)).await?;
+        Ok(i32::try_from(v).unwrap_or(default))
+    };
+    Ok(StopFees {
+        loss: get(settings::FEE_LOSS, d.loss).await?,
+        remittance: get(settings::FEE_REMITTANCE, d.remittance).await?,
+        cheque_postage: get(settings::FEE_CHEQUE_POSTAGE, d.cheque_postage).await?,
+    })
+}
+
+async fn liability_hours(conn: &impl ConnectionTrait) -> Result<i32, DbErr> {
+    let v = settings::get_i64(conn, settings::LOSS_LIABILITY_HOURS, 3).await?;
+    Ok(i32::try_from(v).unwrap_or(3))
+}
+
+async fn holder(conn: &impl ConnectionTrait, holder_id: i32) -> Result<holders::Model, AppError> {
+    holders::Entity::find_by_id(holder_id)
+        .one(conn)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthorized)
+}
+
+/// # Errors
+/// `Unauthorized` without a live verification in the stop wizard; database errors.
+pub async fn overview(cx: &CallContext) -> Result<StopOverview, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
+    overview_of(cx, holder_id).await
+}
+
+async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, AppError> {
+    let db = &cx.state.db;
+    let holder = holder(db, holder_id).await?;
+    let school = schools::Entity::find_by_id(holder.school_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let class = classes::Entity::find_by_id(holder.class_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let types = card_types::Entity::find().all(db).await.map_err(internal)?;
+    let holder_cards = cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder.id))
+        .order_by_desc(cards::Column::IssuedOn)
+        .order_by_desc(cards::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let cards = holder_cards
+        .into_iter()
+        .map(|c| {
+            let t = types.iter().find(|t| t.code == c.card_type);
+            StopCardRow {
+                card_ref: card_ref(cx, &c.outer_no),
+                card_type_zh: t.map_or_else(|| c.card_type.clone(), |t| t.name_zh.clone()),
+                card_type_en: t.map_or_else(|| c.card_type.clone(), |t| t.name_en.clone()),
+                status: CardStatus::parse(&c.status).unwrap_or(CardStatus::Stopped),
+                school_name: school.name.clone(),
+                outer_no_masked: mask_identifier(&c.outer_no),
+                applied_on: c.issued_on,
+                fee: t.map_or(0, |t| t.fee),
+                balance: c.balance,
+                stopped_at: c.stopped_at,
+            }
+        })
+        .collect();
+    Ok(StopOverview {
+        masked_name: mask_name(&holder.name),
+        school_name: school.name,
+        class_name: class.name,
+        cards,
+        fees: fees(db).await.map_err(internal)?,
+        step_up_contact: guardian_contact(cx, &holder)?.map(|c| c.masked()),
+        liability_hours: liability_hours(db).await.map_err(internal)?,
+    })
+}
+
+/// The holder's card named by `card_ref`, locked for update on PostgreSQL; `None`
+/// when it is not one of the holder's cards.
+async fn find_card(
+    txn: &DatabaseTransaction,
+    cx: &CallContext,
+    holder_id: i32,
+    card_ref_value: &str,
+) -> Result<Option<cards::Model>, AppError> {
+    let own = cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder_id))
+        .order_by_asc(cards::Column::Id)
+        .lock_exclusive()
+        .all(txn)
+        .await
+        .map_err(internal)?;
+    Ok(own
+        .into_iter()
+        .find(|c| card_ref(cx, &c.outer_no) == card_ref_value.trim()))
+}
+
+/// Records a refused request (a security event) and commits it; returns 403.
+async fn deny(
+    txn: DatabaseTransaction,
+    cx: &CallContext,
+    holder_id: i32,
+    action: &str,
+) -> AppError {
+    let recorded = audit::record(
+        &txn,
+        Some(&cx.client),
+        AuditEvent {
+            actor: Actor::Holder(holder_id),
+            action,
+            subject: None,
+            result: "denied",
+            detail: Some(serde_json::json!({ "reason": "not_the_holders_card" })),
+        },
+    )
+    .await;
+    match recorded {
+        Ok(()) => match txn.commit().await {
+            Ok(()) => AppError::Forbidden,
+            Err(e) => internal(e),
+        },
+        Err(e) => internal(e),
+    }
+}
+
+/// «暫時鎖卡»: `active` → `locked`.
+///
+/// # Errors
+/// `Unauthorized`, `Forbidden` (not the holder's card), `Conflict("already_locked")`,
+/// `Conflict("already_stopped")`.
+pub async fn lock(cx: &CallContext, card_ref: &str) -> Result<StopOverview, AppError> {
+    set_locked(cx, card_ref, true).await
+}
+
+/// «解除鎖卡»: `locked` → `active`.
+///
+/// # Errors
+/// `Unauthorized`, `Forbidden` (not the holder's card), `Conflict("not_locked")`,
+/// `Conflict("already_stopped")`.
+pub async fn unlock(cx: &CallContext, card_ref: &str) -> Result<StopOverview, AppError> {
+    set_locked(cx, card_ref, false).await
+}
+
+async fn set_locked(
+    cx: &CallContext,
+    card_ref: &str,
+    lock: bool,
+) -> Result<StopOverview, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
+    let action = if lock { "card.lock" } else { "card.unlock" };
+    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
+        return Err(deny(txn, cx, holder_id, action).await);
+    };
+    let (from, to) = match (card.status.as_str(), lock) {
+        ("active", true) => ("active", "locked"),
+        ("locked", false) => ("locked", "active"),
+        ("stopped", _) => return Err(AppError::Conflict("already_stopped".into())),
+        ("locked", true) => return Err(AppError::Conflict("already_locked".into())),
+        _ => return Err(AppError::Conflict("not_locked".into())),
+    };
+    let now = Utc::now();
+    let subject = mask_identifier(&card.outer_no);
+    let mut active: cards::ActiveModel = card.into();
+    active.status = Set(to.into());
+    active.locked_at = Set(lock.then_some(now));
+    active.updated_at = Set(now);
+    active.update(&txn).await.map_err(internal)?;
+    audit::record(
+        &txn,
+        Some(&cx.client),
+        AuditEvent {
+            actor: Actor::Holder(holder_id),
+            action,
+            subject: Some(subject),
+            result: "ok",
+            detail: Some(serde_json::json!({ "from": from, "to": to })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    overview_of(cx, holder_id).await
+}
+
+fn code_subject(cx: &CallContext, holder_id: i32) -> String {
+    cx.state.cipher.keyed_hash(
+        "one_time_codes.subject",
+        &format!("{STEP_UP_PURPOSE}:{holder_id}"),
+    )
+}
+
+fn code_hash(cx: &CallContext, subject: &str, code: &str) -> String {
+    cx.state
+        .cipher
+        .keyed_hash("one_time_codes.code", &format!("{subject}:{code}"))
+}
+
+fn seconds_until(t: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    u64::try_from((t - now).num_seconds().max(1)).unwrap_or(1)
+}
+
+/// Sends a step-up code for stopping `card_ref` to the guardian contact.
+///
+/// # Errors
+/// `Unauthorized`, `Forbidden`, `Conflict("already_stopped")`,
+/// `Conflict("no_contact")`, `RateLimited` (60 s between codes, 5 an hour),
+/// `Internal` when the message cannot be delivered.
+pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
+    let db = &cx.state.db;
+    let holder = holder(db, holder_id).await?;
+    let txn = begin_write(db).await.map_err(internal)?;
+    let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
+        return Err(deny(txn, cx, holder_id, "stop.send_code").await);
+    };
+    if card.status == "stopped" {
+        return Err(AppError::Conflict("already_stopped".into()));
+    }
+    let contact =
+        guardian_contact(cx, &holder)?.ok_or_else(|| AppError::Conflict("no_contact".into()))?;
+    let subject = code_subject(cx, holder_id);
+    let now = Utc::now();
+    let recent = one_time_codes::Entity::find()
+        .filter(one_time_codes::Column::Purpose.eq(STEP_UP_PURPOSE))
+        .filter(one_time_codes::Column::Subject.eq(subject.clone()))
+        .filter(one_time_codes::Column::CreatedAt.gt(now - Duration::hours(1)))
+        .order_by_desc(one_time_codes::Column::CreatedAt)
+        .all(&txn)
+        .await
+        .map_err(internal)?;
+    let wait = match (recent.first(), recent.last()) {
+        (Some(last), _) if last.created_at + Duration::seconds(RESEND_AFTER_SECS) > now => Some(
+            seconds_until(last.created_at + Duration::seconds(RESEND_AFTER_SECS), now),
+        ),
+        (_, Some(oldest)) if recent.len() >= CODES_PER_HOUR => {
+            Some(seconds_until(oldest.created_at + Duration::hours(1), now))
+        }
+        _ => None,
+    };
+    let masked_card = mask_identifier(&card.outer_no);
+    let audit_send = async |result: &str, detail| {
+        audit::record(
+            &txn,
+            Some(&cx.client),
+            AuditEvent {
+                actor: Actor::Holder(holder_id),
+                action: "stop.send_code",
+                subject: Some(masked_card.clone()),
+                result,
+                detail: Some(detail),
+            },
+        )
+        .await
+        .map_err(internal)
+    };
+    if let Some(retry_after_secs) = wait {
+        audit_send("rate_limited", serde_json::json!({})).await?;
+        txn.commit().await.map_err(internal)?;
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+
+    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
+    one_time_codes::ActiveModel {
+        purpose: Set(STEP_UP_PURPOSE.into()),
+        subject: Set(subject.clone()),
+        code_hash: Set(code_hash(cx, &subject, &code)),
+        expires_at: Set(now + Duration::minutes(CODE_VALID_MINUTES)),
+        attempts: Set(0),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(internal)?;
+    let (channel, recipient) = match &contact {
+        Contact::Sms(m) => (Channel::Sms, m.as_str()),
+        Contact::Email(e) => (Channel::Email, e.as_str()),
+    };
+    let message_id = outbox::enqueue(
+        &txn,
+        &cx.state.cipher,
+        NewMessage {
+            channel,
+            recipient,
+            template: "stop_code",
+            payload: serde_json::json!({
+                "masked_name": mask_name(&holder.name),
+                "outer_no_masked": masked_card,
+                "code": code,
+                "minutes": CODE_VALID_MINUTES,
+            }),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    audit_send("ok", serde_json::json!({ "channel": channel.as_str() })).await?;
+    txn.commit().await.map_err(internal)?;
+
+    outbox::deliver(db, &cx.state.cipher, &cx.state.config.data_dir, &message_id)
+        .await
+        .map_err(internal)?;
+    Ok(StepUpSent {
+        destination_masked: contact.masked(),
+        resend_after_secs: RESEND_AFTER_SECS.unsigned_abs(),
+    })
+}
+
+fn idempotency_key_error(key: &str) -> Option<&'static str> {
+    let k = key.trim();
+    if k.is_empty() {
+        Some("required")
+    } else if k.len() < 8
+        || k.len() > 100
+        || !k
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Some("format")
+    } else {
+        None
+    }
+}
+
+enum Attempt {
+    Done(StopReceipt),
+    /// A concurrent transaction won a unique index; run again to find its answer.
+    Retry,
+}
+
+fn retry_if_unique(e: DbErr) -> Result<Attempt, AppError> {
+    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        Ok(Attempt::Retry)
+    } else {
+        Err(internal(e))
+    }
+}
+
+/// «送出停卡申請»: exactly once per idempotency key.
+///
+/// # Errors
+/// `Unauthorized`; `Validation` for refund fields, `idempotency_key` (`required`,
+/// `format`, `reused`) and `step_up_code` (`required`, `wrong`, `expired`);
+/// `Forbidden` (not the holder's card); `Conflict("already_stopped")`.
+pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopReceipt, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
+    let mut errors = input.field_errors();
+    if let Some(code) = idempotency_key_error(&input.idempotency_key) {
+        errors.insert("idempotency_key".into(), code.into());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let holder = holder(&cx.state.db, holder_id).await?;
+    let contact = guardian_contact(cx, &holder)?;
+    let hash = request_hash(&input);
+    let mut tries = 0;
+    let receipt = loop {
+        tries += 1;
+        match submit_once(cx, &holder, contact.is_some(), &input, &hash).await? {
+            Attempt::Done(receipt) => break receipt,
+            Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
+            Attempt::Retry => return Err(AppError::Internal),
+        }
+    };
+    cx.session
+        .insert(LAST_STOP_SESSION_KEY, &receipt.serial_no)
+        .await
+        .map_err(internal)?;
+    Ok(receipt)
+}
+
+async fn submit_once(
+    cx: &CallContext,
+    holder: &holders::Model,
+    has_contact: bool,
+    input: &StopRequestInput,
+    request_hash: &str,
+) -> Result<Attempt, AppError> {
+    let holder_id = holder.id;
+    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let Some(card) = find_card(&txn, cx, holder_id, &input.card_ref).await? else {
+        return Err(deny(txn, cx, holder_id, "stop.submit").await);
+    };
+
+    // A retry (or a concurrent duplicate that waited for us) gets the first answer.
+    let scope = format!("stop:{holder_id}");
+    let key = input.idempotency_key.trim().to_owned();
+    if let Some(done) = idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::Scope.eq(scope.clone()))
+        .filter(idempotency_keys::Column::Key.eq(key.clone()))
+        .one(&txn)
+        .await
+        .map_err(internal)?
+    {
+        if done.request_hash != request_hash {
+            return Err(AppError::field("idempotency_key", "reused"));
+        }
+        return serde_json::from_str(&done.response)
+            .map(Attempt::Done)
+            .map_err(internal);
+    }
+
+    let from = card.status.clone();
+    if from != "active" && from != "locked" {
+        return Err(AppError::Conflict("already_stopped".into()));
+    }
+    let now = Utc::now();
+    let masked_card = mask_identifier(&card.outer_no);
+
+    let spent_code = if has_contact {
+        let subject = code_subject(cx, holder_id);
+        let latest = one_time_codes::Entity::find()
+            .filter(one_time_codes::Column::Purpose.eq(STEP_UP_PURPOSE))
+            .filter(one_time_codes::Column::Subject.eq(subject.clone()))
+            .order_by_desc(one_time_codes::Column::CreatedAt)
+            .order_by_desc(one_time_codes::Column::Id)
+            .one(&txn)
+            .await
+            .map_err(internal)?;
+        let entered = input
+            .step_up_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let Some(entered) = entered else {
+            return Err(AppError::field("step_up_code", "required"));
+        };
+        let live = latest
+            .filter(|c| c.used_at.is_none() && c.expires_at > now && c.attempts < CODE_MAX_GUESSES);
+        let Some(live) = live else {
+            return Err(AppError::field("step_up_code", "expired"));
+        };
+        if live.code_hash != code_hash(cx, &subject, entered) {
+            let attempts = live.attempts + 1;
+            let mut row: one_time_codes::ActiveModel = live.into();
+            row.attempts = Set(attempts);
+            row.update(&txn).await.map_err(internal)?;
+            audit::record(
+                &txn,
+                Some(&cx.client),
+                AuditEvent {
+                    actor: Actor::Holder(holder_id),
+                    action: "stop.step_up",
+                    subject: Some(masked_card),
+                    result: if attempts >= CODE_MAX_GUESSES {
+                        "burnt"
+                    } else {
+                        "failed"
+                    },
+                    detail: Some(serde_json::json!({ "attempts": attempts })),
+                },
+            )
+            .await
+            .map_err(internal)?;
+            txn.commit().await.map_err(internal)?;
+            return Err(AppError::field("step_up_code", "wrong"));
+        }
+        Some(live)
+    } else {
+        None
+    };
+
+    let fees = fees(&txn).await.map_err(internal)?;
+    let estimate = refund::estimate(card.balance, input.choice, fees);
+    let hours = liability_hours(&txn).await.map_err(internal)?;
+    let protected_from = now + Duration::hours(i64::from(hours));
+
+    // The day's next serial number (Taiwan date). Two PostgreSQL transactions may
+    // pick the same one: the unique index refuses the second, which runs again.
+    let prefix = serial_no(taiwan_time(now).date_naive(), 0);
+    let prefix = &prefix[..prefix.len() - 6];
+    let last = stop_requests::Entity::find()
+        .filter(stop_requests::Column::SerialNo.starts_with(prefix))
+        .order_by_desc(stop_requests::Column::SerialNo)
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let seq = last
+        .and_then(|r| r.serial_no[prefix.len()..].parse::<u32>().ok())
+        .unwrap_or(0)
+        + 1;
+    let serial = format!("{prefix}{seq:06}");
+
+    let cipher = &cx.state.cipher;
+    let (bank, cheque) = match input.choice {
+        RefundChoice::NoRefund => (None, None),
+        RefundChoice::BankTransfer => (input.bank.clone(), None),
+        RefundChoice::Cheque => (None, input.cheque.clone()),
+    };
+    let stop = stop_requests::ActiveModel {
+        serial_no: Set(serial.clone()),
+        card_id: Set(card.id),
+        holder_id: Set(holder_id),
+        choice: Set(input.choice.as_str().into()),
+        balance_at_stop: Set(card.balance),
+        fees: Set(estimate.fees),
+        refund_amount: Set(estimate.refund),
+        bank_code: Set(bank.as_ref().map(|b| b.bank_code.trim().to_owned())),
+        branch_code: Set(bank.as_ref().map(|b| b.branch_code.trim().to_owned())),
+        account_no_enc: Set(bank.as_ref().map(|b| {
+            let account: String = b
+                .account_no
+                .chars()
+                .filter(|c| !matches!(c, '-' | ' '))
+                .collect();
+            cipher.encrypt(&account, &format!("stop_requests.account_no:{serial}"))
+        })),
+        postal_code: Set(cheque.as_ref().map(|c| c.postal_code.trim().to_owned())),
+        address_enc: Set(cheque
+            .as_ref()
+            .map(|c| cipher.encrypt(c.address.trim(), &format!("stop_requests.address:{serial}")))),
+        no_contact_flag: Set(!has_contact),
+        stopped_at: Set(now),
+        protected_from: Set(protected_from),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    if let Err(e) = stop.insert(&txn).await {
+        return retry_if_unique(e);
+    }
+
+    // Only a card that is still active or locked is stopped (the row is locked on
+    // PostgreSQL, so this cannot miss; it is the last guard all the same).
+    let changed = cards::Entity::update_many()
+        .col_expr(cards::Column::Status, Expr::value("stopped"))
+        .col_expr(cards::Column::StoppedAt, Expr::value(now))
+        .col_expr(cards::Column::UpdatedAt, Expr::value(now))
+        .filter(cards::Column::Id.eq(card.id))
+        .filter(cards::Column::Status.is_in(["active", "locked"]))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    if changed.rows_affected != 1 {
+        return Ok(Attempt::Retry);
+    }
+
+    let receipt = StopReceipt {
+        serial_no: serial.clone(),
+        outer_no_masked: masked_card.clone(),
+        stopped_at: now,
+        protected_from,
+        choice: input.choice,
+        estimate,
+    };
+    let stored = idempotency_keys::ActiveModel {
+        scope: Set(scope),
+        key: Set(key),
+        request_hash: Set(request_hash.to_owned()),
+        response: Set(serde_json::to_string(&receipt).map_err(internal)?),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    if let Err(e) = stored.insert(&txn).await {
+        return retry_if_unique(e);
+    }
+    if let Some(code) = spent_code {
+        let mut code: one_time_codes::ActiveModel = code.into();
+        code.used_at = Set(Some(now));
+        code.update(&txn).await.map_err(internal)?;
+    }
+    audit::record(
+        &txn,
+        Some(&cx.client),
+        AuditEvent {
+            actor: Actor::Holder(holder_id),
+            action: "stop.submit",
+            subject: Some(masked_card),
+            result: "ok",
+            detail: Some(serde_json::json!({
+                "serial_no": serial,
+                "from": from,
+                "to": "stopped",
+                "choice": input.choice.as_str(),
+                "refund": estimate.refund,
+                "step_up": has_contact,
+            })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    if let Err(e) = txn.commit().await {
+        return retry_if_unique(e);
+    }
+    Ok(Attempt::Done(receipt))
+}
+
+/// The receipt of the stop this session submitted last, if any.
+///
+/// # Errors
+/// Database errors.
+pub async fn last_receipt(cx: &CallContext) -> Result<Option<StopReceipt>, AppError> {
+    let Some(w) = session::load(&cx.session).await? else {
+        return Ok(None);
+    };
+    let (Wizard::Stop, Some(holder_id)) = (w.wizard, w.verified_holder_id) else {
+        return Ok(None);
+    };
+    let Some(serial) = cx
+        .session
+        .get::<String>(LAST_STOP_SESSION_KEY)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let db = &cx.state.db;
+    let Some(stop) = stop_requests::Entity::find()
+        .filter(stop_requests::Column::SerialNo.eq(serial))
+        .filter(stop_requests::Column::HolderId.eq(holder_id))
+        .one(db)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let card = cards::Entity::find_by_id(stop.card_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let choice = RefundChoice::parse(&stop.choice).ok_or(AppError::Internal)?;
+    Ok(Some(StopReceipt {
+        serial_no: stop.serial_no,
+        outer_no_masked: mask_identifier(&card.outer_no),
+        stopped_at: stop.stopped_at,
+        protected_from: stop.protected_from,
+        choice,
+        estimate: RefundEstimate {
+            fees: stop.fees,
+            refund: stop.refund_amount,
+            not_covered: choice != RefundChoice::NoRefund && stop.refund_amount == 0,
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_numbers_are_st_date_and_six_digits() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        assert_eq!(serial_no(d, 42), "ST20261123000042");
+    }
+
+    #[test]
+    fn the_request_hash_ignores_key_order_but_not_values() {
+        let a = serde_json::json!({ "a": 1, "b": { "y": 2, "x": [1, 2] } });
+        let b = serde_json::json!({ "b": { "x": [1, 2], "y": 2 }, "a": 1 });
+        let c = serde_json::json!({ "b": { "x": [2, 1], "y": 2 }, "a": 1 });
+        assert_eq!(request_hash(&a), request_hash(&b));
+        assert_ne!(request_hash(&a), request_hash(&c));
+        assert_eq!(request_hash(&a).len(), 64);
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked_for_shape() {
+        assert_eq!(idempotency_key_error(""), Some("required"));
+        assert_eq!(idempotency_key_error("short"), Some("format"));
+        assert_eq!(idempotency_key_error("has space in it"), Some("format"));
+        assert_eq!(
+            idempotency_key_error("3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
+            None
+        );
+    }
+}
