@@ -502,3 +502,84 @@ pub fn retry_after(reply: &Reply) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no numeric Retry-After in {reply:?}"))
 }
+
+impl Browser {
+    /// A verification attempt in `wizard` (`query`, `stop`, `apply`) with the test
+    /// captcha, after a new captcha.
+    pub async fn attempt_in(&self, wizard: &str, id_no: &str, birth_date: &str) -> Reply {
+        let captcha = self.captcha().await;
+        assert_eq!(captcha.status, StatusCode::OK, "{captcha:?}");
+        self.post_json(
+            "/api/identity/verify",
+            &json!({ "input": {
+                "wizard": wizard,
+                "method": "national",
+                "id_no": id_no,
+                "birth_date": birth_date,
+                "captcha": CAPTCHA,
+            }}),
+        )
+        .await
+    }
+
+    /// Consent and a successful verification in `wizard`.
+    pub async fn verified_in(&self, wizard: &str, id_no: &str, birth_date: &str) {
+        let consent = self.consent(wizard).await;
+        assert_eq!(consent.status, StatusCode::OK, "{consent:?}");
+        let reply = self.attempt_in(wizard, id_no, birth_date).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    }
+}
+
+/// A message the development outbox wrote (`{PORTAL_DATA_DIR}/outbox/*.eml`).
+#[derive(Clone, Debug)]
+pub struct OutboxMail {
+    pub path: PathBuf,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl OutboxMail {
+    /// The 6-digit code on the `驗證碼：` line.
+    pub fn code(&self) -> Option<String> {
+        self.text.lines().find_map(|l| {
+            let code = l.trim().strip_prefix("驗證碼：")?.trim();
+            (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_owned())
+        })
+    }
+}
+
+impl TestDb {
+    /// The messages of the development outbox, oldest first.
+    pub fn outbox_mails(&self) -> Vec<OutboxMail> {
+        let dir = self.path().join("data").join("outbox");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).expect("reading an .eml file");
+                let header = |name: &str| {
+                    text.lines()
+                        .take_while(|l| !l.is_empty())
+                        .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+                        .unwrap_or_default()
+                };
+                OutboxMail {
+                    to: header("To:"),
+                    subject: header("Subject:"),
+                    path: path.clone(),
+                    text: text.clone(),
+                }
+            })
+            .collect()
+    }
+}
