@@ -2,8 +2,7 @@
 //! submit (5), result (6).
 
 use super::api::{
-    load_last_stop_receipt, load_stop_overview, lock_card, send_stop_code, submit_stop,
-    unlock_card,
+    load_last_stop_receipt, load_stop_overview, lock_card, send_stop_code, submit_stop, unlock_card,
 };
 use super::{
     BankDetails, ChequeDetails, RefundChoice, StopCardRow, StopOverview, StopReceipt,
@@ -215,12 +214,16 @@ pub fn StopCardsStep() -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let r = if lock { lock_card(card_ref).await } else { unlock_card(card_ref).await };
+            let r = if lock {
+                lock_card(card_ref).await
+            } else {
+                unlock_card(card_ref).await
+            };
             match r {
                 Ok(o) => draft.overview.set(Some(o)),
-                Err(AppError::Conflict(_)) => {
-                    error.set(Some(td_string!(i18n.get_locale_untracked(), stop.err_conflict).to_string()))
-                }
+                Err(AppError::Conflict(_)) => error.set(Some(
+                    td_string!(i18n.get_locale_untracked(), stop.err_conflict).to_string(),
+                )),
                 Err(e) => error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
             }
             busy.set(false);
@@ -346,8 +349,12 @@ fn FeeSummary(draft: StopDraft) -> impl IntoView {
         let est = estimate(card.balance, choice, o.fees);
         let extra = match choice {
             RefundChoice::NoRefund => None,
-            RefundChoice::BankTransfer => Some((td_string!(locale, stop.fee_remittance), o.fees.remittance)),
-            RefundChoice::Cheque => Some((td_string!(locale, stop.fee_cheque), o.fees.cheque_postage)),
+            RefundChoice::BankTransfer => {
+                Some((td_string!(locale, stop.fee_remittance), o.fees.remittance))
+            }
+            RefundChoice::Cheque => {
+                Some((td_string!(locale, stop.fee_cheque), o.fees.cheque_postage))
+            }
         };
         view! {
             <section class="fees" aria-labelledby="fees-title" aria-live="polite">
@@ -377,12 +384,24 @@ pub fn StopRefundStep() -> impl IntoView {
     require_card(draft);
     let errors = RwSignal::new(FieldErrors::new());
     let navigate = use_navigate();
-    let title = Signal::derive(move || td_string!(i18n.get_locale(), stop.refund_title).to_string());
+    let title =
+        Signal::derive(move || td_string!(i18n.get_locale(), stop.refund_title).to_string());
     let summary = summary_of(i18n, errors);
     let err = move |field: &'static str| {
-        Signal::derive(move || errors.with(|e| e.get(field).map(|c| field_text(i18n.get_locale(), c).to_string())))
+        Signal::derive(move || {
+            errors.with(|e| {
+                e.get(field)
+                    .map(|c| field_text(i18n.get_locale(), c).to_string())
+            })
+        })
     };
-    let holder_name = move || draft.overview.get().map(|o| o.masked_name).unwrap_or_default();
+    let holder_name = move || {
+        draft
+            .overview
+            .get()
+            .map(|o| o.masked_name)
+            .unwrap_or_default()
+    };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -489,20 +508,30 @@ pub fn StopConfirmStep() -> impl IntoView {
     let code_sent = RwSignal::new(None::<String>);
     let code_note = RwSignal::new(None::<String>);
     let navigate = use_navigate();
-    let title = Signal::derive(move || td_string!(i18n.get_locale(), stop.confirm_title).to_string());
+    let title =
+        Signal::derive(move || td_string!(i18n.get_locale(), stop.confirm_title).to_string());
     let summary = summary_of(i18n, errors);
 
     let send_code = move |_| {
-        let Some(card_ref) = draft.card_ref.get_untracked() else { return };
+        let Some(card_ref) = draft.card_ref.get_untracked() else {
+            return;
+        };
         code_note.set(None);
         spawn_local(async move {
             match send_stop_code(card_ref).await {
                 Ok(sent) => {
                     code_sent.set(Some(sent.destination_masked));
-                    code_note.set(Some(td_string!(i18n.get_locale_untracked(), stop.code_sent).to_string()));
+                    code_note.set(Some(
+                        td_string!(i18n.get_locale_untracked(), stop.code_sent).to_string(),
+                    ));
                 }
                 Err(AppError::RateLimited { retry_after_secs }) => code_note.set(Some(
-                    td_string!(i18n.get_locale_untracked(), stop.code_wait, seconds = retry_after_secs).to_string(),
+                    td_string!(
+                        i18n.get_locale_untracked(),
+                        stop.code_wait,
+                        seconds = retry_after_secs
+                    )
+                    .to_string(),
                 )),
                 Err(e) => code_note.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
             }
@@ -522,9 +551,9 @@ pub fn StopConfirmStep() -> impl IntoView {
             match submit_stop(input).await {
                 Ok(_) => navigate("/card/stop/done", Default::default()),
                 Err(AppError::Validation(f)) if !f.is_empty() => errors.set(f),
-                Err(AppError::Conflict(_)) => {
-                    form_error.set(Some(td_string!(i18n.get_locale_untracked(), stop.err_conflict).to_string()))
-                }
+                Err(AppError::Conflict(_)) => form_error.set(Some(
+                    td_string!(i18n.get_locale_untracked(), stop.err_conflict).to_string(),
+                )),
                 Err(e) => form_error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
             }
             pending.set(false);
@@ -537,13 +566,23 @@ pub fn StopConfirmStep() -> impl IntoView {
         };
         let locale = i18n.get_locale();
         let choice = draft.choice();
-        let card_type = if locale == Locale::en { card.card_type_en.clone() } else { card.card_type_zh.clone() };
+        let card_type = if locale == Locale::en {
+            card.card_type_en.clone()
+        } else {
+            card.card_type_zh.clone()
+        };
         let refund_to = match choice {
             RefundChoice::NoRefund => None,
             RefundChoice::BankTransfer => {
                 let b = draft.bank.get();
-                let bank = BANKS.iter().find(|x| x.0 == b.bank_code).map_or("", |x| if locale == Locale::en { x.2 } else { x.1 });
-                Some(format!("{} {bank} / {} / {}", b.bank_code, b.branch_code, b.account_no))
+                let bank = BANKS
+                    .iter()
+                    .find(|x| x.0 == b.bank_code)
+                    .map_or("", |x| if locale == Locale::en { x.2 } else { x.1 });
+                Some(format!(
+                    "{} {bank} / {} / {}",
+                    b.bank_code, b.branch_code, b.account_no
+                ))
             }
             RefundChoice::Cheque => {
                 let c = draft.cheque.get();
@@ -604,7 +643,10 @@ pub fn StopConfirmStep() -> impl IntoView {
                 }
                 .into_any()
             }
-            None => view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.no_contact_note))}</p> }.into_any(),
+            None => {
+                view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.no_contact_note))}</p> }
+                    .into_any()
+            }
         })
     };
 
