@@ -121,6 +121,7 @@ fn field_text(locale: Locale, code: &str) -> &'static str {
         "postal_code" => td_string!(locale, stop.err_postal_code),
         "address" => td_string!(locale, stop.err_address),
         "wrong" => td_string!(locale, stop.err_code_wrong),
+        "expired" => td_string!(locale, stop.err_code_expired),
         "reused" => td_string!(locale, stop.err_reused),
         _ => td_string!(locale, stop.err_required),
     }
@@ -636,6 +637,7 @@ pub fn StopConfirmStep() -> impl IntoView {
                             value=draft.code on_input=Callback::new(move |v| draft.code.set(v))
                             error=Signal::derive(move || errors.with(|e| e.get("step_up_code").map(|c| match c.as_str() {
                                 "wrong" => td_string!(i18n.get_locale(), stop.err_code_wrong),
+                                "expired" => td_string!(i18n.get_locale(), stop.err_code_expired),
                                 _ => td_string!(i18n.get_locale(), stop.err_code_required),
                             }.to_string())))
                             inputmode="numeric" autocomplete="one-time-code" maxlength=6 class="input input--short" />
