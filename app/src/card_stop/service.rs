@@ -26,13 +26,11 @@ use crate::domain::dates::taiwan_time;
 use crate::domain::masking::{mask_email, mask_identifier, mask_mobile, mask_name};
 use crate::domain::refund::{self, RefundChoice, RefundEstimate, StopFees};
 use crate::error::AppError;
-use crate::query::CardStatus;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
 use crate::server::db::begin_write;
-use crate::server::entities::{
-    card_types, cards, classes, holders, idempotency_keys, one_time_codes, schools, stop_requests,
-};
+use crate::server::entities::{cards, holders, idempotency_keys, one_time_codes, stop_requests};
+use crate::server::holder_cards::{self, HolderCards};
 use crate::server::outbox::{self, Channel, NewMessage};
 use crate::server::settings;
 use crate::wizard::{Wizard, session};
@@ -175,41 +173,25 @@ pub async fn overview(cx: &CallContext) -> Result<StopOverview, AppError> {
 
 async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, AppError> {
     let db = &cx.state.db;
-    let holder = holder(db, holder_id).await?;
-    let school = schools::Entity::find_by_id(holder.school_id)
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Internal)?;
-    let class = classes::Entity::find_by_id(holder.class_id)
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Internal)?;
-    let types = card_types::Entity::find().all(db).await.map_err(internal)?;
-    let holder_cards = cards::Entity::find()
-        .filter(cards::Column::HolderId.eq(holder.id))
-        .order_by_desc(cards::Column::IssuedOn)
-        .order_by_desc(cards::Column::Id)
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let cards = holder_cards
+    let HolderCards {
+        holder,
+        school,
+        class,
+        cards,
+    } = holder_cards::load(db, holder_id).await?;
+    let cards = cards
         .into_iter()
-        .map(|c| {
-            let t = types.iter().find(|t| t.code == c.card_type);
-            StopCardRow {
-                card_ref: card_ref(cx, &c.outer_no),
-                card_type_zh: t.map_or_else(|| c.card_type.clone(), |t| t.name_zh.clone()),
-                card_type_en: t.map_or_else(|| c.card_type.clone(), |t| t.name_en.clone()),
-                status: CardStatus::parse(&c.status).unwrap_or(CardStatus::Stopped),
-                school_name: school.name.clone(),
-                outer_no_masked: mask_identifier(&c.outer_no),
-                applied_on: c.issued_on,
-                fee: t.map_or(0, |t| t.fee),
-                balance: c.balance,
-                stopped_at: c.stopped_at,
-            }
+        .map(|c| StopCardRow {
+            card_ref: card_ref(cx, &c.card.outer_no),
+            card_type_zh: c.type_zh,
+            card_type_en: c.type_en,
+            status: c.status,
+            school_name: school.name.clone(),
+            outer_no_masked: mask_identifier(&c.card.outer_no),
+            applied_on: c.card.issued_on,
+            fee: c.fee,
+            balance: c.card.balance,
+            stopped_at: c.card.stopped_at,
         })
         .collect();
     Ok(StopOverview {

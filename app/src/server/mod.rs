@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod entities;
+pub mod holder_cards;
 pub mod outbox;
 pub mod roster;
 pub mod session_store;

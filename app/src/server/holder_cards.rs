@@ -1,0 +1,71 @@
+//! A verified holder with school, class and cards (newest first): what the query and
+//! stop wizards both show.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::context::internal;
+use super::entities::{card_types, cards, classes, holders, schools};
+use crate::error::AppError;
+use crate::query::CardStatus;
+
+pub struct HolderCards {
+    pub holder: holders::Model,
+    pub school: schools::Model,
+    pub class: classes::Model,
+    pub cards: Vec<HolderCard>,
+}
+
+pub struct HolderCard {
+    pub card: cards::Model,
+    pub status: CardStatus,
+    pub type_zh: String,
+    pub type_en: String,
+    /// The configured card fee of its type.
+    pub fee: i32,
+}
+
+/// # Errors
+/// `Unauthorized` when the holder no longer exists; database errors.
+pub async fn load(db: &impl ConnectionTrait, holder_id: i32) -> Result<HolderCards, AppError> {
+    let holder = holders::Entity::find_by_id(holder_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthorized)?;
+    let school = schools::Entity::find_by_id(holder.school_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let class = classes::Entity::find_by_id(holder.class_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let types = card_types::Entity::find().all(db).await.map_err(internal)?;
+    let cards = cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder.id))
+        .order_by_desc(cards::Column::IssuedOn)
+        .order_by_desc(cards::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|card| {
+            let t = types.iter().find(|t| t.code == card.card_type);
+            HolderCard {
+                status: CardStatus::parse(&card.status).unwrap_or(CardStatus::Stopped),
+                type_zh: t.map_or_else(|| card.card_type.clone(), |t| t.name_zh.clone()),
+                type_en: t.map_or_else(|| card.card_type.clone(), |t| t.name_en.clone()),
+                fee: t.map_or(0, |t| t.fee),
+                card,
+            }
+        })
+        .collect();
+    Ok(HolderCards {
+        holder,
+        school,
+        class,
+        cards,
+    })
+}
