@@ -15,6 +15,12 @@ for f in dist/*.wasm dist/*.js dist/*.css; do
 done
 kb=$(( (total + 1023) / 1024 ))
 echo "first-load bundle: ${kb} KB gzip (budget ${budget_kb} KB)"
+stop_total=0
+for f in dist/stop/*.wasm dist/stop/*.js dist/stop/*.css; do
+  [ -f "$f" ] || continue
+  stop_total=$((stop_total + $(gzip -9 -c "$f" | wc -c)))
+done
+echo "stop wizard page (loaded only on entering 停卡掛失): $(( (stop_total + 1023) / 1024 )) KB gzip"
 if [ "$kb" -gt "$budget_kb" ]; then
   echo "over budget" >&2
   exit 1

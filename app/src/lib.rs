@@ -29,9 +29,10 @@ use leptos_router::path;
 
 pub use error::AppError;
 
-/// The whole single-page app.
+/// The main single-page app: home, and the query and apply wizards.
 #[component]
 pub fn App() -> impl IntoView {
+    provide_context(ui::AppPart::Main);
     identity::view::IdentityDraft::provide();
     view! {
         <I18nContextProvider>
@@ -42,10 +43,31 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/card/:wizard/consent") view=consent::view::ConsentStep />
                     <Route path=path!("/card/:wizard/verify") view=identity::view::IdentityStep />
                     <Route path=path!("/card/query/result") view=query::view::QueryResultStep />
-                    // The stop wizard's steps (card_stop::view) are routed here once the
-                    // bundle is split per wizard: wired in now they would push the
-                    // first-load bundle over its 250 KB budget (issue 3).
                     <Route path=path!("/card/:wizard/next") view=wizard::view::ComingSoonStep />
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// The stop wizard («停卡掛失») as its own single-page app with its own bundle, served
+/// for `/card/stop/*`.
+#[component]
+pub fn StopApp() -> impl IntoView {
+    provide_context(ui::AppPart::Stop);
+    identity::view::IdentityDraft::provide();
+    card_stop::view::StopDraft::provide();
+    view! {
+        <I18nContextProvider>
+            <ui::RememberLanguage />
+            <Router>
+                <Routes fallback=ui::NotFoundPage>
+                    <Route path=path!("/card/:wizard/consent") view=consent::view::ConsentStep />
+                    <Route path=path!("/card/:wizard/verify") view=identity::view::IdentityStep />
+                    <Route path=path!("/card/stop/cards") view=card_stop::view::StopCardsStep />
+                    <Route path=path!("/card/stop/refund") view=card_stop::view::StopRefundStep />
+                    <Route path=path!("/card/stop/confirm") view=card_stop::view::StopConfirmStep />
+                    <Route path=path!("/card/stop/done") view=card_stop::view::StopDoneStep />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${1:-3210}
 bin=${PORTAL_SERVER_BIN:-../target/debug/server}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/portal-e2e.XXXXXX")
+# A fixed folder, so tests can read the development outbox (step-up codes).
+dir="$(pwd)/.tmp/server"
+rm -rf "$dir"
+mkdir -p "$dir"
 export PORTAL_DATA_DIR="$dir"
 export DATABASE_URL="sqlite://$dir/portal.db"
 export PORTAL_SECRET_KEY="end-to-end-tests-secret-key-0123456789abcdef"

@@ -1,5 +1,5 @@
 import { test, expect } from './support/test';
-import { fillIdentity, holders, startWizard } from './support/portal';
+import { fillIdentity, holders, startWizard, verifyForStop } from './support/portal';
 import type { Page } from '@playwright/test';
 
 /** No sideways scrolling at 360 px, and every page is saved as a screenshot to look at. */
@@ -32,6 +32,17 @@ test('every parent page fits a 360 px phone with 44 px touch targets', async ({ 
   await page.getByRole('button', { name: '送出驗證資料' }).click();
   await expect(page.getByRole('heading', { name: '卡片查詢結果' })).toBeVisible();
   await checkPage(page, 'result');
+  await verifyForStop(page, holders.stop_pages);
+  await checkPage(page, 'stop-cards');
+  await page.getByRole('button', { name: '停卡', exact: true }).click();
+  await page.getByRole('radio', { name: /掛失停卡且退費/ }).check();
+  await page.getByRole('button', { name: '繼續' }).click();
+  await expect(page.getByRole('textbox', { name: '帳號' })).toHaveAttribute('aria-invalid', 'true');
+  await checkPage(page, 'stop-refund-errors');
+  await page.getByRole('radio', { name: /僅掛失停卡不退費/ }).check();
+  await page.getByRole('button', { name: '繼續' }).click();
+  await expect(page.getByRole('button', { name: '寄送驗證碼' })).toBeVisible();
+  await checkPage(page, 'stop-confirm');
   await page.goto('/no/such/page');
   await expect(page.getByRole('heading', { name: '找不到這個頁面' })).toBeVisible();
   await checkPage(page, 'not-found');

@@ -32,6 +32,8 @@ struct WebState {
     app: AppState,
     trusted_proxy: Option<IpAddr>,
     index_html: Arc<String>,
+    /// The stop wizard's page (`stop/index.html`), served for `/card/stop/*`.
+    stop_html: Arc<String>,
     csp: Arc<String>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
@@ -79,12 +81,18 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
          <p>The web app is not built yet. Run <code>scripts/run.sh</code>.</p></html>"
             .into()
     });
+    // Without a built stop page the main app answers (and shows its not-found page).
+    let stop_html = std::fs::read_to_string(config.site_dir.join("stop/index.html"))
+        .unwrap_or_else(|_| index_html.clone());
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
-        csp: Arc::new(content_security_policy(&index_html)),
+        csp: Arc::new(content_security_policy(&format!(
+            "{index_html}\n{stop_html}"
+        ))),
         behind_tls: config.secure_cookies,
         index_html: Arc::new(index_html),
+        stop_html: Arc::new(stop_html),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
@@ -140,22 +148,23 @@ fn site_service(dir: &Path, state: WebState) -> Router {
 }
 
 async fn index(State(state): State<WebState>) -> Response {
-    html_index(&state)
+    html_page(&state.index_html)
 }
 
-fn html_index(state: &WebState) -> Response {
+fn html_page(html: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        state.index_html.as_str().to_owned(),
+        html.to_owned(),
     )
         .into_response()
 }
 
 /// Deep links (`/card/query/verify`) are routes of the SPA: answer them with
-/// `index.html`; hashed assets get a year of caching.
+/// `index.html` (the stop wizard's own page for `/card/stop/*`); hashed assets get a
+/// year of caching.
 async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let looks_like_file = path
@@ -163,7 +172,11 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
         .next()
         .is_some_and(|last| last.contains('.'));
     if !looks_like_file && req.method() == Method::GET {
-        return html_index(&state);
+        return if path.starts_with("/card/stop/") {
+            html_page(&state.stop_html)
+        } else {
+            html_page(&state.index_html)
+        };
     }
     let mut res = next.run(req).await;
     if res.status().is_success() && looks_like_file {

@@ -14,6 +14,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::query::CardStatus;
 use crate::query::view::status_text;
+use crate::ui::Link;
 use crate::ui::{
     ErrorSummary, FormAlert, PageShell, RadioCard, StatusChip, StepHeader, SummaryItem, TextField,
     form_error_text, load_once, tr,
@@ -21,7 +22,6 @@ use crate::ui::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
-use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 const TOTAL: u8 = 6;
@@ -170,7 +170,7 @@ fn choice_text(locale: Locale, choice: RefundChoice) -> &'static str {
 fn expired_view(i18n: leptos_i18n::I18nContext<Locale>) -> AnyView {
     view! {
         <div class="form-alert" role="alert">{tr(i18n, |l| td_string!(l, common.session_expired))}</div>
-        <A href="/card/stop/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.start_over))}</A>
+        <Link href="/card/stop/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.start_over))}</Link>
     }
     .into_any()
 }
@@ -595,18 +595,18 @@ pub fn StopConfirmStep() -> impl IntoView {
                 <div>
                     <dt>{td_string!(locale, stop.card)}</dt>
                     <dd>{card_type}" "<span class="mono">{card.outer_no_masked.clone()}</span></dd>
-                    <dd class="check-answers__change"><A href="/card/stop/cards">{td_string!(locale, stop.change)}</A></dd>
+                    <dd class="check-answers__change"><Link href="/card/stop/cards">{td_string!(locale, stop.change)}</Link></dd>
                 </div>
                 <div>
                     <dt>{td_string!(locale, stop.choice)}</dt>
                     <dd>{choice_text(locale, choice)}</dd>
-                    <dd class="check-answers__change"><A href="/card/stop/refund">{td_string!(locale, stop.change)}</A></dd>
+                    <dd class="check-answers__change"><Link href="/card/stop/refund">{td_string!(locale, stop.change)}</Link></dd>
                 </div>
                 {refund_to.map(|to| view! {
                     <div>
                         <dt>{td_string!(locale, stop.refund_to)}</dt>
                         <dd>{to}</dd>
-                        <dd class="check-answers__change"><A href="/card/stop/refund">{td_string!(locale, stop.change)}</A></dd>
+                        <dd class="check-answers__change"><Link href="/card/stop/refund">{td_string!(locale, stop.change)}</Link></dd>
                     </div>
                 })}
             </dl>
@@ -727,8 +727,8 @@ fn Receipt(receipt: StopReceipt) -> impl IntoView {
             <h2>{tr(i18n, |l| td_string!(l, stop.next_title))}</h2>
             <p>{tr(i18n, |l| td_string!(l, stop.next_body))}</p>
             <div class="actions actions--inline">
-                <A href="/card/apply/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</A>
-                <A href="/" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</A>
+                <Link href="/card/apply/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
+                <Link href="/" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</Link>
             </div>
         </section>
     }

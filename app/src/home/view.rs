@@ -1,8 +1,8 @@
 use crate::i18n::*;
+use crate::ui::Link;
 use crate::ui::PageShell;
 use crate::ui::tr;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -15,15 +15,15 @@ pub fn HomePage() -> impl IntoView {
             <nav aria-label=move || td_string!(i18n.get_locale(), home.entries_label).to_string()>
                 <ul class="entries">
                     <li class="entry entry--stop">
-                        <h2><A href="/card/stop/consent">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</A></h2>
+                        <h2><Link href="/card/stop/consent">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link></h2>
                         <p>{tr(i18n, |l| td_string!(l, home.stop_desc))}</p>
                     </li>
                     <li class="entry entry--apply">
-                        <h2><A href="/card/apply/consent">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</A></h2>
+                        <h2><Link href="/card/apply/consent">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link></h2>
                         <p>{tr(i18n, |l| td_string!(l, home.apply_desc))}</p>
                     </li>
                     <li class="entry entry--query">
-                        <h2><A href="/card/query/consent">{tr(i18n, |l| td_string!(l, common.wizard_query))}</A></h2>
+                        <h2><Link href="/card/query/consent">{tr(i18n, |l| td_string!(l, common.wizard_query))}</Link></h2>
                         <p>{tr(i18n, |l| td_string!(l, home.query_desc))}</p>
                     </li>
                 </ul>

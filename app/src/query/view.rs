@@ -2,12 +2,12 @@ use super::{CardStatus, CardSummary, HolderOverview};
 use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::ui::Link;
 use crate::ui::tr;
 use crate::ui::{PageShell, StatusChip, StepHeader, form_error_text};
 use crate::wizard::api::finish_wizard;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::api::load_holder_overview;
@@ -53,7 +53,7 @@ pub fn QueryResultStep() -> impl IntoView {
                     Ok(o) => view! { <Overview overview=o /> }.into_any(),
                     Err(AppError::Unauthorized) => view! {
                         <div class="form-alert" role="alert">{tr(i18n, |l| td_string!(l, common.session_expired))}</div>
-                        <A href="/card/query/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.start_over))}</A>
+                        <Link href="/card/query/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.start_over))}</Link>
                     }.into_any(),
                     Err(e) => view! {
                         <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
@@ -91,8 +91,8 @@ fn Overview(overview: HolderOverview) -> impl IntoView {
         <div class="next-steps">
             <p>{tr(i18n, |l| td_string!(l, query.next_steps))}</p>
             <div class="actions actions--inline">
-                <A href="/card/stop/consent" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</A>
-                <A href="/card/apply/consent" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</A>
+                <Link href="/card/stop/consent" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
+                <Link href="/card/apply/consent" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
             </div>
         </div>
     }

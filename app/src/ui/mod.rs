@@ -2,7 +2,41 @@
 
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_router::components::A;
+
+/// Which single-page app this bundle is. The stop wizard has a bundle of its own (so
+/// the first load stays small); links between the two are plain page loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppPart {
+    Main,
+    Stop,
+}
+
+impl AppPart {
+    /// The app that serves `href`.
+    pub fn of(href: &str) -> Self {
+        if href.starts_with("/card/stop/") {
+            AppPart::Stop
+        } else {
+            AppPart::Main
+        }
+    }
+}
+
+/// A link: routed inside this app, or a plain page load into the other one.
+#[component]
+pub fn Link(
+    #[prop(into)] href: String,
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let here = use_context::<AppPart>().unwrap_or(AppPart::Main);
+    if AppPart::of(&href) == here {
+        view! { <leptos_router::components::A href=href attr:class=class>{children()}</leptos_router::components::A> }
+            .into_any()
+    } else {
+        view! { <a href=href class=class rel="external">{children()}</a> }.into_any()
+    }
+}
 
 /// A translated text that follows the language switch.
 ///
@@ -24,7 +58,7 @@ pub fn PageShell(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
         <header class="site-header">
             <div class="site-header__inner">
-                <A href="/" attr:class="site-header__brand">
+                <Link href="/" class="site-header__brand">
                     <svg class="site-header__logo" aria-hidden="true" viewBox="0 0 24 24" width="28" height="28">
                         <rect x="2" y="5" width="20" height="14" rx="2.5" fill="none" stroke="currentColor" stroke-width="2" />
                         <circle cx="8" cy="11" r="2.2" fill="currentColor" />
@@ -32,7 +66,7 @@ pub fn PageShell(children: Children) -> impl IntoView {
                         <path d="M13.5 10h5M13.5 13.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
                     </svg>
                     <span>{tr(i18n, |l| td_string!(l, common.site_title))}</span>
-                </A>
+                </Link>
                 <LanguageSwitch />
             </div>
         </header>
@@ -158,7 +192,7 @@ pub fn StepHeader(
     set_title(move || format!("{}（{}）", title.get(), step_text()));
     view! {
         {back_href.map(|href| view! {
-            <A href=href attr:class="back-link">{tr(i18n, |l| td_string!(l, common.back))}</A>
+            <Link href=href class="back-link">{tr(i18n, |l| td_string!(l, common.back))}</Link>
         })}
         <p class="step-indicator">{step_text}</p>
         <h1 node_ref=heading tabindex="-1">{move || title.get()}</h1>
@@ -276,7 +310,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <PageShell>
             <h1>{tr(i18n, |l| td_string!(l, common.not_found_title))}</h1>
             <p>{tr(i18n, |l| td_string!(l, common.not_found_body))}</p>
-            <A href="/" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.back_home))}</A>
+            <Link href="/" class="button button--primary">{tr(i18n, |l| td_string!(l, common.back_home))}</Link>
         </PageShell>
     }
 }

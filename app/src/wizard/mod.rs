@@ -39,8 +39,8 @@ impl Wizard {
     /// Steps shown in the indicator («步驟 n / total»).
     pub fn total_steps(self) -> u8 {
         match self {
-            // consent, verify, cards, refund, check, result (once its steps are routed)
-            Wizard::Stop => 3,
+            // consent, verify, cards, refund, check, result
+            Wizard::Stop => 6,
             Wizard::Apply | Wizard::Query => 3,
         }
     }
@@ -49,7 +49,8 @@ impl Wizard {
     pub fn after_verification_path(self) -> String {
         match self {
             Wizard::Query => "/card/query/result".into(),
-            other => format!("/card/{}/next", other.slug()),
+            Wizard::Stop => "/card/stop/cards".into(),
+            Wizard::Apply => "/card/apply/next".into(),
         }
     }
 }

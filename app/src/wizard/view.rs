@@ -1,9 +1,9 @@
 use super::Wizard;
 use crate::i18n::*;
+use crate::ui::Link;
 use crate::ui::tr;
 use crate::ui::{PageShell, StepHeader};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 /// The `:wizard` route parameter, parsed.
@@ -30,8 +30,8 @@ pub fn ComingSoonStep() -> impl IntoView {
             <StepHeader step=3 total=3 title=title back_href="/" />
             <p>{t!(i18n, common.coming_body, what = what)}</p>
             <div class="actions">
-                <A href="/card/query/consent" attr:class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_query))}</A>
-                <A href="/" attr:class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</A>
+                <Link href="/card/query/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_query))}</Link>
+                <Link href="/" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</Link>
             </div>
         </PageShell>
     }

@@ -1,12 +1,33 @@
 import { expect, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import holders from '../../fixtures/holders.json';
 
 export { holders };
 export const TEST_CAPTCHA = 'E2E42';
+
+/** The newest step-up code in the e2e server's development outbox for `to`. */
+export function latestCodeFor(to: string): string | null {
+  const dir = path.join(__dirname, '../../.tmp/server/outbox');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  for (const f of files.reverse()) {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    if (!text.includes(`To: ${to}`)) continue;
+    const m = text.match(/驗證碼：(\d{6})/);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/** Verifies a holder in the stop wizard and lands on its card list. */
+export async function verifyForStop(page: Page, holder: { id: string; birth: string }) {
+  await startWizard(page, '停卡掛失');
+  await fillIdentity(page, holder.id, holder.birth);
+  await page.getByRole('button', { name: '送出驗證資料' }).click();
+  await expect(page.getByRole('heading', { name: '選擇要停用的卡片' })).toBeVisible();
+}
 
 /** Opens a wizard from the home page and agrees to the consent notice. */
 export async function startWizard(page: Page, entry: '停卡掛失' | '線上申辦' | '卡片查詢') {
