@@ -1,5 +1,5 @@
 import { test, expect } from './support/test';
-import { holders, latestCodeFor, verifyForStop } from './support/portal';
+import { fillIdentity, holders, latestCodeFor, startWizard, verifyForStop } from './support/portal';
 import type { Page } from '@playwright/test';
 
 async function chooseStop(page: Page) {
@@ -55,6 +55,13 @@ test.describe('stop card wizard on a phone', () => {
     await expect(page.getByText('808 玉山商業銀行 / 0123 / 1234567890123')).toBeVisible();
     await submitAndExpectDone(page);
     await expect(page.getByText('退費（匯款）')).toBeVisible();
+    // The query wizard shows the stopped card with its refund choice.
+    await startWizard(page, '卡片查詢');
+    await fillIdentity(page, holders.stop_bank.id, holders.stop_bank.birth);
+    await page.getByRole('button', { name: '送出驗證資料' }).click();
+    await expect(page.getByText('停用', { exact: true })).toBeVisible();
+    await expect(page.getByText('退費與否：退費（匯款）')).toBeVisible();
+    await expect(page.getByText(/停卡時間 \d{4}-\d{2}-\d{2} \d{2}:\d{2}/)).toBeVisible();
   });
 
   test('stop with a cheque refund when the balance does not cover the fees', async ({ page }) => {

@@ -159,7 +159,7 @@ fn money(locale: Locale, amount: i32) -> String {
     td_string!(locale, stop.amount, amount = amount).to_string()
 }
 
-fn choice_text(locale: Locale, choice: RefundChoice) -> &'static str {
+pub fn choice_text(locale: Locale, choice: RefundChoice) -> &'static str {
     match choice {
         RefundChoice::NoRefund => td_string!(locale, stop.refund_none),
         RefundChoice::BankTransfer => td_string!(locale, stop.refund_bank),

@@ -44,6 +44,9 @@ pub struct CardSummary {
     pub paid_on: Option<NaiveDate>,
     #[serde(with = "crate::domain::wire::opt_timestamp")]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// «退費與否» of the card's online loss report.
+    #[serde(default)]
+    pub refund_choice: Option<crate::domain::refund::RefundChoice>,
 }
 
 /// The verified holder's overview.

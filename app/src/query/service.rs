@@ -33,6 +33,7 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
             fee: c.fee,
             paid_on: None,
             stopped_at: c.card.stopped_at,
+            refund_choice: c.stop_choice,
         })
         .collect();
     Ok(HolderOverview {

@@ -122,6 +122,7 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                     let type_en = c.card_type_en.clone();
                     let fee = c.fee;
                     let stopped = c.stopped_at.map(taiwan_date_time);
+                    let refund_choice = c.refund_choice;
                     view! {
                         <tr>
                             <td data-label=label(|l| td_string!(l, query.col_type))>
@@ -132,6 +133,10 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                                     <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), status).to_string()) tone=status_tone(status) />
                                     {stopped.map(|s| view! {
                                         <span class="cell-note">{tr(i18n, |l| td_string!(l, query.stopped_at))}" "{s}</span>
+                                    })}
+                                    {refund_choice.map(|choice| view! {
+                                        <span class="cell-note">{tr(i18n, |l| td_string!(l, query.refund_choice))}"："
+                                            {move || crate::card_stop::view::choice_text(i18n.get_locale(), choice)}</span>
                                     })}
                                 </div>
                             </td>

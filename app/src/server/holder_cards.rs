@@ -4,7 +4,8 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::context::internal;
-use super::entities::{card_types, cards, classes, holders, schools};
+use super::entities::{card_types, cards, classes, holders, schools, stop_requests};
+use crate::domain::refund::RefundChoice;
 use crate::error::AppError;
 use crate::query::CardStatus;
 
@@ -22,6 +23,8 @@ pub struct HolderCard {
     pub type_en: String,
     /// The configured card fee of its type.
     pub fee: i32,
+    /// The refund choice of its loss report, if it was stopped online.
+    pub stop_choice: Option<RefundChoice>,
 }
 
 /// # Errors
@@ -43,6 +46,11 @@ pub async fn load(db: &impl ConnectionTrait, holder_id: i32) -> Result<HolderCar
         .map_err(internal)?
         .ok_or(AppError::Internal)?;
     let types = card_types::Entity::find().all(db).await.map_err(internal)?;
+    let stops = stop_requests::Entity::find()
+        .filter(stop_requests::Column::HolderId.eq(holder.id))
+        .all(db)
+        .await
+        .map_err(internal)?;
     let cards = cards::Entity::find()
         .filter(cards::Column::HolderId.eq(holder.id))
         .order_by_desc(cards::Column::IssuedOn)
@@ -58,6 +66,10 @@ pub async fn load(db: &impl ConnectionTrait, holder_id: i32) -> Result<HolderCar
                 type_zh: t.map_or_else(|| card.card_type.clone(), |t| t.name_zh.clone()),
                 type_en: t.map_or_else(|| card.card_type.clone(), |t| t.name_en.clone()),
                 fee: t.map_or(0, |t| t.fee),
+                stop_choice: stops
+                    .iter()
+                    .find(|s| s.card_id == card.id)
+                    .and_then(|s| RefundChoice::parse(&s.choice)),
                 card,
             }
         })
