@@ -109,6 +109,14 @@ impl Contact {
     }
 }
 
+/// Whether a stop must be confirmed with a step-up code sent to `contact` (SPEC §7):
+/// whenever the roster has a guardian contact. The hook for the parent accounts issue:
+/// a logged-in parent with an approved binding for this holder will return `false`
+/// here and need no code.
+fn step_up_required(_cx: &CallContext, contact: Option<&Contact>) -> bool {
+    contact.is_some()
+}
+
 /// The holder's guardian contact: the mobile number if the roster has one, else the
 /// e-mail address.
 ///
@@ -488,7 +496,15 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     let mut tries = 0;
     let receipt = loop {
         tries += 1;
-        match submit_once(cx, &holder, contact.is_some(), &input, &hash).await? {
+        match submit_once(
+            cx,
+            &holder,
+            step_up_required(cx, contact.as_ref()),
+            &input,
+            &hash,
+        )
+        .await?
+        {
             Attempt::Done(receipt) => break receipt,
             Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
             Attempt::Retry => return Err(AppError::Internal),
