@@ -127,6 +127,18 @@ fn field_text(locale: Locale, code: &str) -> &'static str {
     }
 }
 
+fn field_label(locale: Locale, field: &str) -> &'static str {
+    match field {
+        "bank_code" => td_string!(locale, stop.bank),
+        "branch_code" => td_string!(locale, stop.branch),
+        "account_no" => td_string!(locale, stop.account),
+        "postal_code" => td_string!(locale, stop.postal_code),
+        "address" => td_string!(locale, stop.address),
+        "idempotency_key" => td_string!(locale, stop.submit),
+        _ => td_string!(locale, stop.code_label),
+    }
+}
+
 fn field_id(field: &str) -> &'static str {
     match field {
         "bank_code" => "bank-code",
@@ -148,7 +160,7 @@ fn summary_of(
             e.iter()
                 .map(|(f, code)| SummaryItem {
                     field_id: field_id(f),
-                    message: field_text(locale, code).to_string(),
+                    message: format!("{}：{}", field_label(locale, f), field_text(locale, code)),
                 })
                 .collect()
         })
