@@ -12,8 +12,10 @@ log "bundle budget"
 bash scripts/bundle-size.sh
 
 log "Rust tests on SQLite"
+# The default members (app, server, migrations): the same features as the server
+# build, so nothing is compiled twice. (frontend is Trunk's alone.)
 cargo build -p server
-cargo nextest run --workspace --no-fail-fast
+cargo nextest run --no-fail-fast
 
 log "Rust tests on PostgreSQL"
 eval "$(bash scripts/postgres-test.sh)"
