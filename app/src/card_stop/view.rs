@@ -13,7 +13,7 @@ use crate::domain::refund::{BANKS, estimate};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::query::CardStatus;
-use crate::query::view::status_text;
+use crate::query::view::{status_text, status_tone};
 use crate::ui::Link;
 use crate::ui::{
     ErrorSummary, FormAlert, PageShell, RadioCard, StatusChip, StepHeader, SummaryItem, TextField,
@@ -294,7 +294,7 @@ pub fn StopCardsStep() -> impl IntoView {
                                                 {move || if i18n.get_locale() == Locale::en { type_en.clone() } else { type_zh.clone() }}
                                             </h3>
                                             <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), status).to_string())
-                                                tone=match status { CardStatus::Active => "ok", CardStatus::Locked => "warn", CardStatus::Stopped => "stop" } />
+                                                tone=status_tone(status) />
                                         </div>
                                         <dl class="card-item__facts">
                                             <div><dt>{tr(i18n, |l| td_string!(l, query.col_outer))}</dt><dd class="mono">{c.outer_no_masked.clone()}</dd></div>

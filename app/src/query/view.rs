@@ -20,7 +20,7 @@ pub fn status_text(locale: Locale, s: CardStatus) -> &'static str {
     }
 }
 
-fn status_tone(s: CardStatus) -> &'static str {
+pub fn status_tone(s: CardStatus) -> &'static str {
     match s {
         CardStatus::Active => "ok",
         CardStatus::Locked => "warn",
