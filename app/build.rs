@@ -7,7 +7,11 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let config = Config::new("zh-TW")
         .and_then(|c| c.add_locales(["en"]))
-        .and_then(|c| c.add_namespaces(["common", "home", "consent", "identity", "query", "stop"]))
+        .and_then(|c| {
+            c.add_namespaces([
+                "common", "home", "consent", "identity", "query", "stop", "apply",
+            ])
+        })
         .expect("valid i18n configuration")
         // lets td_string! interpolate values (step numbers, dates) into plain strings
         .parse_options(ParseOptions::new().interpolate_display(true));

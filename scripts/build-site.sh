@@ -8,10 +8,12 @@ log "fetching crates (Trunk builds offline)"
 cargo fetch --quiet
 log "building the web app (trunk build --release)"
 trunk build --release
-# The stop wizard is a page of its own with its own, larger bundle, so the home
+# The stop wizard (and the query and apply wizards) is a page of its own with its own, larger bundle, so the home
 # page's first load stays small. (Built second: the first build replaces dist/.)
 log "building the stop wizard's page"
 trunk build --release --dist dist/stop --public-url /stop/ frontend/stop.html
-for f in dist/*.wasm dist/*.js dist/*.css dist/stop/*.wasm dist/stop/*.js dist/stop/*.css; do
+log "building the query and apply wizards' page"
+trunk build --release --dist dist/cards --public-url /cards/ frontend/cards.html
+for f in dist/*.wasm dist/*.js dist/*.css dist/{stop,cards}/*.wasm dist/{stop,cards}/*.js dist/{stop,cards}/*.css; do
   [ -f "$f" ] && gzip -9 -k -f "$f"
 done

@@ -15,12 +15,15 @@ for f in dist/*.wasm dist/*.js dist/*.css; do
 done
 kb=$(( (total + 1023) / 1024 ))
 echo "first-load bundle: ${kb} KB gzip (budget ${budget_kb} KB)"
-stop_total=0
-for f in dist/stop/*.wasm dist/stop/*.js dist/stop/*.css; do
-  [ -f "$f" ] || continue
-  stop_total=$((stop_total + $(gzip -9 -c "$f" | wc -c)))
+for page in "stop:停卡掛失" "cards:卡片查詢 / 線上申辦"; do
+  dir=${page%%:*}
+  page_total=0
+  for f in dist/$dir/*.wasm dist/$dir/*.js dist/$dir/*.css; do
+    [ -f "$f" ] || continue
+    page_total=$((page_total + $(gzip -9 -c "$f" | wc -c)))
+  done
+  echo "$dir page (loaded only on entering ${page#*:}): $(( (page_total + 1023) / 1024 )) KB gzip"
 done
-echo "stop wizard page (loaded only on entering 停卡掛失): $(( (stop_total + 1023) / 1024 )) KB gzip"
 if [ "$kb" -gt "$budget_kb" ]; then
   echo "over budget" >&2
   exit 1

@@ -9,6 +9,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+pub mod apply;
 pub mod card_stop;
 pub mod consent;
 pub mod domain;
@@ -29,21 +30,45 @@ use leptos_router::path;
 
 pub use error::AppError;
 
-/// The main single-page app: home, and the query and apply wizards.
+/// The home page: the three entries. Each wizard is a page of its own with its own
+/// bundle, so the first page a parent opens loads fast on a slow connection.
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(ui::AppPart::Main);
-    identity::view::IdentityDraft::provide();
     view! {
         <I18nContextProvider>
             <ui::RememberLanguage />
             <Router>
                 <Routes fallback=ui::NotFoundPage>
                     <Route path=path!("/") view=home::view::HomePage />
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// The query and apply wizards («卡片查詢», «線上申辦») and the payment slip, as one
+/// single-page app with its own bundle, served for `/card/query/*`, `/card/apply/*`
+/// and `/card/slip/*`.
+#[component]
+pub fn CardsApp() -> impl IntoView {
+    provide_context(ui::AppPart::Cards);
+    identity::view::IdentityDraft::provide();
+    apply::view::ApplyState::provide();
+    view! {
+        <I18nContextProvider>
+            <ui::RememberLanguage />
+            <Router>
+                <Routes fallback=ui::NotFoundPage>
                     <Route path=path!("/card/:wizard/consent") view=consent::view::ConsentStep />
                     <Route path=path!("/card/:wizard/verify") view=identity::view::IdentityStep />
                     <Route path=path!("/card/query/result") view=query::view::QueryResultStep />
-                    <Route path=path!("/card/:wizard/next") view=wizard::view::ComingSoonStep />
+                    <Route path=path!("/card/apply/applicant") view=apply::view::ApplicantStep />
+                    <Route path=path!("/card/apply/photo") view=apply::view::PhotoStep />
+                    <Route path=path!("/card/apply/delivery") view=apply::view::DeliveryStep />
+                    <Route path=path!("/card/apply/confirm") view=apply::view::ConfirmStep />
+                    <Route path=path!("/card/apply/done") view=apply::view::DoneStep />
+                    <Route path=path!("/card/slip/:serial") view=apply::view::SlipPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

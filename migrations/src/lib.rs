@@ -10,6 +10,7 @@ mod m20261123_000001_create_roster;
 mod m20261123_000002_create_configuration;
 mod m20261123_000003_create_security;
 mod m20261123_000004_create_stop_requests;
+mod m20261123_000005_create_replacement_applications;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_configuration::Migration),
             Box::new(m20261123_000003_create_security::Migration),
             Box::new(m20261123_000004_create_stop_requests::Migration),
+            Box::new(m20261123_000005_create_replacement_applications::Migration),
         ]
     }
 }

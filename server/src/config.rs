@@ -25,6 +25,9 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// `PORTAL_TRUSTED_PROXY`: the one address whose `X-Forwarded-For` is believed.
     pub trusted_proxy: Option<IpAddr>,
+    /// `PORTAL_ISSUER_API_KEY`: the card issuer's key for `POST /api/v1/payments`
+    /// (unset: the endpoint refuses every call).
+    pub issuer_api_key: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -76,6 +79,7 @@ impl ServerConfig {
             site_dir,
             secure_cookies: var("PORTAL_SECURE_COOKIES").as_deref() == Some("1"),
             trusted_proxy,
+            issuer_api_key: var("PORTAL_ISSUER_API_KEY"),
         })
     }
 

@@ -32,6 +32,9 @@ enum Command {
     Serve,
     /// Import a roster CSV; all rows or none.
     ImportRoster { file: std::path::PathBuf },
+    /// Reconcile payments from the collection agency's file
+    /// (`payment_no,amount,paid_on,channel`); re-importing a file changes nothing.
+    ImportPayments { file: std::path::PathBuf },
     /// Create a back-office account; the password is read from standard input.
     AddUser {
         #[arg(long, value_parser = ["teacher", "officer", "operator"])]
@@ -100,6 +103,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(state, config).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
+        Command::ImportPayments { file } => import_payments(&state, &file).await,
         Command::AddUser {
             role,
             username,
@@ -201,6 +205,50 @@ async fn import_roster(state: &AppState, file: &std::path::Path) -> Result<ExitC
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+async fn import_payments(state: &AppState, file: &std::path::Path) -> Result<ExitCode, String> {
+    use app::apply::payments::{self, PaymentOutcome};
+    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let records = match payments::parse_csv(&bytes) {
+        Ok(r) => r,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("line {}: {}", e.line, e.problem);
+            }
+            eprintln!("{} invalid line(s); nothing was written", errors.len());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let report = payments::reconcile(&state.db, &records, Actor::Cli, None, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in &report.results {
+        match &r.outcome {
+            PaymentOutcome::Matched { serial_no } => {
+                println!("line {}: {} paid ({serial_no})", r.line, r.payment_no);
+            }
+            PaymentOutcome::AlreadyRecorded { serial_no } => {
+                println!(
+                    "line {}: {} already recorded ({serial_no})",
+                    r.line, r.payment_no
+                );
+            }
+            PaymentOutcome::WrongAmount {
+                serial_no,
+                expected,
+            } => eprintln!(
+                "line {}: {} wrong amount {} (due {expected}, {serial_no}); not applied",
+                r.line, r.payment_no, r.amount
+            ),
+            PaymentOutcome::Unknown => eprintln!(
+                "line {}: {} unknown payment number; not applied",
+                r.line, r.payment_no
+            ),
+        }
+    }
+    println!("reconciled {report}");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn add_user(

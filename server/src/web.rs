@@ -11,13 +11,14 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -34,9 +35,14 @@ struct WebState {
     index_html: Arc<String>,
     /// The stop wizard's page (`stop/index.html`), served for `/card/stop/*`.
     stop_html: Arc<String>,
+    /// The query and apply wizards' page (`cards/index.html`), served for the other
+    /// `/card/*` paths.
+    cards_html: Arc<String>,
     csp: Arc<String>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
+    /// SHA-256 of `PORTAL_ISSUER_API_KEY`, if set.
+    issuer_key_hash: Option<[u8; 32]>,
 }
 
 /// The Content-Security-Policy: strict, with Wasm allowed and the hashes of the inline
@@ -84,15 +90,22 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
     // Without a built stop page the main app answers (and shows its not-found page).
     let stop_html = std::fs::read_to_string(config.site_dir.join("stop/index.html"))
         .unwrap_or_else(|_| index_html.clone());
+    let cards_html = std::fs::read_to_string(config.site_dir.join("cards/index.html"))
+        .unwrap_or_else(|_| index_html.clone());
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
         csp: Arc::new(content_security_policy(&format!(
-            "{index_html}\n{stop_html}"
+            "{index_html}\n{stop_html}\n{cards_html}"
         ))),
         behind_tls: config.secure_cookies,
+        issuer_key_hash: config
+            .issuer_api_key
+            .as_ref()
+            .map(|k| Sha256::digest(k.as_bytes()).into()),
         index_html: Arc::new(index_html),
         stop_html: Arc::new(stop_html),
+        cards_html: Arc::new(cards_html),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
@@ -107,10 +120,22 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
 
     let api_v1 = Router::new()
         .route("/api/v1/health", get(health))
+        .route(
+            "/api/v1/payments",
+            post(post_payments).layer(RequestBodyLimitLayer::new(PAYMENTS_BODY_LIMIT)),
+        )
         .route("/api/v1/{*rest}", any(api_not_found))
         .with_state(state.clone());
 
     let server_fns = Router::new()
+        .route(
+            "/api/apply/photo",
+            get(session_headshot)
+                .post(upload_headshot)
+                .layer(RequestBodyLimitLayer::new(
+                    app::server::photo::MAX_UPLOAD_BYTES,
+                )),
+        )
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
@@ -174,6 +199,8 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
     if !looks_like_file && req.method() == Method::GET {
         return if path.starts_with("/card/stop/") {
             html_page(&state.stop_html)
+        } else if path.starts_with("/card/") {
+            html_page(&state.cards_html)
         } else {
             html_page(&state.index_html)
         };
@@ -202,6 +229,168 @@ async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) ->
     leptos_axum::handle_server_fns_with_context(move || call.clone().provide(), req)
         .await
         .into_response()
+}
+
+/// The largest payment list `POST /api/v1/payments` reads.
+const PAYMENTS_BODY_LIMIT: usize = 1024 * 1024;
+
+fn call_context(state: &WebState, req: &Request<Body>) -> Option<CallContext> {
+    Some(CallContext {
+        state: state.app.clone(),
+        client: req.extensions().get::<ClientContext>().cloned()?,
+        session: req.extensions().get::<tower_sessions::Session>().cloned()?,
+    })
+}
+
+/// An [`app::AppError`] as the browser's server-function client reads it.
+fn app_error_response(err: &app::AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(err).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+/// `POST /api/apply/photo`: the cropped headshot (JPEG or PNG bytes) for this
+/// session's application. Bodies over the limit get 413 before they are read.
+async fn upload_headshot(State(state): State<WebState>, req: Request<Body>) -> Response {
+    let Some(cx) = call_context(&state, &req) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let limit = app::server::photo::MAX_UPLOAD_BYTES;
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), limit).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&app::AppError::field("photo", "photo_too_big"))
+                .unwrap_or_default(),
+        )
+            .into_response();
+    };
+    match app::apply::service::upload_photo(&cx, &bytes).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// `GET /api/apply/photo`: the headshot uploaded in this session.
+async fn session_headshot(State(state): State<WebState>, req: Request<Body>) -> Response {
+    let Some(cx) = call_context(&state, &req) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match app::apply::service::session_photo_bytes(&cx).await {
+        Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// The payments of `POST /api/v1/payments`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentsBody {
+    payments: Vec<app::apply::payments::PaymentRecord>,
+}
+
+/// `POST /api/v1/payments`: the issuer's reconciliation, the same rules as
+/// `server import-payments`. Authenticated by `Authorization: Bearer <key>`.
+async fn post_payments(State(state): State<WebState>, req: Request<Body>) -> Response {
+    use app::apply::payments;
+    let client = req.extensions().get::<ClientContext>().cloned();
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|k| <[u8; 32]>::from(Sha256::digest(k.trim().as_bytes())));
+    let authorised = match (state.issuer_key_hash, presented) {
+        // Equal-length digests compared in full, so timing tells nothing of the key.
+        (Some(expected), Some(given)) => {
+            expected
+                .iter()
+                .zip(given.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+        }
+        _ => false,
+    };
+    if !authorised {
+        let event = AuditEvent {
+            actor: Actor::Visitor,
+            action: "payment.api",
+            subject: None,
+            result: "denied",
+            detail: Some(serde_json::json!({ "reason": "api_key" })),
+        };
+        if let Err(e) = audit::record(&state.app.db, client.as_ref(), event).await {
+            tracing::error!(error = %e, "auditing a refused payments call failed");
+        }
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid API key is required",
+        );
+    }
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), PAYMENTS_BODY_LIMIT).await else {
+        return api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the body is too large",
+        );
+    };
+    let body: PaymentsBody = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                &e.to_string(),
+            );
+        }
+    };
+    let records: Vec<(usize, payments::PaymentRecord)> = body
+        .payments
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (i + 1, r))
+        .collect();
+    let problems: Vec<serde_json::Value> = records
+        .iter()
+        .filter_map(|(i, r)| {
+            payments::record_problem(r).map(|p| serde_json::json!({ "index": i, "problem": p }))
+        })
+        .collect();
+    if !problems.is_empty() || records.is_empty() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({
+                "error": "invalid_payments",
+                "message": if records.is_empty() { "no payments" } else { "some payments are invalid; nothing was applied" },
+                "problems": problems,
+            })),
+        )
+            .into_response();
+    }
+    match payments::reconcile(
+        &state.app.db,
+        &records,
+        Actor::Issuer,
+        client.as_ref(),
+        false,
+    )
+    .await
+    {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "payment reconciliation failed");
+            api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "reconciliation failed",
+            )
+        }
+    }
 }
 
 async fn health(State(state): State<WebState>) -> Response {

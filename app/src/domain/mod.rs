@@ -4,5 +4,6 @@
 pub mod dates;
 pub mod id_number;
 pub mod masking;
+pub mod payment_codes;
 pub mod refund;
 pub mod wire;

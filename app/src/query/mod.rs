@@ -56,6 +56,9 @@ pub struct HolderOverview {
     pub school_name: String,
     pub class_name: String,
     pub cards: Vec<CardSummary>,
+    /// Replacement applications, newest first, each with its timeline.
+    #[serde(default)]
+    pub applications: Vec<crate::apply::ApplicationSummary>,
     #[serde(with = "crate::domain::wire::timestamp")]
     pub verified_until: DateTime<Utc>,
 }

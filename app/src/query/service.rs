@@ -41,6 +41,7 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         school_name: school.name,
         class_name: class.name,
         cards,
+        applications: crate::apply::service::summaries(&cx.state.db, holder_id).await?,
         verified_until: until,
     })
 }

@@ -19,6 +19,8 @@ pub enum Actor {
     /// The command line (`server import-roster`, `add-user`).
     Cli,
     System,
+    /// The card issuer's system (`/api/v1/payments`).
+    Issuer,
 }
 
 impl Actor {
@@ -29,6 +31,7 @@ impl Actor {
             Actor::Staff(id) => ("staff", Some(id.to_string())),
             Actor::Cli => ("cli", None),
             Actor::System => ("system", None),
+            Actor::Issuer => ("issuer", None),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod entities;
 pub mod holder_cards;
 pub mod outbox;
+pub mod photo;
 pub mod roster;
 pub mod session_store;
 pub mod settings;

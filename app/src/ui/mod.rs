@@ -7,8 +7,12 @@ use leptos::prelude::*;
 /// the first load stays small); links between the two are plain page loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppPart {
+    /// The home page.
     Main,
+    /// «停卡掛失».
     Stop,
+    /// «卡片查詢», «線上申辦» and the payment slip.
+    Cards,
 }
 
 impl AppPart {
@@ -16,6 +20,8 @@ impl AppPart {
     pub fn of(href: &str) -> Self {
         if href.starts_with("/card/stop/") {
             AppPart::Stop
+        } else if href.starts_with("/card/") {
+            AppPart::Cards
         } else {
             AppPart::Main
         }

@@ -41,7 +41,9 @@ impl Wizard {
         match self {
             // consent, verify, cards, refund, check, result
             Wizard::Stop => 6,
-            Wizard::Apply | Wizard::Query => 3,
+            // consent, verify, applicant, photo, delivery, check, result
+            Wizard::Apply => 7,
+            Wizard::Query => 3,
         }
     }
 
@@ -50,7 +52,7 @@ impl Wizard {
         match self {
             Wizard::Query => "/card/query/result".into(),
             Wizard::Stop => "/card/stop/cards".into(),
-            Wizard::Apply => "/card/apply/next".into(),
+            Wizard::Apply => "/card/apply/applicant".into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table, matching `migrations/`. Hand-written model
 //! code (finders, rules) lives beside the feature that uses it, not here.
 
+pub mod application_events;
 pub mod audit_log;
 pub mod captchas;
 pub mod card_types;
@@ -12,6 +13,7 @@ pub mod holders;
 pub mod idempotency_keys;
 pub mod one_time_codes;
 pub mod outbox;
+pub mod replacement_applications;
 pub mod schools;
 pub mod sessions;
 pub mod settings;

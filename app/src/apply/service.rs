@@ -1,0 +1,886 @@
+//! Rules of «線上申辦» (SPEC §1 3b–3d, §7, §8), authorised only by the session's
+//! verified holder in the apply wizard (the slip and the query also by the query
+//! wizard's).
+//!
+//! - An application is allowed when the holder has no active or locked card and no
+//!   application in progress (an unpaid one counts until it expires).
+//! - The draft and the uploaded headshot live in the server session between steps, so
+//!   a reload or a server restart loses nothing; the headshot waits in `photos/tmp/`
+//!   and is moved into place only after the application's transaction commits.
+//! - A submission is exactly once, as the stop is: idempotency key, `BEGIN IMMEDIATE`,
+//!   unique indexes (serial number, payment serial, key) that make a concurrent
+//!   duplicate on PostgreSQL run again and find the first answer.
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ApplicationReceipt, ApplicationStatus, ApplicationSummary, ApplyBlock, ApplyDraft, ApplyInput,
+    ApplyOverview, ApplyStep, CardTypeOption, Delivery, PaymentSlip, RosterApplicant, SlipBarcode,
+    TIMELINE, TimelineStep, effective_status,
+};
+use crate::card_stop::service::request_hash;
+use crate::domain::dates::taiwan_time;
+use crate::domain::masking::{mask_identifier, mask_name};
+use crate::domain::payment_codes::{AtmAccount, ConvenienceStoreBarcodes, PaymentNumber};
+use crate::error::AppError;
+use crate::server::audit::{self, Actor, AuditEvent};
+use crate::server::context::{CallContext, internal};
+use crate::server::db::begin_write;
+use crate::server::entities::{
+    application_events, card_types, cards, classes, holders, idempotency_keys,
+    replacement_applications as applications, schools,
+};
+use crate::server::photo;
+use crate::server::settings;
+use crate::wizard::{Wizard, session};
+
+/// Session key of the draft.
+pub const DRAFT_SESSION_KEY: &str = "apply_draft";
+/// Session key of the uploaded headshot waiting in `photos/tmp/`.
+pub const PHOTO_SESSION_KEY: &str = "apply_photo";
+/// Session key of the serial number of the application this session submitted last.
+pub const LAST_APPLICATION_SESSION_KEY: &str = "last_application_serial";
+const MAX_SUBMIT_TRIES: u32 = 5;
+
+/// The headshot uploaded in this session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionPhoto {
+    pub holder_id: i32,
+    pub file_name: String,
+    pub sha256: String,
+}
+
+/// Where headshots are kept: `PORTAL_DATA_DIR/photos`.
+pub fn photo_dir(cx: &CallContext) -> std::path::PathBuf {
+    cx.state.config.data_dir.join("photos")
+}
+
+/// The Taiwan date today.
+pub fn taiwan_today() -> NaiveDate {
+    taiwan_time(Utc::now()).date_naive()
+}
+
+async fn setting_text(conn: &impl ConnectionTrait, key: &str, default: &str) -> String {
+    match settings::get(conn, key).await {
+        Ok(Some(v)) if !v.trim().is_empty() => v.trim().to_owned(),
+        _ => default.to_owned(),
+    }
+}
+
+async fn setting_days(conn: &impl ConnectionTrait, key: &str, default: i64) -> Result<i64, DbErr> {
+    settings::get_i64(conn, key, default).await
+}
+
+/// The payment settings (SPEC §8), configuration data in the `settings` table.
+pub struct PaymentSettings {
+    pub merchant_prefix: String,
+    pub item_code: String,
+    pub atm_company_code: String,
+    pub payee_zh: String,
+    pub payee_en: String,
+    pub deadline_days: i64,
+    pub grace_days: i64,
+}
+
+/// # Errors
+/// Database errors.
+pub async fn payment_settings(conn: &impl ConnectionTrait) -> Result<PaymentSettings, DbErr> {
+    Ok(PaymentSettings {
+        merchant_prefix: setting_text(conn, "payment.merchant_prefix", "KLSC").await,
+        item_code: setting_text(conn, "payment.item_code", "K7S").await,
+        atm_company_code: setting_text(conn, "payment.atm_company_code", "95123").await,
+        payee_zh: setting_text(conn, "payment.payee_zh", "基隆市政府教育處").await,
+        payee_en: setting_text(
+            conn,
+            "payment.payee_en",
+            "Keelung City Education Department",
+        )
+        .await,
+        deadline_days: setting_days(conn, "payment.deadline_days", 7).await?,
+        grace_days: setting_days(conn, "payment.grace_days", 30).await?,
+    })
+}
+
+struct Applicant {
+    holder: holders::Model,
+    school: schools::Model,
+    class: classes::Model,
+}
+
+async fn applicant(conn: &impl ConnectionTrait, holder_id: i32) -> Result<Applicant, AppError> {
+    let holder = holders::Entity::find_by_id(holder_id)
+        .one(conn)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthorized)?;
+    let school = schools::Entity::find_by_id(holder.school_id)
+        .one(conn)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let class = classes::Entity::find_by_id(holder.class_id)
+        .one(conn)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    Ok(Applicant {
+        holder,
+        school,
+        class,
+    })
+}
+
+fn level_word(level: &str) -> &'static str {
+    match level {
+        "primary" => "國小",
+        "junior" => "國中",
+        _ => "高中",
+    }
+}
+
+/// The card types of the school's level, in their configured order.
+async fn card_type_options(
+    conn: &impl ConnectionTrait,
+    level: &str,
+) -> Result<Vec<CardTypeOption>, AppError> {
+    Ok(card_types::Entity::find()
+        .filter(card_types::Column::Level.eq(level))
+        .order_by_asc(card_types::Column::SortOrder)
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|t| CardTypeOption {
+            code: t.code,
+            name_zh: t.name_zh,
+            name_en: t.name_en,
+            fee: t.fee,
+        })
+        .collect())
+}
+
+/// Why the holder cannot apply now, if they cannot (§10 duplicate guard).
+async fn block(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+    grace_days: i64,
+) -> Result<Option<ApplyBlock>, AppError> {
+    let live_card = cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder_id))
+        .filter(cards::Column::Status.is_in(["active", "locked"]))
+        .one(conn)
+        .await
+        .map_err(internal)?;
+    if let Some(card) = live_card {
+        return Ok(Some(ApplyBlock::ActiveCard {
+            outer_no_masked: mask_identifier(&card.outer_no),
+        }));
+    }
+    let today = taiwan_today();
+    let open = applications::Entity::find()
+        .filter(applications::Column::HolderId.eq(holder_id))
+        .order_by_desc(applications::Column::Id)
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|a| {
+            ApplicationStatus::parse(&a.status)
+                .is_some_and(|s| effective_status(s, a.due_on, grace_days, today).is_open())
+        });
+    Ok(open.map(|a| ApplyBlock::OpenApplication {
+        serial_no: a.serial_no,
+    }))
+}
+
+/// # Errors
+/// `Unauthorized` without a live verification in the apply wizard; database errors.
+pub async fn overview(cx: &CallContext) -> Result<ApplyOverview, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
+    let db = &cx.state.db;
+    let Applicant {
+        holder,
+        school,
+        class,
+    } = applicant(db, holder_id).await?;
+    let ps = payment_settings(db).await.map_err(internal)?;
+    let has_stopped_card = cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder_id))
+        .filter(cards::Column::Status.eq("stopped"))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .is_some();
+    let id_no = cx
+        .state
+        .cipher
+        .decrypt(
+            &holder.id_no_enc,
+            &format!("holders.id_no:{}", holder.id_no_hash),
+        )
+        .map_err(internal)?;
+    let draft = cx
+        .session
+        .get::<ApplyDraft>(DRAFT_SESSION_KEY)
+        .await
+        .map_err(internal)?;
+    let has_photo = session_photo(cx, holder_id).await?.is_some();
+    Ok(ApplyOverview {
+        masked_name: mask_name(&holder.name),
+        applicant: RosterApplicant {
+            name: holder.name.clone(),
+            id_masked: mask_identifier(&id_no),
+            birth_date: holder.birth_date,
+            gender: holder.gender.clone(),
+            level: level_word(&school.level).into(),
+            school_name: school.name.clone(),
+            class_name: class.name,
+        },
+        card_types: card_type_options(db, &school.level).await?,
+        block: block(db, holder_id, ps.grace_days).await?,
+        has_stopped_card,
+        draft,
+        has_photo,
+        deadline_days: i32::try_from(ps.deadline_days).unwrap_or(7),
+    })
+}
+
+async fn check_card_type(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+    draft: &ApplyDraft,
+) -> Result<CardTypeOption, AppError> {
+    let Applicant { school, .. } = applicant(conn, holder_id).await?;
+    card_type_options(conn, &school.level)
+        .await?
+        .into_iter()
+        .find(|t| t.code == draft.card_type.trim())
+        .ok_or_else(|| AppError::field("card_type", "unknown"))
+}
+
+/// Checks one step of the draft and keeps it in the session.
+///
+/// # Errors
+/// `Unauthorized`; `Validation` with the step's field errors.
+pub async fn save_draft(
+    cx: &CallContext,
+    step: ApplyStep,
+    draft: ApplyDraft,
+) -> Result<(), AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
+    let errors = draft.step_errors(step);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if step == ApplyStep::Applicant {
+        check_card_type(&cx.state.db, holder_id, &draft).await?;
+    }
+    if step == ApplyStep::Photo && session_photo(cx, holder_id).await?.is_none() {
+        return Err(AppError::field("photo", "required"));
+    }
+    cx.session
+        .insert(DRAFT_SESSION_KEY, &draft)
+        .await
+        .map_err(internal)
+}
+
+/// The headshot uploaded in this session for `holder_id`, if its file still waits.
+async fn session_photo(cx: &CallContext, holder_id: i32) -> Result<Option<SessionPhoto>, AppError> {
+    let Some(p) = cx
+        .session
+        .get::<SessionPhoto>(PHOTO_SESSION_KEY)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let waiting =
+        photo::pending_path(&photo_dir(cx), &p.file_name).is_some_and(|path| path.is_file());
+    Ok((p.holder_id == holder_id && waiting).then_some(p))
+}
+
+/// Checks, re-encodes and keeps an uploaded headshot for this session's application.
+///
+/// # Errors
+/// `Unauthorized`; `Validation` on `photo` with the codes of [`photo::PhotoError`].
+pub async fn upload_photo(cx: &CallContext, bytes: &[u8]) -> Result<(), AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
+    let owned = bytes.to_vec();
+    let headshot = tokio::task::spawn_blocking(move || photo::normalise_headshot(&owned))
+        .await
+        .map_err(internal)?
+        .map_err(|e| AppError::field("photo", e.code()))?;
+    let dir = photo_dir(cx);
+    let pending = photo::store_pending(&dir, &headshot)
+        .await
+        .map_err(internal)?;
+    if let Some(old) = cx
+        .session
+        .get::<SessionPhoto>(PHOTO_SESSION_KEY)
+        .await
+        .map_err(internal)?
+    {
+        photo::discard_pending(&dir, &old.file_name).await;
+    }
+    cx.session
+        .insert(
+            PHOTO_SESSION_KEY,
+            SessionPhoto {
+                holder_id,
+                file_name: pending,
+                sha256: headshot.sha256_hex,
+            },
+        )
+        .await
+        .map_err(internal)
+}
+
+/// The headshot uploaded in this session (JPEG bytes), for the preview after a reload.
+///
+/// # Errors
+/// `Unauthorized`; `NotFound` without one.
+pub async fn session_photo_bytes(cx: &CallContext) -> Result<Vec<u8>, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
+    let p = session_photo(cx, holder_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let path = photo::pending_path(&photo_dir(cx), &p.file_name).ok_or(AppError::NotFound)?;
+    tokio::fs::read(path).await.map_err(|_| AppError::NotFound)
+}
+
+pub(crate) fn idempotency_key_error(key: &str) -> Option<&'static str> {
+    let k = key.trim();
+    if k.is_empty() {
+        Some("required")
+    } else if k.len() < 8
+        || k.len() > 100
+        || !k
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Some("format")
+    } else {
+        None
+    }
+}
+
+/// `AP` + YYYYMMDD + the day's 6-digit sequence.
+pub fn serial_prefix(date: NaiveDate) -> String {
+    format!("AP{:04}{:02}{:02}", date.year(), date.month(), date.day())
+}
+
+enum Attempt {
+    Done(ApplicationReceipt),
+    Retry,
+}
+
+fn retry_if_unique(e: DbErr) -> Result<Attempt, AppError> {
+    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        Ok(Attempt::Retry)
+    } else {
+        Err(internal(e))
+    }
+}
+
+/// «確認資料無誤送出申請»: exactly once per idempotency key.
+///
+/// # Errors
+/// `Unauthorized`; `Validation` for draft fields, `photo` (`required`),
+/// `card_type` (`unknown`) and `idempotency_key` (`required`, `format`, `reused`);
+/// `Conflict("active_card")` / `Conflict("open_application")`.
+pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationReceipt, AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
+    let mut errors = input.draft.field_errors();
+    if let Some(code) = idempotency_key_error(&input.idempotency_key) {
+        errors.insert("idempotency_key".into(), code.into());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = request_hash(&input);
+    let mut tries = 0;
+    let receipt = loop {
+        tries += 1;
+        match submit_once(cx, holder_id, &input, &hash).await? {
+            Attempt::Done(receipt) => break receipt,
+            Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
+            Attempt::Retry => return Err(AppError::Internal),
+        }
+    };
+    cx.session
+        .insert(LAST_APPLICATION_SESSION_KEY, &receipt.serial_no)
+        .await
+        .map_err(internal)?;
+    Ok(receipt)
+}
+
+fn enc_opt(cx: &CallContext, value: &str, column: &str, serial: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| {
+        cx.state
+            .cipher
+            .encrypt(v, &format!("replacement_applications.{column}:{serial}"))
+    })
+}
+
+fn enc(cx: &CallContext, value: &str, column: &str, serial: &str) -> String {
+    cx.state.cipher.encrypt(
+        value.trim(),
+        &format!("replacement_applications.{column}:{serial}"),
+    )
+}
+
+async fn submit_once(
+    cx: &CallContext,
+    holder_id: i32,
+    input: &ApplyInput,
+    request_hash: &str,
+) -> Result<Attempt, AppError> {
+    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    // Lock the holder's cards (PostgreSQL) so a concurrent duplicate waits here.
+    cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder_id))
+        .lock_exclusive()
+        .all(&txn)
+        .await
+        .map_err(internal)?;
+
+    let scope = format!("apply:{holder_id}");
+    let key = input.idempotency_key.trim().to_owned();
+    if let Some(done) = idempotency_keys::Entity::find()
+        .filter(idempotency_keys::Column::Scope.eq(scope.clone()))
+        .filter(idempotency_keys::Column::Key.eq(key.clone()))
+        .one(&txn)
+        .await
+        .map_err(internal)?
+    {
+        if done.request_hash != request_hash {
+            return Err(AppError::field("idempotency_key", "reused"));
+        }
+        return serde_json::from_str(&done.response)
+            .map(Attempt::Done)
+            .map_err(internal);
+    }
+
+    let ps = payment_settings(&txn).await.map_err(internal)?;
+    match block(&txn, holder_id, ps.grace_days).await? {
+        Some(ApplyBlock::ActiveCard { .. }) => {
+            return Err(AppError::Conflict("active_card".into()));
+        }
+        Some(ApplyBlock::OpenApplication { .. }) => {
+            return Err(AppError::Conflict("open_application".into()));
+        }
+        None => {}
+    }
+    let card_type = check_card_type(&txn, holder_id, &input.draft).await?;
+    let photo = session_photo(cx, holder_id)
+        .await?
+        .ok_or_else(|| AppError::field("photo", "required"))?;
+    let Applicant { holder, school, .. } = applicant(&txn, holder_id).await?;
+
+    let now = Utc::now();
+    let today = taiwan_time(now).date_naive();
+    let prefix = serial_prefix(today);
+    let last = applications::Entity::find()
+        .filter(applications::Column::SerialNo.starts_with(&prefix))
+        .order_by_desc(applications::Column::SerialNo)
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    let seq = last
+        .and_then(|r| r.serial_no[prefix.len()..].parse::<u32>().ok())
+        .unwrap_or(0)
+        + 1;
+    let serial = format!("{prefix}{seq:06}");
+    let payment_serial = applications::Entity::find()
+        .order_by_desc(applications::Column::PaymentSerial)
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .map_or(0, |a| a.payment_serial)
+        + 1;
+    let payment_no = PaymentNumber::new(
+        &ps.merchant_prefix,
+        u64::try_from(payment_serial).map_err(internal)?,
+    )
+    .map_err(internal)?;
+    let due_on = today + Duration::days(ps.deadline_days);
+    let d = &input.draft;
+    let (recipient_address, recipient_address_enc) = match d.delivery {
+        Delivery::Mail => (
+            d.recipient_address.trim().to_owned(),
+            enc_opt(cx, &d.recipient_address, "recipient_address", &serial),
+        ),
+        Delivery::School => (school.name.clone(), None),
+    };
+    let amount = card_type.fee;
+    let row = applications::ActiveModel {
+        serial_no: Set(serial.clone()),
+        holder_id: Set(holder_id),
+        card_type: Set(card_type.code.clone()),
+        reason: Set(d.reason.as_str().into()),
+        reason_remark: Set(Some(d.reason_remark.trim().to_owned()).filter(|r| !r.is_empty())),
+        email_enc: Set(enc_opt(cx, &d.email, "email", &serial)),
+        phone_enc: Set(enc_opt(cx, &d.phone, "phone", &serial)),
+        mobile_enc: Set(enc_opt(cx, &d.mobile, "mobile", &serial)),
+        contact_name_enc: Set(enc_opt(cx, &d.contact_name, "contact_name", &serial)),
+        contact_phone_enc: Set(enc_opt(cx, &d.contact_phone, "contact_phone", &serial)),
+        address_enc: Set(enc_opt(cx, &d.address, "address", &serial)),
+        delivery: Set(d.delivery.as_str().into()),
+        recipient_name_enc: Set(enc(cx, &d.recipient_name, "recipient_name", &serial)),
+        recipient_address_enc: Set(recipient_address_enc),
+        recipient_phone_enc: Set(enc(cx, &d.recipient_phone, "recipient_phone", &serial)),
+        recipient_email_enc: Set(enc_opt(cx, &d.recipient_email, "recipient_email", &serial)),
+        photo_file: Set(photo.file_name.clone()),
+        photo_sha256: Set(photo.sha256.clone()),
+        fee: Set(card_type.fee),
+        amount_due: Set(amount),
+        payment_serial: Set(payment_serial),
+        payment_no: Set(payment_no.as_str().to_owned()),
+        due_on: Set(due_on),
+        status: Set(ApplicationStatus::AwaitingPayment.as_str().into()),
+        return_reason: Set(None),
+        paid_on: Set(None),
+        paid_channel: Set(None),
+        paid_amount: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = match row.insert(&txn).await {
+        Ok(r) => r,
+        Err(e) => return retry_if_unique(e),
+    };
+    application_events::ActiveModel {
+        application_id: Set(inserted.id),
+        status: Set(ApplicationStatus::AwaitingPayment.as_str().into()),
+        note: Set(None),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(internal)?;
+
+    let receipt = ApplicationReceipt {
+        serial_no: serial.clone(),
+        card_type_zh: card_type.name_zh.clone(),
+        card_type_en: card_type.name_en.clone(),
+        amount,
+        recipient_name: d.recipient_name.trim().to_owned(),
+        delivery: d.delivery,
+        recipient_address,
+        due_on,
+        payment_no: payment_no.as_str().to_owned(),
+    };
+    let stored = idempotency_keys::ActiveModel {
+        scope: Set(scope),
+        key: Set(key),
+        request_hash: Set(request_hash.to_owned()),
+        response: Set(serde_json::to_string(&receipt).map_err(internal)?),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    if let Err(e) = stored.insert(&txn).await {
+        return retry_if_unique(e);
+    }
+    audit::record(
+        &txn,
+        Some(&cx.client),
+        AuditEvent {
+            actor: Actor::Holder(holder_id),
+            action: "apply.submit",
+            subject: Some(mask_name(&holder.name)),
+            result: "ok",
+            detail: Some(serde_json::json!({
+                "serial_no": serial,
+                "card_type": card_type.code,
+                "reason": d.reason.as_str(),
+                "delivery": d.delivery.as_str(),
+                "amount": amount,
+                "to": ApplicationStatus::AwaitingPayment.as_str(),
+            })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    if let Err(e) = txn.commit().await {
+        return retry_if_unique(e);
+    }
+    // Only now does the headshot move into place (SPEC §7 uploads).
+    if let Err(e) = photo::commit_pending(&photo_dir(cx), &photo.file_name).await {
+        tracing::error!(error = %e, serial = %serial, "headshot not moved into place");
+    }
+    let _ = cx.session.remove::<ApplyDraft>(DRAFT_SESSION_KEY).await;
+    let _ = cx.session.remove::<SessionPhoto>(PHOTO_SESSION_KEY).await;
+    Ok(Attempt::Done(receipt))
+}
+
+/// The receipt of the application this session submitted last, if any.
+///
+/// # Errors
+/// Database errors.
+pub async fn last_receipt(cx: &CallContext) -> Result<Option<ApplicationReceipt>, AppError> {
+    let Ok(holder_id) = session::verified_holder(&cx.session, Wizard::Apply).await else {
+        return Ok(None);
+    };
+    let Some(serial) = cx
+        .session
+        .get::<String>(LAST_APPLICATION_SESSION_KEY)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let db = &cx.state.db;
+    let Some(a) = own_application(db, holder_id, &serial).await? else {
+        return Ok(None);
+    };
+    let t = card_types::Entity::find()
+        .filter(card_types::Column::Code.eq(a.card_type.clone()))
+        .one(db)
+        .await
+        .map_err(internal)?;
+    let delivery = Delivery::parse(&a.delivery).unwrap_or_default();
+    let cipher = &cx.state.cipher;
+    let aad = |col: &str| format!("replacement_applications.{col}:{}", a.serial_no);
+    let recipient_address = match (&a.recipient_address_enc, delivery) {
+        (Some(enc), _) => cipher
+            .decrypt(enc, &aad("recipient_address"))
+            .map_err(internal)?,
+        (None, _) => applicant(db, holder_id).await?.school.name,
+    };
+    Ok(Some(ApplicationReceipt {
+        serial_no: a.serial_no.clone(),
+        card_type_zh: t
+            .as_ref()
+            .map_or_else(|| a.card_type.clone(), |t| t.name_zh.clone()),
+        card_type_en: t
+            .as_ref()
+            .map_or_else(|| a.card_type.clone(), |t| t.name_en.clone()),
+        amount: a.amount_due,
+        recipient_name: cipher
+            .decrypt(&a.recipient_name_enc, &aad("recipient_name"))
+            .map_err(internal)?,
+        delivery,
+        recipient_address,
+        due_on: a.due_on,
+        payment_no: a.payment_no,
+    }))
+}
+
+async fn own_application(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+    serial: &str,
+) -> Result<Option<applications::Model>, AppError> {
+    applications::Entity::find()
+        .filter(applications::Column::SerialNo.eq(serial.trim()))
+        .filter(applications::Column::HolderId.eq(holder_id))
+        .one(conn)
+        .await
+        .map_err(internal)
+}
+
+/// The holder verified in the apply or the query wizard.
+async fn slip_reader(cx: &CallContext) -> Result<i32, AppError> {
+    match session::verified_holder(&cx.session, Wizard::Apply).await {
+        Ok(id) => Ok(id),
+        Err(_) => session::verified_holder(&cx.session, Wizard::Query).await,
+    }
+}
+
+/// «繳費單» of one of the verified holder's applications.
+///
+/// # Errors
+/// `Unauthorized`; `Forbidden` (not the holder's application, audited); `Internal`
+/// when the configured codes cannot make a barcode.
+pub async fn slip(cx: &CallContext, serial: &str) -> Result<PaymentSlip, AppError> {
+    use crate::domain::payment_codes::svg;
+    let holder_id = slip_reader(cx).await?;
+    let db = &cx.state.db;
+    let Some(a) = own_application(db, holder_id, serial).await? else {
+        audit::record(
+            db,
+            Some(&cx.client),
+            AuditEvent {
+                actor: Actor::Holder(holder_id),
+                action: "apply.slip",
+                subject: None,
+                result: "denied",
+                detail: Some(serde_json::json!({ "reason": "not_the_holders_application" })),
+            },
+        )
+        .await
+        .map_err(internal)?;
+        return Err(AppError::Forbidden);
+    };
+    let ps = payment_settings(db).await.map_err(internal)?;
+    let Applicant { holder, school, .. } = applicant(db, holder_id).await?;
+    let t = card_types::Entity::find()
+        .filter(card_types::Column::Code.eq(a.card_type.clone()))
+        .one(db)
+        .await
+        .map_err(internal)?;
+    let payment_no = PaymentNumber::parse(&a.payment_no).map_err(internal)?;
+    let amount = i64::from(a.amount_due);
+    let codes = ConvenienceStoreBarcodes::new(a.due_on, &ps.item_code, &payment_no, amount)
+        .map_err(internal)?;
+    let atm = AtmAccount::new(&ps.atm_company_code, &payment_no, amount).map_err(internal)?;
+    let mut barcodes = Vec::new();
+    for text in [codes.first(), codes.second(), codes.third()] {
+        barcodes.push(SlipBarcode {
+            svg: svg::code39_svg(text, 60).map_err(internal)?,
+            text: text.to_owned(),
+        });
+    }
+    let qr = crate::domain::payment_codes::mobile_banking_qr_payload(&atm, amount, &payment_no);
+    Ok(PaymentSlip {
+        serial_no: a.serial_no.clone(),
+        payer: mask_name(&holder.name),
+        school_name: school.name,
+        item_zh: format!(
+            "{} 補發製卡費",
+            t.as_ref()
+                .map_or(a.card_type.as_str(), |t| t.name_zh.as_str())
+        ),
+        item_en: format!(
+            "{} replacement fee",
+            t.as_ref()
+                .map_or(a.card_type.as_str(), |t| t.name_en.as_str())
+        ),
+        amount: a.amount_due,
+        due_on: a.due_on,
+        payment_no: a.payment_no.clone(),
+        barcodes,
+        atm_account: atm.as_str().to_owned(),
+        atm_bank: "822".into(),
+        qr_svg: svg::qr_svg(&qr).map_err(internal)?,
+        payee_zh: ps.payee_zh,
+        payee_en: ps.payee_en,
+        paid: a.status != ApplicationStatus::AwaitingPayment.as_str(),
+    })
+}
+
+/// The holder's applications, newest first, each with its timeline (§1 3d).
+///
+/// # Errors
+/// Database errors.
+pub async fn summaries(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+) -> Result<Vec<ApplicationSummary>, AppError> {
+    let ps = payment_settings(conn).await.map_err(internal)?;
+    let today = taiwan_today();
+    let types = card_types::Entity::find()
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    let apps = applications::Entity::find()
+        .filter(applications::Column::HolderId.eq(holder_id))
+        .order_by_desc(applications::Column::CreatedAt)
+        .order_by_desc(applications::Column::Id)
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+    let events = application_events::Entity::find()
+        .filter(application_events::Column::ApplicationId.is_in(ids))
+        .order_by_asc(application_events::Column::At)
+        .order_by_asc(application_events::Column::Id)
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    Ok(apps
+        .into_iter()
+        .map(|a| {
+            let stored =
+                ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::AwaitingPayment);
+            let status = effective_status(stored, a.due_on, ps.grace_days, today);
+            let own: Vec<&application_events::Model> =
+                events.iter().filter(|e| e.application_id == a.id).collect();
+            let t = types.iter().find(|t| t.code == a.card_type);
+            ApplicationSummary {
+                serial_no: a.serial_no.clone(),
+                card_type_zh: t.map_or_else(|| a.card_type.clone(), |t| t.name_zh.clone()),
+                card_type_en: t.map_or_else(|| a.card_type.clone(), |t| t.name_en.clone()),
+                status,
+                amount: a.amount_due,
+                applied_on: taiwan_time(a.created_at).date_naive(),
+                due_on: a.due_on,
+                paid_on: a.paid_on,
+                return_reason: a.return_reason.clone(),
+                timeline: timeline(status, &own, a.due_on, ps.grace_days),
+            }
+        })
+        .collect())
+}
+
+/// The timeline: every step reached so far with its time, then the steps ahead; a
+/// returned or expired application ends with that state.
+fn timeline(
+    status: ApplicationStatus,
+    events: &[&application_events::Model],
+    due_on: NaiveDate,
+    grace_days: i64,
+) -> Vec<TimelineStep> {
+    let reached = |s: ApplicationStatus| events.iter().rev().find(|e| e.status == s.as_str());
+    let mut steps: Vec<TimelineStep> = Vec::new();
+    let ended = matches!(
+        status,
+        ApplicationStatus::Returned | ApplicationStatus::Expired
+    );
+    for s in TIMELINE {
+        match reached(s) {
+            Some(e) => steps.push(TimelineStep {
+                status: s,
+                at: Some(e.at),
+                note: e.note.clone(),
+            }),
+            None if ended => break,
+            None => steps.push(TimelineStep {
+                status: s,
+                at: None,
+                note: None,
+            }),
+        }
+    }
+    match status {
+        ApplicationStatus::Returned => {
+            let e = reached(status);
+            steps.push(TimelineStep {
+                status,
+                at: e.map(|e| e.at),
+                note: e.and_then(|e| e.note.clone()),
+            });
+        }
+        ApplicationStatus::Expired => {
+            let expired_on = due_on + Duration::days(grace_days + 1);
+            steps.push(TimelineStep {
+                status,
+                at: expired_on
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc() - Duration::hours(8)),
+                note: None,
+            });
+        }
+        _ => {}
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_numbers_are_ap_and_the_date() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        assert_eq!(serial_prefix(d), "AP20261123");
+    }
+}

@@ -1,0 +1,48 @@
+use sea_orm::entity::prelude::*;
+
+/// A replacement card application («線上申辦»). Contact data and addresses are
+/// encrypted (associated data `replacement_applications.<column>:<serial_no>`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "replacement_applications")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub serial_no: String,
+    pub holder_id: i32,
+    pub card_type: String,
+    pub reason: String,
+    pub reason_remark: Option<String>,
+    pub email_enc: Option<String>,
+    pub phone_enc: Option<String>,
+    pub mobile_enc: Option<String>,
+    pub contact_name_enc: Option<String>,
+    pub contact_phone_enc: Option<String>,
+    pub address_enc: Option<String>,
+    pub delivery: String,
+    pub recipient_name_enc: String,
+    pub recipient_address_enc: Option<String>,
+    pub recipient_phone_enc: String,
+    pub recipient_email_enc: Option<String>,
+    pub photo_file: String,
+    pub photo_sha256: String,
+    pub fee: i32,
+    pub amount_due: i32,
+    #[sea_orm(unique)]
+    pub payment_serial: i64,
+    #[sea_orm(unique)]
+    pub payment_no: String,
+    pub due_on: Date,
+    pub status: String,
+    pub return_reason: Option<String>,
+    pub paid_on: Option<Date>,
+    pub paid_channel: Option<String>,
+    pub paid_amount: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
