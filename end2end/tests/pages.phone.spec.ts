@@ -1,20 +1,6 @@
 import { test, expect } from './support/test';
 import { fillIdentity, holders, startWizard, verifyForStop } from './support/portal';
-import type { Page } from '@playwright/test';
-
-/** No sideways scrolling at 360 px, and every page is saved as a screenshot to look at. */
-async function checkPage(page: Page, name: string) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
-  const small = await page.evaluate(() =>
-    [...document.querySelectorAll('button, a.button, input:not([type=radio]), select')]
-      .filter((el) => (el as HTMLElement).offsetParent !== null)
-      .map((el) => ({ el: el.outerHTML.slice(0, 60), h: el.getBoundingClientRect().height }))
-      .filter((t) => t.h < 44),
-  );
-  expect(small, `${name}: touch targets under 44 px`).toEqual([]);
-  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
-}
+import { checkPage } from './support/pages';
 
 test('every parent page fits a 360 px phone with 44 px touch targets', async ({ page }) => {
   await page.goto('/');

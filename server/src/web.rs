@@ -73,7 +73,7 @@ fn content_security_policy(index_html: &str) -> String {
     }
     format!(
         "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data: blob:; \
-         media-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         media-src 'self' data: blob:; font-src 'self'; connect-src 'self' blob:; object-src 'none'; \
          frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 }

@@ -73,6 +73,7 @@ fn Overview(overview: HolderOverview) -> impl IntoView {
     let until = taiwan_hh_mm(overview.verified_until);
     let cards = overview.cards.clone();
     let has_cards = !cards.is_empty();
+    let applications = overview.applications.clone();
     view! {
         <section class="holder" aria-label=move || td_string!(i18n.get_locale(), query.holder).to_string()>
             <dl class="holder__facts">
@@ -87,6 +88,10 @@ fn Overview(overview: HolderOverview) -> impl IntoView {
         } else {
             view! { <p class="empty">{tr(i18n, |l| td_string!(l, query.no_cards))}</p> }.into_any()
         }}
+        {(!applications.is_empty()).then(|| view! {
+            <h2>{tr(i18n, |l| td_string!(l, query.applications_title))}</h2>
+            <crate::apply::view::ApplicationList applications=applications />
+        })}
         <p class="hint">{t!(i18n, query.verified_until, time = move || until.clone())}</p>
         <div class="next-steps">
             <p>{tr(i18n, |l| td_string!(l, query.next_steps))}</p>

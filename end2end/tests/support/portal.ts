@@ -112,3 +112,63 @@ export class OwnServer {
     await exited;
   }
 }
+
+/** Runs a `server` command against the e2e server's own database (the CLI of SPEC §9). */
+export function runServerCli(args: string[]) {
+  const dir = path.join(__dirname, '../../.tmp/server');
+  return spawnSync(serverBin, args, {
+    env: {
+      ...process.env,
+      PORTAL_DATA_DIR: dir,
+      DATABASE_URL: `sqlite://${dir}/portal.db`,
+      PORTAL_SECRET_KEY: 'end-to-end-tests-secret-key-0123456789abcdef',
+    },
+    encoding: 'utf8',
+  });
+}
+
+/**
+ * Makes a photo in the page's own canvas, like one from a phone's camera roll: a
+ * gradient, a face-like disc and sensor noise (so a 4000×3000 JPEG is several MB).
+ */
+export async function makePhoto(
+  page: Page,
+  width: number,
+  height: number,
+  type: 'image/jpeg' | 'image/png' = 'image/jpeg',
+): Promise<Buffer> {
+  const b64 = await page.evaluate(
+    async ({ width, height, type }) => {
+      const c = document.createElement('canvas');
+      c.width = width;
+      c.height = height;
+      const g = c.getContext('2d')!;
+      const grd = g.createLinearGradient(0, 0, width, height);
+      grd.addColorStop(0, '#c8a27a');
+      grd.addColorStop(1, '#2f5d8a');
+      g.fillStyle = grd;
+      g.fillRect(0, 0, width, height);
+      g.fillStyle = '#f2d3bd';
+      g.beginPath();
+      g.arc(width / 2, height / 2.3, Math.min(width, height) / 4, 0, Math.PI * 2);
+      g.fill();
+      const img = g.getImageData(0, 0, width, height);
+      for (let i = 0; i < img.data.length; i += 4) {
+        const n = (Math.random() * 70) | 0;
+        img.data[i] += n;
+        img.data[i + 1] += n;
+        img.data[i + 2] += n;
+      }
+      g.putImageData(img, 0, 0);
+      const blob: Blob = await new Promise((r) => c.toBlob((b) => r(b!), type, 0.95));
+      const buf = new Uint8Array(await blob.arrayBuffer());
+      let s = '';
+      for (let i = 0; i < buf.length; i += 0x8000) {
+        s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+      }
+      return btoa(s);
+    },
+    { width, height, type },
+  );
+  return Buffer.from(b64, 'base64');
+}
