@@ -48,11 +48,11 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
             pending.set(false);
         });
     };
-    let decline_nav = use_navigate();
+    let decline_nav = crate::ui::use_go();
     let draft = crate::identity::view::IdentityDraft::use_draft();
     let decline = move |_| {
         draft.clear();
-        decline_nav("/", Default::default());
+        decline_nav("/");
     };
     let title = Signal::derive(move || td_string!(i18n.get_locale(), consent.title).to_string());
 

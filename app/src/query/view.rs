@@ -8,7 +8,6 @@ use crate::ui::{PageShell, StatusChip, StepHeader, form_error_text};
 use crate::wizard::api::finish_wizard;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 
 use super::api::load_holder_overview;
 
@@ -34,14 +33,14 @@ pub fn QueryResultStep() -> impl IntoView {
     let i18n = use_i18n();
     let overview = crate::ui::load_once(load_holder_overview);
     let title = Signal::derive(move || td_string!(i18n.get_locale(), query.title).to_string());
-    let navigate = use_navigate();
+    let go = crate::ui::use_go();
     let draft = crate::identity::view::IdentityDraft::use_draft();
     let finish = move |_| {
         draft.clear();
-        let navigate = navigate.clone();
+        let go = go.clone();
         spawn_local(async move {
             let _ = finish_wizard().await;
-            navigate("/", Default::default());
+            go("/");
         });
     };
     view! {

@@ -28,6 +28,23 @@ impl AppPart {
     }
 }
 
+/// Navigation from code: routed inside this app, or a page load into another one
+/// (each wizard is a page of its own). Call in a component's setup.
+pub fn use_go() -> impl Fn(&str) + Clone + 'static {
+    let here = use_context::<AppPart>().unwrap_or(AppPart::Main);
+    let navigate = leptos_router::hooks::use_navigate();
+    move |href: &str| {
+        if AppPart::of(href) == here {
+            navigate(href, Default::default());
+        } else {
+            #[cfg(feature = "csr")]
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().assign(href);
+            }
+        }
+    }
+}
+
 /// A link: routed inside this app, or a plain page load into the other one.
 #[component]
 pub fn Link(
