@@ -55,9 +55,9 @@ const SHOWCASE: &[ShowcaseRow] = &[
 pub const SHOWCASE_TABLE: &[ShowcaseHolder] = &[
     ShowcaseHolder { id_no: "C220483313", birth_date: "2015-03-14", shows: "國小, active card (開卡使用中)" },
     ShowcaseHolder { id_no: "A123456789", birth_date: "2012-04-05", shows: "國中, active card, low balance" },
-    ShowcaseHolder { id_no: "F131104093", birth_date: "2015-08-21", shows: "國小, stopped card (停用)" },
+    ShowcaseHolder { id_no: "F131104093", birth_date: "2015-08-21", shows: "國小, stopped card (停用): can apply for a new one (線上申辦)" },
     ShowcaseHolder { id_no: "B211350668", birth_date: "2012-11-30", shows: "國中, temporarily locked card (暫時鎖卡)" },
-    ShowcaseHolder { id_no: "E223014581", birth_date: "2009-06-02", shows: "高中, no card yet" },
+    ShowcaseHolder { id_no: "E223014581", birth_date: "2009-06-02", shows: "高中, no card yet: can apply (線上申辦)" },
     ShowcaseHolder { id_no: "A800000014", birth_date: "2015-01-09", shows: "resident certificate, active card" },
     ShowcaseHolder { id_no: "K98765432", birth_date: "2009-02-17", shows: "passport, active card" },
 ];
