@@ -9,7 +9,7 @@ fn main() {
         .and_then(|c| c.add_locales(["en"]))
         .and_then(|c| {
             c.add_namespaces([
-                "common", "home", "consent", "identity", "query", "stop", "apply",
+                "common", "home", "consent", "identity", "query", "stop", "apply", "school",
             ])
         })
         .expect("valid i18n configuration")

@@ -14,6 +14,8 @@ log "building the stop wizard's page"
 trunk build --release --dist dist/stop --public-url /stop/ frontend/stop.html
 log "building the query and apply wizards' page"
 trunk build --release --dist dist/cards --public-url /cards/ frontend/cards.html
-for f in dist/*.wasm dist/*.js dist/*.css dist/{stop,cards}/*.wasm dist/{stop,cards}/*.js dist/{stop,cards}/*.css; do
+log "building the school back office's page"
+trunk build --release --dist dist/school --public-url /school/ frontend/school.html
+for f in dist/*.wasm dist/*.js dist/*.css dist/{stop,cards,school}/*.wasm dist/{stop,cards,school}/*.js dist/{stop,cards,school}/*.css; do
   [ -f "$f" ] && gzip -9 -k -f "$f"
 done

@@ -17,6 +17,7 @@ pub mod error;
 pub mod home;
 pub mod identity;
 pub mod query;
+pub mod school;
 pub mod ui;
 pub mod wizard;
 
@@ -93,6 +94,30 @@ pub fn StopApp() -> impl IntoView {
                     <Route path=path!("/card/stop/refund") view=card_stop::view::StopRefundStep />
                     <Route path=path!("/card/stop/confirm") view=card_stop::view::StopConfirmStep />
                     <Route path=path!("/card/stop/done") view=card_stop::view::StopDoneStep />
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// The school back office («學校端»): its own single-page app and bundle, served for
+/// `/school` and `/school/*`.
+#[component]
+pub fn SchoolApp() -> impl IntoView {
+    provide_context(ui::AppPart::School);
+    school::view::StaffState::provide();
+    view! {
+        <I18nContextProvider>
+            <ui::RememberLanguage />
+            <Router>
+                <Routes fallback=ui::NotFoundPage>
+                    <Route path=path!("/school") view=school::view::StaffLoginPage />
+                    <Route path=path!("/school/queue") view=school::view::QueuePage />
+                    <Route path=path!("/school/form/:item") view=school::view::ProcessingFormPage />
+                    <Route path=path!("/school/roster") view=school::view::RosterImportPage />
+                    <Route path=path!("/school/payments") view=school::view::PaymentsPage />
+                    <Route path=path!("/school/unlock") view=school::view::UnlockPage />
+                    <Route path=path!("/school/audit") view=school::view::AuditLogPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -38,6 +38,8 @@ struct WebState {
     /// The query and apply wizards' page (`cards/index.html`), served for the other
     /// `/card/*` paths.
     cards_html: Arc<String>,
+    /// The back office's page (`school/index.html`), served for `/school*`.
+    school_html: Arc<String>,
     csp: Arc<String>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
@@ -92,11 +94,13 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .unwrap_or_else(|_| index_html.clone());
     let cards_html = std::fs::read_to_string(config.site_dir.join("cards/index.html"))
         .unwrap_or_else(|_| index_html.clone());
+    let school_html = std::fs::read_to_string(config.site_dir.join("school/index.html"))
+        .unwrap_or_else(|_| index_html.clone());
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
         csp: Arc::new(content_security_policy(&format!(
-            "{index_html}\n{stop_html}\n{cards_html}"
+            "{index_html}\n{stop_html}\n{cards_html}\n{school_html}"
         ))),
         behind_tls: config.secure_cookies,
         issuer_key_hash: config
@@ -106,6 +110,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         index_html: Arc::new(index_html),
         stop_html: Arc::new(stop_html),
         cards_html: Arc::new(cards_html),
+        school_html: Arc::new(school_html),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
@@ -128,6 +133,8 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .with_state(state.clone());
 
     let server_fns = Router::new()
+        .route("/api/school/export.csv", get(school_export))
+        .route("/api/school/photo/{item_ref}", get(school_photo))
         .route(
             "/api/apply/photo",
             get(session_headshot)
@@ -201,6 +208,8 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
             html_page(&state.stop_html)
         } else if path.starts_with("/card/") {
             html_page(&state.cards_html)
+        } else if path == "/school" || path.starts_with("/school/") {
+            html_page(&state.school_html)
         } else {
             html_page(&state.index_html)
         };
@@ -281,6 +290,48 @@ async fn session_headshot(State(state): State<WebState>, req: Request<Body>) -> 
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     match app::apply::service::session_photo_bytes(&cx).await {
+        Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// `GET /api/school/export.csv?…`: the queue with the page's filters as a CSV
+/// download (UTF-8 with BOM, so Excel in Taiwan reads it right).
+async fn school_export(
+    State(state): State<WebState>,
+    axum::extract::Query(filter): axum::extract::Query<app::school::QueueFilter>,
+    req: Request<Body>,
+) -> Response {
+    let Some(cx) = call_context(&state, &req) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match app::school::service::export_csv(&cx, filter).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"card-queue.csv\"",
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// `GET /api/school/photo/{item_ref}`: an application's headshot, within the staff
+/// member's scope.
+async fn school_photo(
+    State(state): State<WebState>,
+    axum::extract::Path(item_ref): axum::extract::Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(cx) = call_context(&state, &req) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match app::school::service::application_photo(&cx, &item_ref).await {
         Ok(jpeg) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
         Err(e) => app_error_response(&e),
     }

@@ -2,7 +2,6 @@
 //! slip and the status timeline (SPEC §1 3b–3d, §7, §8).
 
 pub mod api;
-#[cfg(feature = "ssr")]
 pub mod payments;
 pub mod photo_crop;
 #[cfg(feature = "ssr")]

@@ -8,18 +8,27 @@
 //! is reported and changes nothing; a payment already recorded is reported as such, so
 //! importing the same file twice changes nothing.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
+#[cfg(feature = "ssr")]
+use chrono::Utc;
+#[cfg(feature = "ssr")]
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 use super::ApplicationStatus;
+#[cfg(feature = "ssr")]
 use crate::domain::dates::parse_iso_date;
 use crate::domain::payment_codes::PaymentNumber;
+#[cfg(feature = "ssr")]
 use crate::server::audit::{self, Actor, AuditEvent};
+#[cfg(feature = "ssr")]
 use crate::server::context::ClientContext;
+#[cfg(feature = "ssr")]
 use crate::server::db::begin_write;
+#[cfg(feature = "ssr")]
 use crate::server::entities::{application_events, replacement_applications as applications};
 
 /// One payment the collection agency reports.
@@ -90,12 +99,14 @@ impl std::fmt::Display for ReconciliationReport {
     }
 }
 
+#[cfg(feature = "ssr")]
 const COLUMNS: [&str; 4] = ["payment_no", "amount", "paid_on", "channel"];
 
 /// Reads a payment file (UTF-8, optional BOM, header `payment_no,amount,paid_on,channel`).
 ///
 /// # Errors
 /// Every unreadable line, with its number (the header is line 1).
+#[cfg(feature = "ssr")]
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(usize, PaymentRecord)>, Vec<PaymentLineError>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -201,6 +212,7 @@ pub fn record_problem(r: &PaymentRecord) -> Option<String> {
 ///
 /// # Errors
 /// Database errors (nothing is then written).
+#[cfg(feature = "ssr")]
 pub async fn reconcile(
     db: &DatabaseConnection,
     records: &[(usize, PaymentRecord)],
@@ -232,8 +244,16 @@ pub async fn reconcile(
                 let serial_no = a.serial_no.clone();
                 if !dry_run {
                     let id = a.id;
+                    // Already approved by the school: paid means off to the print centre.
+                    let approved = a.review_status == "approved";
                     let mut row: applications::ActiveModel = a.into();
-                    row.status = Set(ApplicationStatus::Paid.as_str().into());
+                    row.status = Set(if approved {
+                        ApplicationStatus::Printing
+                    } else {
+                        ApplicationStatus::Paid
+                    }
+                    .as_str()
+                    .into());
                     row.paid_on = Set(Some(r.paid_on));
                     row.paid_channel = Set(Some(r.channel.trim().to_owned()));
                     row.paid_amount = Set(i32::try_from(r.amount).ok());
@@ -248,6 +268,17 @@ pub async fn reconcile(
                     }
                     .insert(&txn)
                     .await?;
+                    if approved {
+                        application_events::ActiveModel {
+                            application_id: Set(id),
+                            status: Set(ApplicationStatus::Printing.as_str().into()),
+                            note: Set(None),
+                            at: Set(now),
+                            ..Default::default()
+                        }
+                        .insert(&txn)
+                        .await?;
+                    }
                     audit::record(
                         &txn,
                         client,
@@ -308,7 +339,7 @@ pub async fn reconcile(
     Ok(report)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
 

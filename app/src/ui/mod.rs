@@ -13,12 +13,16 @@ pub enum AppPart {
     Stop,
     /// «卡片查詢», «線上申辦» and the payment slip.
     Cards,
+    /// «學校端», the back office.
+    School,
 }
 
 impl AppPart {
     /// The app that serves `href`.
     pub fn of(href: &str) -> Self {
-        if href.starts_with("/card/stop/") {
+        if href == "/school" || href.starts_with("/school/") {
+            AppPart::School
+        } else if href.starts_with("/card/stop/") {
             AppPart::Stop
         } else if href.starts_with("/card/") {
             AppPart::Cards

@@ -38,6 +38,11 @@ pub struct Model {
     pub paid_on: Option<Date>,
     pub paid_channel: Option<String>,
     pub paid_amount: Option<i32>,
+    /// The school's review: `pending` («申請中»), `approved` («已核可»), `returned`.
+    pub review_status: String,
+    pub review_reason: Option<String>,
+    pub reviewed_by: Option<i32>,
+    pub reviewed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

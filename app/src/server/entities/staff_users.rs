@@ -13,6 +13,9 @@ pub struct Model {
     pub school_id: Option<i32>,
     pub class_id: Option<i32>,
     pub must_change_password: bool,
+    pub failed_logins: i32,
+    pub last_failed_at: Option<DateTimeUtc>,
+    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

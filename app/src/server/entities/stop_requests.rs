@@ -31,6 +31,10 @@ pub struct Model {
     pub stopped_at: DateTimeUtc,
     /// `stopped_at` + the loss-liability hours in force at the stop.
     pub protected_from: DateTimeUtc,
+    pub review_status: String,
+    pub review_reason: Option<String>,
+    pub reviewed_by: Option<i32>,
+    pub reviewed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

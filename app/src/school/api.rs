@@ -1,0 +1,98 @@
+//! Server functions of the school back office. Each one authorises from the staff
+//! session on the server (role and scope); the CSV export, the headshot thumbnails
+//! are plain routes in the server crate's `web.rs`.
+
+use leptos::prelude::*;
+
+use super::{
+    AuditFilter, AuditPage, LockedHolder, ProcessingForm, QueueFilter, QueuePage, ReviewInput,
+    ReviewOutcome, RosterPreview, SchoolOption, StaffLoginInput, StaffMe,
+};
+use crate::apply::payments::ReconciliationReport;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+macro_rules! call {
+    ($body:expr) => {{
+        use crate::server::context::{CallContext, respond};
+        respond(
+            async {
+                let cx = CallContext::current()?;
+                $body(cx).await
+            }
+            .await,
+        )
+    }};
+}
+
+/// The schools for the login's district → level → school selects.
+#[server(prefix = "/api", endpoint = "school/schools", input = server_fn::codec::GetUrl)]
+pub async fn load_schools() -> Result<Vec<SchoolOption>, AppError> {
+    call!(async |cx| super::service::schools(&cx).await)
+}
+
+/// «登入».
+#[server(prefix = "/api", endpoint = "school/login", input = server_fn::codec::Json)]
+pub async fn staff_login(input: StaffLoginInput) -> Result<StaffMe, AppError> {
+    call!(async |cx| super::service::login(&cx, input).await)
+}
+
+/// The logged-in staff member.
+#[server(prefix = "/api", endpoint = "school/me", input = server_fn::codec::GetUrl)]
+pub async fn load_staff_me() -> Result<StaffMe, AppError> {
+    call!(async |cx| super::service::me(&cx).await)
+}
+
+/// «登出».
+#[server(prefix = "/api", endpoint = "school/logout")]
+pub async fn staff_logout() -> Result<(), AppError> {
+    call!(async |cx| super::service::logout(&cx).await)
+}
+
+/// One page of the applications and stops queue.
+#[server(prefix = "/api", endpoint = "school/queue", input = server_fn::codec::Json)]
+pub async fn load_queue(filter: QueueFilter) -> Result<QueuePage, AppError> {
+    call!(async |cx| super::service::queue(&cx, filter).await)
+}
+
+/// «核可» / «退件», one or many.
+#[server(prefix = "/api", endpoint = "school/review", input = server_fn::codec::Json)]
+pub async fn review_items(input: ReviewInput) -> Result<ReviewOutcome, AppError> {
+    call!(async |cx| super::service::review(&cx, input).await)
+}
+
+/// «處理作業單».
+#[server(prefix = "/api", endpoint = "school/form", input = server_fn::codec::GetUrl)]
+pub async fn load_processing_form(item_ref: String) -> Result<ProcessingForm, AppError> {
+    call!(async |cx| super::service::processing_form(&cx, &item_ref).await)
+}
+
+/// Holders locked by failed verifications.
+#[server(prefix = "/api", endpoint = "school/locked", input = server_fn::codec::GetUrl)]
+pub async fn load_locked_holders() -> Result<Vec<LockedHolder>, AppError> {
+    call!(async |cx| super::service::locked_holders(&cx).await)
+}
+
+/// Lifts a verification lock.
+#[server(prefix = "/api", endpoint = "school/unlock")]
+pub async fn unlock_holder(holder_ref: String) -> Result<(), AppError> {
+    call!(async |cx| super::service::unlock_holder(&cx, &holder_ref).await)
+}
+
+/// The audit log.
+#[server(prefix = "/api", endpoint = "school/audit", input = server_fn::codec::Json)]
+pub async fn search_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
+    call!(async |cx| super::service::audit_search(&cx, filter).await)
+}
+
+/// Roster import: preview, then confirm.
+#[server(prefix = "/api", endpoint = "school/roster", input = server_fn::codec::Json)]
+pub async fn import_roster(csv: String, confirm: bool) -> Result<RosterPreview, AppError> {
+    call!(async |cx| super::service::roster_import(&cx, &csv, confirm).await)
+}
+
+/// Payment reconciliation: preview, then confirm (operators).
+#[server(prefix = "/api", endpoint = "school/payments", input = server_fn::codec::Json)]
+pub async fn import_payments(csv: String, confirm: bool) -> Result<ReconciliationReport, AppError> {
+    call!(async |cx| super::service::payment_import(&cx, &csv, confirm).await)
+}

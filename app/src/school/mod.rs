@@ -1,0 +1,234 @@
+//! «學校端»: the school back office for homeroom teachers, card officers and the
+//! issuer's operators, on desktop (SPEC §3, §7).
+//!
+//! Every server function here authorises from the staff session on the server: a
+//! teacher sees and acts on their own class, an officer on their school, an operator
+//! on all schools. Anything outside that scope is 403 with an audit row.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod view;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A school as the login's district → level → school selects show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolOption {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    /// `primary` / `junior` / `senior`
+    pub level: String,
+}
+
+/// «登入».
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StaffLoginInput {
+    /// Empty for the issuer's operators (they belong to no school).
+    #[serde(default)]
+    pub school_code: String,
+    pub username: String,
+    pub password: String,
+    /// Required after failed logins (the answer says so).
+    #[serde(default)]
+    pub captcha: String,
+}
+
+/// The logged-in staff member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMe {
+    pub username: String,
+    /// `teacher`, `officer` or `operator`.
+    pub role: String,
+    pub school_name: Option<String>,
+    pub class_name: Option<String>,
+}
+
+/// What the queue lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueKind {
+    #[default]
+    All,
+    Applications,
+    Stops,
+}
+
+/// The queue's filters (also those of its CSV export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct QueueFilter {
+    #[serde(default)]
+    pub kind: QueueKind,
+    /// `pending`, `approved`, `returned`, or empty for all.
+    #[serde(default)]
+    pub review: String,
+    #[serde(default, with = "crate::domain::wire::opt_date")]
+    pub from: Option<NaiveDate>,
+    #[serde(default, with = "crate::domain::wire::opt_date")]
+    pub to: Option<NaiveDate>,
+    /// A card type code, or empty for all.
+    #[serde(default)]
+    pub card_type: String,
+    /// 1-based.
+    #[serde(default)]
+    pub page: u32,
+    /// `newest` (default), `oldest`, `class`.
+    #[serde(default)]
+    pub sort: String,
+}
+
+/// One row of the queue. `item_ref` names it for the actions (`ap-<id>` / `st-<id>`);
+/// it is only honoured within the caller's scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueRow {
+    pub item_ref: String,
+    /// `application` or `stop`.
+    pub kind: String,
+    pub serial_no: String,
+    #[serde(with = "crate::domain::wire::timestamp")]
+    pub submitted_at: DateTime<Utc>,
+    /// e.g. 林○晴
+    pub applicant: String,
+    pub school_name: String,
+    pub class_name: String,
+    pub seat_no: i32,
+    /// «符合» / «不符合» / «校方未提供，無法比對»
+    pub id_match: String,
+    pub has_photo: bool,
+    pub card_type_zh: String,
+    /// «遺失» etc. for applications; «僅掛失停卡不退費» etc. for stops.
+    pub reason: String,
+    pub loss_fee: i32,
+    pub reissue_fee: i32,
+    pub total_due: i32,
+    /// «待繳費» / «已繳費» / … for applications; «—» for stops.
+    pub payment: String,
+    /// `pending` / `approved` / `returned`
+    pub review: String,
+    pub review_reason: Option<String>,
+    /// A stop without a guardian contact on file (confirmed on verification only).
+    pub no_contact: bool,
+    /// A reissue whose old card must be mailed back with the processing form.
+    pub needs_form: bool,
+}
+
+/// One page of the queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+    /// Card types for the filter.
+    pub card_types: Vec<(String, String)>,
+}
+
+/// «核可» or «退件» for one or many rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub item_refs: Vec<String>,
+    pub approve: bool,
+    /// Required to return.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// How many rows a review changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewOutcome {
+    pub changed: u32,
+}
+
+/// «處理作業單»: the form that goes with the old card to the issuer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessingForm {
+    pub serial_no: String,
+    pub school_name: String,
+    pub class_name: String,
+    pub seat_no: i32,
+    pub applicant: String,
+    pub student_no: String,
+    pub card_type_zh: String,
+    pub old_card_masked: String,
+    pub reason: String,
+    pub total_due: i32,
+    pub payment: String,
+    #[serde(with = "crate::domain::wire::date")]
+    pub printed_on: NaiveDate,
+}
+
+/// One audit row as the audit page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    #[serde(with = "crate::domain::wire::timestamp")]
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub result: String,
+    pub detail: Option<String>,
+    pub request_id: String,
+}
+
+/// The audit page's search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    #[serde(default, with = "crate::domain::wire::opt_date")]
+    pub from: Option<NaiveDate>,
+    #[serde(default, with = "crate::domain::wire::opt_date")]
+    pub to: Option<NaiveDate>,
+    /// e.g. `staff:3`, `holder`, `cli`
+    #[serde(default)]
+    pub actor: String,
+    /// A masked subject or serial number, as shown.
+    #[serde(default)]
+    pub subject: String,
+    /// e.g. `stop.submit`
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub page: u32,
+}
+
+/// A page of audit rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// The roster import's preview (nothing written yet) or its result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterPreview {
+    pub rows: u32,
+    pub schools: u32,
+    pub classes: u32,
+    /// The first rows as (student number, masked name, class, card status).
+    pub first_rows: Vec<(String, String, String, String)>,
+    /// Every invalid row: (line, column, problem).
+    pub errors: Vec<(u32, String, String)>,
+    /// Set once written: the summary line.
+    pub imported: Option<String>,
+}
+
+/// A holder locked by failed verifications (SPEC §7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockedHolder {
+    pub holder_ref: String,
+    pub applicant: String,
+    pub id_masked: String,
+    pub school_name: String,
+    pub class_name: String,
+    pub failures: i32,
+    pub permanent: bool,
+    #[serde(with = "crate::domain::wire::opt_timestamp")]
+    pub locked_until: Option<DateTime<Utc>>,
+}
