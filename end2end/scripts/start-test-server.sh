@@ -18,4 +18,9 @@ export PORTAL_VERIFY_PER_IP_PER_MIN=1000
 export PORTAL_SITE_DIR="${PORTAL_SITE_DIR:-$(cd .. && pwd)/dist}"
 export PORTAL_ADDR="127.0.0.1:$port"
 "$bin" import-roster fixtures/roster.csv
+# Back-office accounts for the desktop tests (passwords on standard input).
+echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer --school E2E001
+echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t504 --school E2E001 --class 504
+echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t501 --school E2E001 --class 501
+echo 'e2e-operator-password' | "$bin" add-user --role operator --username e2e.operator
 exec "$bin" serve

@@ -5,57 +5,19 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { checkPage } from './support/pages';
 import {
+  choosePhoto,
+  deliverToSchoolAndConfirm,
+  fillApplicant,
   fillIdentity,
   holders,
   makePhoto,
   runServerCli,
   startWizard,
+  uploadPhoto,
+  verifyForApply,
   verifyForStop,
+  applicationsOf,
 } from './support/portal';
-
-type Holder = { id: string; birth: string; name: string };
-
-/** Consent and verification in the apply wizard, landing on step 3. */
-async function verifyForApply(page: Page, holder: Holder) {
-  await startWizard(page, '線上申辦');
-  await fillIdentity(page, holder.id, holder.birth);
-  await page.getByRole('button', { name: '送出驗證資料' }).click();
-  await expect(page.getByRole('heading', { name: '申請人資料' })).toBeVisible();
-}
-
-async function fillApplicant(page: Page) {
-  await page.getByRole('textbox', { name: '手機號碼' }).fill('0912-000-111');
-  await page.getByRole('textbox', { name: '戶籍地址' }).fill('基隆市仁愛區愛一路1號');
-  await page.getByRole('button', { name: '下一步' }).click();
-  await expect(page.getByRole('heading', { name: '上傳大頭照' })).toBeVisible();
-}
-
-async function choosePhoto(page: Page, buffer: Buffer, name = 'IMG_2041.jpg', mimeType = 'image/jpeg') {
-  await page.locator('#photo-file').setInputFiles({ name, mimeType, buffer });
-}
-
-async function uploadPhoto(page: Page, photo: Buffer) {
-  await choosePhoto(page, photo);
-  const frame = page.getByRole('img', { name: '裁切框：卡片上的照片範圍' });
-  await expect(frame).toBeVisible();
-  await page.getByRole('button', { name: '使用這張照片並繼續' }).click();
-  await expect(page.getByRole('heading', { name: '卡片領卡資訊' })).toBeVisible();
-}
-
-async function deliverToSchoolAndConfirm(page: Page) {
-  await page.getByRole('radio', { name: /寄至學校/ }).check();
-  await page.getByRole('textbox', { name: '收件人電話' }).fill('02-2422-1234');
-  await page.getByRole('button', { name: '下一步' }).click();
-  await expect(page.getByRole('heading', { name: '確認申請資料' })).toBeVisible();
-}
-
-async function applicationsOf(page: Page, holder: Holder) {
-  await startWizard(page, '卡片查詢');
-  await fillIdentity(page, holder.id, holder.birth);
-  await page.getByRole('button', { name: '送出驗證資料' }).click();
-  await expect(page.getByRole('heading', { name: '卡片查詢結果' })).toBeVisible();
-  return page.locator('.application');
-}
 
 test.describe('replacement application on a phone', () => {
   test('lost card → stop → apply with a camera photo → slip → payment file → paid', async ({ page }, info) => {

@@ -589,7 +589,7 @@ fn QueueView() -> impl IntoView {
                                         <td>{if r.has_photo {
                                             view! { <img class="thumb" src=format!("/api/school/photo/{}", r.item_ref) width="46" height="58" alt=move || td_string!(i18n.get_locale(), school.photo_alt).to_string() loading="lazy" /> }.into_any()
                                         } else { view! { <span>"—"</span> }.into_any() }}</td>
-                                        <td>{r.card_type_zh.clone()}</td>
+                                        <td class="nowrap">{r.card_type_zh.clone()}</td>
                                         <td>{r.reason.clone()}
                                             {r.no_contact.then(|| view! { <span class="flag">{tr(i18n, |l| td_string!(l, school.no_contact))}</span> })}</td>
                                         <td class="num">{r.loss_fee}</td>
@@ -616,10 +616,10 @@ fn QueueView() -> impl IntoView {
                     </table>
                     </div>
                     <nav class="pager" aria-label=move || td_string!(i18n.get_locale(), school.pager).to_string()>
-                        <button type="button" class="button button--secondary button--small" prop:disabled=p.page <= 1
+                        <button type="button" class="button button--secondary button--small" prop:disabled={p.page <= 1}
                             on:click=move |_| filter.update(|f| f.page = f.page.saturating_sub(1).max(1))>{tr(i18n, |l| td_string!(l, school.prev))}</button>
                         <span>{move || td_string!(i18n.get_locale(), school.page_of, page = p.page, pages = pages, total = p.total).to_string()}</span>
-                        <button type="button" class="button button--secondary button--small" prop:disabled=p.page >= pages
+                        <button type="button" class="button button--secondary button--small" prop:disabled={p.page >= pages}
                             on:click=move |_| filter.update(|f| f.page += 1)>{tr(i18n, |l| td_string!(l, school.next))}</button>
                     </nav>
                 }.into_any()
@@ -976,10 +976,10 @@ pub fn AuditLogPage() -> impl IntoView {
                             }).collect_view()}</tbody>
                         </table></div>
                         <nav class="pager" aria-label=move || td_string!(i18n.get_locale(), school.pager).to_string()>
-                            <button type="button" class="button button--secondary button--small" prop:disabled=p.page <= 1
+                            <button type="button" class="button button--secondary button--small" prop:disabled={p.page <= 1}
                                 on:click=move |_| filter.update(|f| f.page = f.page.saturating_sub(1).max(1))>{tr(i18n, |l| td_string!(l, school.prev))}</button>
                             <span>{move || td_string!(i18n.get_locale(), school.page_of, page = p.page, pages = pages, total = p.total).to_string()}</span>
-                            <button type="button" class="button button--secondary button--small" prop:disabled=p.page >= pages
+                            <button type="button" class="button button--secondary button--small" prop:disabled={p.page >= pages}
                                 on:click=move |_| filter.update(|f| f.page += 1)>{tr(i18n, |l| td_string!(l, school.next))}</button>
                         </nav>
                     }.into_any()
