@@ -28,6 +28,8 @@ pub struct ServerConfig {
     /// `PORTAL_ISSUER_API_KEY`: the card issuer's key for `POST /api/v1/payments`
     /// (unset: the endpoint refuses every call).
     pub issuer_api_key: Option<String>,
+    /// `PORTAL_REQUIRE_MFA=1`: officers and operators need a TOTP second factor.
+    pub require_mfa: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -80,6 +82,7 @@ impl ServerConfig {
             secure_cookies: var("PORTAL_SECURE_COOKIES").as_deref() == Some("1"),
             trusted_proxy,
             issuer_api_key: var("PORTAL_ISSUER_API_KEY"),
+            require_mfa: var("PORTAL_REQUIRE_MFA").as_deref() == Some("1"),
         })
     }
 
@@ -89,6 +92,7 @@ impl ServerConfig {
             test_captcha: self.test_captcha.clone(),
             verify_per_ip_per_min: self.verify_per_ip_per_min,
             data_dir: self.data_dir.clone(),
+            require_mfa: self.require_mfa,
         }
     }
 

@@ -45,6 +45,10 @@ enum Command {
         school: Option<String>,
         #[arg(long)]
         class: Option<String>,
+        /// Also give the account a TOTP second factor; prints the otpauth:// URL for
+        /// an authenticator app.
+        #[arg(long)]
+        totp: bool,
     },
 }
 
@@ -109,7 +113,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             username,
             school,
             class,
-        } => add_user(&state, &role, username, school, class).await,
+            totp,
+        } => add_user(&state, &role, username, school, class, totp).await,
     }
 }
 
@@ -257,6 +262,7 @@ async fn add_user(
     username: String,
     school_code: Option<String>,
     class_name: Option<String>,
+    totp: bool,
 ) -> Result<ExitCode, String> {
     let role = StaffRole::parse(role).ok_or("unknown role")?;
     let mut password = String::new();
@@ -278,6 +284,10 @@ async fn add_user(
     {
         Ok(id) => {
             println!("created {} {username} (id {id})", role.as_str());
+            if totp {
+                let url = staff::enable_totp(&state.db, &state.cipher, &username).await?;
+                println!("second factor: add this to an authenticator app:\n{url}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -553,3 +553,64 @@ async fn an_officer_unlocks_a_locked_holder_of_their_school() {
         .await;
     assert_eq!(audit.body["total"], 1, "{audit:?}");
 }
+
+#[tokio::test]
+async fn a_second_factor_is_asked_after_the_password_and_can_be_required() {
+    let db = TestDb::new().await;
+    roster::import(&db.db, &cipher(), roster_file().as_bytes(), Actor::Cli)
+        .await
+        .expect("roster import");
+    for (role, username, school) in [
+        (StaffRole::Officer, "officer.a", Some("173601")),
+        (StaffRole::Officer, "officer.b", Some("173602")),
+        (StaffRole::Teacher, "t501", Some("173601")),
+    ] {
+        add_user(
+            &db.db,
+            NewStaffUser {
+                role,
+                username: username.into(),
+                password: PASSWORD.into(),
+                school_code: school.map(Into::into),
+                class_name: (role == StaffRole::Teacher).then(|| "501".into()),
+            },
+        )
+        .await
+        .expect("staff user");
+    }
+    let url = app::server::staff::enable_totp(&db.db, &cipher(), "officer.a")
+        .await
+        .expect("totp");
+    assert!(url.starts_with("otpauth://totp/"), "{url}");
+    let server = TestServer::start(&db, &[("PORTAL_REQUIRE_MFA", "1")]).await;
+    let b = server.client();
+    let attempt = async |user: &str, school: &str, otp: &str| {
+        b.post_json(
+            "/api/school/login",
+            &json!({ "input": { "school_code": school, "username": user, "password": PASSWORD, "otp": otp } }),
+        )
+        .await
+    };
+    // A wrong password never reveals that the account has a second factor.
+    let wrong = b
+        .post_json("/api/school/login", &json!({ "input": { "school_code": "173601", "username": "officer.a", "password": "nope nope nope" } }))
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let asked = attempt("officer.a", "173601", "").await;
+    assert_eq!(asked.body["detail"]["otp"], "required", "{asked:?}");
+    let bad = attempt("officer.a", "173601", "000000").await;
+    assert_eq!(bad.body["detail"]["otp"], "wrong", "{bad:?}");
+    let totp = totp_rs::TOTP::from_url(&url).expect("parse url");
+    let ok = attempt("officer.a", "173601", &totp.generate_current().unwrap()).await;
+    assert_eq!(ok.status, StatusCode::OK, "{ok:?}");
+    // With PORTAL_REQUIRE_MFA=1 an officer without one cannot log in; a teacher can.
+    let c = server.client();
+    let refused = c
+        .post_json("/api/school/login", &json!({ "input": { "school_code": "173602", "username": "officer.b", "password": PASSWORD } }))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{refused:?}");
+    let teacher = c
+        .post_json("/api/school/login", &json!({ "input": { "school_code": "173601", "username": "t501", "password": PASSWORD } }))
+        .await;
+    assert_eq!(teacher.status, StatusCode::OK, "{teacher:?}");
+}

@@ -35,6 +35,9 @@ pub struct StaffLoginInput {
     /// Required after failed logins (the answer says so).
     #[serde(default)]
     pub captcha: String,
+    /// The authenticator app's 6-digit code, for accounts with a second factor.
+    #[serde(default)]
+    pub otp: String,
 }
 
 /// The logged-in staff member.

@@ -267,7 +267,27 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
             .map_err(internal)?
             .is_some_and(|s| s.code == input.school_code.trim()),
     };
-    if !(password_ok && school_ok) {
+    // The second factor, checked only after the password (never revealing which
+    // accounts have one to someone without the password).
+    let otp_state = if password_ok && school_ok {
+        staff::check_totp(&cx.state.cipher, &user, &input.otp)
+    } else {
+        None
+    };
+    if password_ok && school_ok && input.otp.trim().is_empty() && otp_state.is_some() {
+        return Err(AppError::field("otp", "required"));
+    }
+    let otp_ok = otp_state.unwrap_or(true);
+    if password_ok
+        && school_ok
+        && otp_state.is_none()
+        && cx.state.config.require_mfa
+        && matches!(user.role.as_str(), "officer" | "operator")
+    {
+        record("mfa_missing", Some(user.username.clone())).await?;
+        return Err(AppError::Conflict("mfa_setup_required".into()));
+    }
+    if !(password_ok && school_ok && otp_ok) {
         let failures = recent_failures + 1;
         let mut row: staff_users::ActiveModel = user.clone().into();
         row.failed_logins = Set(failures);
@@ -277,6 +297,9 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
         }
         row.update(db).await.map_err(internal)?;
         record("failed", Some(user.username.clone())).await?;
+        if password_ok && school_ok && !otp_ok {
+            return Err(AppError::field("otp", "wrong"));
+        }
         return Err(if failures >= CAPTCHA_AFTER_FAILURES {
             // The next try needs a captcha: say so next to the field.
             AppError::field("captcha", "required_next")

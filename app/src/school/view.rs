@@ -168,6 +168,8 @@ pub fn StaffLoginPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let captcha = RwSignal::new(String::new());
     let needs_captcha = RwSignal::new(false);
+    let otp = RwSignal::new(String::new());
+    let needs_otp = RwSignal::new(false);
     let captcha_image = RwSignal::new(None::<String>);
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = RwSignal::new(None::<String>);
@@ -228,6 +230,7 @@ pub fn StaffLoginPage() -> impl IntoView {
             username: username.get_untracked(),
             password: password.get_untracked(),
             captcha: captcha.get_untracked(),
+            otp: otp.get_untracked(),
         };
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -250,6 +253,19 @@ pub fn StaffLoginPage() -> impl IntoView {
                         errors.set(f);
                     }
                 }
+                Err(AppError::Validation(f)) if f.contains_key("otp") => {
+                    needs_otp.set(true);
+                    otp.set(String::new());
+                    if f.get("otp").is_some_and(|c| c == "wrong") {
+                        errors.set(f);
+                    }
+                }
+                Err(AppError::Conflict(c)) if c == "mfa_setup_required" => {
+                    form_error.set(Some(
+                        td_string!(i18n.get_locale_untracked(), school.mfa_setup_required)
+                            .to_string(),
+                    ));
+                }
                 Err(AppError::NoMatch) => {
                     form_error.set(Some(
                         td_string!(i18n.get_locale_untracked(), school.login_failed).to_string(),
@@ -260,7 +276,9 @@ pub fn StaffLoginPage() -> impl IntoView {
                 }
                 Err(e) => form_error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
             }
-            password.set(String::new());
+            if !needs_otp.get_untracked() {
+                password.set(String::new());
+            }
             busy.set(false);
         });
     };
@@ -268,6 +286,9 @@ pub fn StaffLoginPage() -> impl IntoView {
         move || {
             errors.with(|e| {
                 e.get(field).map(|c| match c.as_str() {
+                    "wrong" if field == "otp" => {
+                        td_string!(i18n.get_locale(), school.err_otp_wrong)
+                    }
                     "wrong" => td_string!(i18n.get_locale(), school.err_captcha_wrong),
                     _ => td_string!(i18n.get_locale(), school.err_required),
                 })
@@ -319,6 +340,17 @@ pub fn StaffLoginPage() -> impl IntoView {
                         aria-invalid=move || field_error("password")().is_some().then_some("true")
                         prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
                 </div>
+                <Show when=move || needs_otp.get()>
+                    <div class="field" class:field--error=move || field_error("otp")().is_some()>
+                        <label class="field__label" for="otp">{tr(i18n, |l| td_string!(l, school.otp))}</label>
+                        <p class="field__hint" id="otp-hint">{tr(i18n, |l| td_string!(l, school.otp_hint))}</p>
+                        <p class="field__error" id="otp-error">{field_error("otp")}</p>
+                        <input id="otp" class="input input--short" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
+                            aria-describedby="otp-hint otp-error"
+                            aria-invalid=move || field_error("otp")().is_some().then_some("true")
+                            prop:value=move || otp.get() on:input=move |ev| otp.set(event_target_value(&ev)) />
+                    </div>
+                </Show>
                 <Show when=move || needs_captcha.get()>
                     <div class="field" class:field--error=move || field_error("captcha")().is_some()>
                         <label class="field__label" for="captcha">{tr(i18n, |l| td_string!(l, identity.captcha))}</label>

@@ -18,6 +18,8 @@ pub struct PortalConfig {
     pub verify_per_ip_per_min: u32,
     /// `PORTAL_DATA_DIR`: the development outbox writes messages to `outbox/` here.
     pub data_dir: std::path::PathBuf,
+    /// `PORTAL_REQUIRE_MFA=1`: officers and operators must log in with a TOTP code.
+    pub require_mfa: bool,
 }
 
 impl Default for PortalConfig {
@@ -26,6 +28,7 @@ impl Default for PortalConfig {
             test_captcha: None,
             verify_per_ip_per_min: 10,
             data_dir: std::path::PathBuf::from("data"),
+            require_mfa: false,
         }
     }
 }

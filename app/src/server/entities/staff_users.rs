@@ -16,6 +16,8 @@ pub struct Model {
     pub failed_logins: i32,
     pub last_failed_at: Option<DateTimeUtc>,
     pub locked_until: Option<DateTimeUtc>,
+    /// The TOTP secret (encrypted), when the account has a second factor.
+    pub totp_secret_enc: Option<String>,
     pub created_at: DateTimeUtc,
 }
 
