@@ -256,39 +256,6 @@ pub async fn add_user(db: &impl ConnectionTrait, new: NewStaffUser) -> Result<i3
     Ok(user.id)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn password_rules() {
-        assert_eq!(
-            check_password_rules("short"),
-            Err(PasswordRuleError::TooShort)
-        );
-        assert_eq!(
-            check_password_rules("Password1"),
-            Err(PasswordRuleError::Common)
-        );
-        assert_eq!(
-            check_password_rules(&"x".repeat(129)),
-            Err(PasswordRuleError::TooLong)
-        );
-        assert_eq!(check_password_rules("correct horse battery"), Ok(()));
-        assert_eq!(check_password_rules(&"長".repeat(64)), Ok(()));
-    }
-
-    #[tokio::test]
-    async fn hashes_verify_and_differ_by_salt() {
-        let a = hash_password("correct horse".into()).await.expect("hash");
-        let b = hash_password("correct horse".into()).await.expect("hash");
-        assert_ne!(a, b);
-        assert!(a.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), a.clone()).await);
-        assert!(!verify_password("wrong horse".into(), a).await);
-    }
-}
-
 /// The TOTP of a secret, for `account` (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step).
 ///
 /// # Errors
@@ -367,4 +334,37 @@ pub fn check_totp(
         .and_then(|t| t.check_current(code.trim()).ok())
         .unwrap_or(false);
     Some(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_rules() {
+        assert_eq!(
+            check_password_rules("short"),
+            Err(PasswordRuleError::TooShort)
+        );
+        assert_eq!(
+            check_password_rules("Password1"),
+            Err(PasswordRuleError::Common)
+        );
+        assert_eq!(
+            check_password_rules(&"x".repeat(129)),
+            Err(PasswordRuleError::TooLong)
+        );
+        assert_eq!(check_password_rules("correct horse battery"), Ok(()));
+        assert_eq!(check_password_rules(&"長".repeat(64)), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_and_differ_by_salt() {
+        let a = hash_password("correct horse".into()).await.expect("hash");
+        let b = hash_password("correct horse".into()).await.expect("hash");
+        assert_ne!(a, b);
+        assert!(a.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), a.clone()).await);
+        assert!(!verify_password("wrong horse".into(), a).await);
+    }
 }
