@@ -11,6 +11,7 @@ mod m20261123_000002_create_configuration;
 mod m20261123_000003_create_security;
 mod m20261123_000004_create_stop_requests;
 mod m20261123_000005_create_replacement_applications;
+mod m20261123_000007_create_parent_accounts;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_security::Migration),
             Box::new(m20261123_000004_create_stop_requests::Migration),
             Box::new(m20261123_000005_create_replacement_applications::Migration),
+            Box::new(m20261123_000007_create_parent_accounts::Migration),
         ]
     }
 }
