@@ -5,10 +5,11 @@
 //!   a 6-digit one-time code ([`crate::server::codes`]); the first step answers the
 //!   same whether or not the contact already has an account.
 //! - **Login** is counted per account hash: after 3 failures in 15 minutes a captcha
-//!   is required, 10 failures in 15 minutes lock the account for 15 minutes. The
-//!   session id is cycled; the session keeps the parent id and the account's
-//!   password version, and a session with an older version has ended (so a password
-//!   change or reset ends every other session).
+//!   is required, 10 failures in 15 minutes lock the account for 15 minutes; per
+//!   client IP the identity verification limit applies. The session id is cycled;
+//!   the session keeps the parent id and the account's password version, and a
+//!   session with an older version has ended (so a password change or reset ends
+//!   every other session).
 //! - **Staff-created accounts** carry a temporary password: until it is changed
 //!   every parent function but `me`, `change-password` and `logout` answers
 //!   [`AppError::MustChangePassword`].
@@ -735,7 +736,8 @@ pub async fn issue_captcha(cx: &CallContext) -> Result<CaptchaChallenge, AppErro
 /// # Errors
 /// `Validation`: `credentials` → `wrong` (one answer for an unknown account and a
 /// wrong password), plus `captcha` → `required` once the next attempt needs one;
-/// `captcha` → `required|wrong`. `RateLimited` while the account is locked.
+/// `captcha` → `required|wrong`. `RateLimited` while the account is locked or over
+/// the per-IP limit.
 pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile, AppError> {
     validated(input.field_errors())?;
     let contact = parse_contact("account", &input.account)?;
@@ -743,6 +745,28 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
     let hash = contact_hash(&state.cipher, &contact);
     let masked = contact.masked();
     let now = Utc::now();
+    // Per client IP, as for identity verification (`PORTAL_VERIFY_PER_IP_PER_MIN`).
+    let from_ip = parent_login_attempts::Entity::find()
+        .filter(parent_login_attempts::Column::ClientIp.eq(cx.client.ip.clone()))
+        .filter(parent_login_attempts::Column::CreatedAt.gt(now - Duration::seconds(60)))
+        .count(&state.db)
+        .await
+        .map_err(internal)?;
+    if from_ip >= u64::from(state.config.verify_per_ip_per_min) {
+        record(
+            &state.db,
+            Some(&cx.client),
+            Actor::Visitor,
+            "parent.login",
+            Some(masked),
+            "rate_limited",
+            serde_json::json!({ "per": "ip" }),
+        )
+        .await?;
+        return Err(AppError::RateLimited {
+            retry_after_secs: 60,
+        });
+    }
     let failures = recent_failures(&state.db, &hash, now).await?;
     let before = login_state(&failures, now);
     if let Some(retry_after_secs) = before.locked_for {
