@@ -22,6 +22,10 @@ pub enum AppError {
     /// The caller may not touch this resource. HTTP 403.
     #[error("forbidden")]
     Forbidden,
+    /// A parent account with a temporary password may do nothing but change it (or
+    /// log out) until it has. HTTP 403.
+    #[error("the password must be changed first")]
+    MustChangePassword,
     #[error("not found")]
     NotFound,
     /// The state changed under the request (e.g. a card already stopped). HTTP 409.
@@ -53,7 +57,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => 422,
             AppError::Unauthorized => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::MustChangePassword => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::RateLimited { .. } => 429,

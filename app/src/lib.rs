@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod identity;
+pub mod parent;
 pub mod query;
 pub mod school;
 pub mod ui;

@@ -12,6 +12,7 @@ mod m20261123_000003_create_security;
 mod m20261123_000004_create_stop_requests;
 mod m20261123_000005_create_replacement_applications;
 mod m20261123_000006_create_school_review;
+mod m20261123_000007_create_parent_accounts;
 mod m20261123_000008_add_staff_totp;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_stop_requests::Migration),
             Box::new(m20261123_000005_create_replacement_applications::Migration),
             Box::new(m20261123_000006_create_school_review::Migration),
+            Box::new(m20261123_000007_create_parent_accounts::Migration),
             Box::new(m20261123_000008_add_staff_totp::Migration),
         ]
     }

@@ -33,7 +33,12 @@ const PERMANENT_RETRY_AFTER_SECS: u64 = 24 * 3600;
 
 const CAPTCHA_SESSION_KEY: &str = "captcha_binding";
 
-pub(crate) async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
+/// The key binding this session's captcha (made on first use); parent login checks
+/// captchas under the same key.
+///
+/// # Errors
+/// Session store errors.
+pub async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
     if let Some(k) = cx
         .session
         .get::<String>(CAPTCHA_SESSION_KEY)

@@ -4,7 +4,7 @@ use super::{CardSummary, HolderOverview};
 use crate::domain::masking::{mask_identifier, mask_name};
 use crate::error::AppError;
 use crate::server::context::CallContext;
-use crate::server::holder_cards::{self, HolderCards};
+use crate::server::holder_cards::{self, HolderCard, HolderCards};
 use crate::wizard::{Wizard, session};
 
 /// # Errors
@@ -23,18 +23,7 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
     } = holder_cards::load(&cx.state.db, holder_id).await?;
     let cards = cards
         .into_iter()
-        .map(|c| CardSummary {
-            card_type_zh: c.type_zh,
-            card_type_en: c.type_en,
-            status: c.status,
-            school_name: school.name.clone(),
-            outer_no_masked: mask_identifier(&c.card.outer_no),
-            applied_on: c.card.issued_on,
-            fee: c.fee,
-            paid_on: None,
-            stopped_at: c.card.stopped_at,
-            refund_choice: c.stop_choice,
-        })
+        .map(|c| card_summary(&school.name, c))
         .collect();
     Ok(HolderOverview {
         masked_name: mask_name(&holder.name),
@@ -44,4 +33,20 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         applications: crate::apply::service::summaries(&cx.state.db, holder_id).await?,
         verified_until: until,
     })
+}
+
+/// One of a holder's cards as the query wizard (and a bound parent) sees it.
+pub fn card_summary(school_name: &str, c: HolderCard) -> CardSummary {
+    CardSummary {
+        card_type_zh: c.type_zh,
+        card_type_en: c.type_en,
+        status: c.status,
+        school_name: school_name.to_owned(),
+        outer_no_masked: mask_identifier(&c.card.outer_no),
+        applied_on: c.card.issued_on,
+        fee: c.fee,
+        paid_on: None,
+        stopped_at: c.card.stopped_at,
+        refund_choice: c.stop_choice,
+    }
 }

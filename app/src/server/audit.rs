@@ -14,6 +14,8 @@ pub enum Actor {
     Visitor,
     /// A verified card holder's session, by holder row id.
     Holder(i32),
+    /// A parent account («家長專區»), by account row id.
+    Parent(i32),
     /// A back-office account.
     Staff(i32),
     /// The command line (`server import-roster`, `add-user`).
@@ -28,6 +30,7 @@ impl Actor {
         match self {
             Actor::Visitor => ("visitor", None),
             Actor::Holder(id) => ("holder", Some(id.to_string())),
+            Actor::Parent(id) => ("parent", Some(id.to_string())),
             Actor::Staff(id) => ("staff", Some(id.to_string())),
             Actor::Cli => ("cli", None),
             Actor::System => ("system", None),

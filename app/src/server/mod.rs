@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod captcha;
+pub mod codes;
 pub mod context;
 pub mod crypto;
 pub mod db;

@@ -14,7 +14,7 @@ use super::crypto::PiiCipher;
 use super::entities::outbox;
 
 /// Payload keys that are secret: gone from the row after delivery.
-const SECRET_KEYS: [&str; 1] = ["code"];
+const SECRET_KEYS: [&str; 2] = ["code", "temporary_password"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
@@ -113,6 +113,107 @@ pub fn render(
                 card = s("outer_no_masked"),
                 code = s("code"),
                 minutes = payload["minutes"].as_i64().unwrap_or(10),
+            ),
+        )),
+        "parent_register_code" => Ok((
+            "家長專區註冊驗證碼 / Parent account: verification code".to_owned(),
+            format!(
+                "您好：\n\n\
+                 有人以此聯絡方式申請學生證服務「家長專區」帳號。\n\
+                 驗證碼：{code}\n\
+                 驗證碼 {minutes} 分鐘內有效，只能使用一次，請勿提供給他人。若不是您申請的，請不要理會本訊息。\n\n\
+                 Someone asked to open a parent account of the student card service with this \
+                 address. Verification code: {code} (valid {minutes} minutes, single use). Do not \
+                 share it. If it was not you, ignore this message.\n",
+                code = s("code"),
+                minutes = payload["minutes"].as_i64().unwrap_or(60),
+            ),
+        )),
+        "parent_account_exists" => Ok((
+            "家長專區：您已有帳號 / Parent account: you already have one".to_owned(),
+            "您好：\n\n\
+             有人以此聯絡方式申請「家長專區」帳號，但此聯絡方式已經有帳號了。請直接登入；\
+             忘記密碼時請使用「忘記密碼」。若不是您申請的，請不要理會本訊息。\n\n\
+             Someone asked to open a parent account with this address, but it already has \
+             one. Please log in, or use \"forgot password\". If it was not you, ignore this \
+             message.\n"
+                .to_owned(),
+        )),
+        "parent_reset_code" => Ok((
+            "家長專區重設密碼驗證碼 / Parent account: password reset code".to_owned(),
+            format!(
+                "您好：\n\n\
+                 有人為此聯絡方式的「家長專區」帳號申請重設密碼。\n\
+                 驗證碼：{code}\n\
+                 驗證碼 {minutes} 分鐘內有效，只能使用一次，請勿提供給他人。若不是您申請的，請不要理會本訊息，您的密碼不會改變。\n\n\
+                 A password reset was asked for the parent account of this address. \
+                 Verification code: {code} (valid {minutes} minutes, single use). Do not share \
+                 it. If it was not you, ignore this message; your password stays the same.\n",
+                code = s("code"),
+                minutes = payload["minutes"].as_i64().unwrap_or(10),
+            ),
+        )),
+        "parent_account_created" => Ok((
+            "家長專區帳號已建立 / Parent account created".to_owned(),
+            format!(
+                "{name} 您好：\n\n\
+                 學校已為您建立學生證服務「家長專區」帳號。\n\
+                 帳號：{account}\n\
+                 臨時密碼：{password}\n\
+                 第一次登入時系統會要求您更改密碼。\n\n\
+                 The school opened a parent account of the student card service for you. \
+                 Account: {account}. Temporary password: {password}. You will be asked to \
+                 change it when you first log in.\n",
+                name = s("display_name"),
+                account = s("account"),
+                password = s("temporary_password"),
+            ),
+        )),
+        "parent_password_changed" => Ok((
+            "家長專區密碼已變更 / Parent account: password changed".to_owned(),
+            "您好：\n\n\
+             您的「家長專區」密碼已變更，其他裝置上的登入已全部登出。若不是您本人操作，\
+             請立即使用「忘記密碼」重設密碼並與學校聯絡。\n\n\
+             The password of your parent account was changed and every other login was \
+             ended. If it was not you, reset it with \"forgot password\" at once and contact \
+             the school.\n"
+                .to_owned(),
+        )),
+        "parent_binding_approved" => Ok((
+            "親子綁定已核可 / Parent-child binding approved".to_owned(),
+            format!(
+                "您好：\n\n\
+                 您於 {date} 申請與 {child}（{school}）的親子綁定已經核可。登入「家長專區」即可查看。\n\n\
+                 Your binding request of {date} for {child} ({school}) was approved.\n",
+                date = s("requested_on"),
+                child = s("masked_name"),
+                school = s("school_name"),
+            ),
+        )),
+        "parent_binding_returned" => Ok((
+            "親子綁定已退回 / Parent-child binding returned".to_owned(),
+            format!(
+                "您好：\n\n\
+                 您於 {date} 申請與 {child}（{school}）的親子綁定已被退回。\n\
+                 退回原因：{reason}\n\
+                 請確認資料後重新申請，或與學校聯絡。\n\n\
+                 Your binding request of {date} for {child} ({school}) was returned. Reason: \
+                 {reason}. Please check the details and apply again, or contact the school.\n",
+                date = s("requested_on"),
+                child = s("masked_name"),
+                school = s("school_name"),
+                reason = s("reason"),
+            ),
+        )),
+        "parent_binding_removed" => Ok((
+            "親子綁定已解除 / Parent-child binding removed".to_owned(),
+            format!(
+                "您好：\n\n\
+                 學校已解除您與 {child}（{school}）的親子綁定。如有疑問請與學校聯絡。\n\n\
+                 The school removed your binding with {child} ({school}). Please contact the \
+                 school with any questions.\n",
+                child = s("masked_name"),
+                school = s("school_name"),
             ),
         )),
         other => Err(DeliveryError::Template(other.to_owned())),

@@ -3,6 +3,8 @@
 
 pub mod application_events;
 pub mod audit_log;
+pub mod binding_attempts;
+pub mod binding_requests;
 pub mod captchas;
 pub mod card_types;
 pub mod cards;
@@ -13,6 +15,8 @@ pub mod holders;
 pub mod idempotency_keys;
 pub mod one_time_codes;
 pub mod outbox;
+pub mod parent_accounts;
+pub mod parent_login_attempts;
 pub mod replacement_applications;
 pub mod schools;
 pub mod sessions;
