@@ -119,6 +119,8 @@ pub fn SchoolApp() -> impl IntoView {
                     <Route path=path!("/school/payments") view=school::view::PaymentsPage />
                     <Route path=path!("/school/unlock") view=school::view::UnlockPage />
                     <Route path=path!("/school/audit") view=school::view::AuditLogPage />
+                    <Route path=path!("/school/bindings") view=school::view::BindingsPage />
+                    <Route path=path!("/school/sms") view=school::view::SmsCancellationsPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

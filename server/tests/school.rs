@@ -614,3 +614,102 @@ async fn a_second_factor_is_asked_after_the_password_and_can_be_required() {
         .await;
     assert_eq!(teacher.status, StatusCode::OK, "{teacher:?}");
 }
+
+#[tokio::test]
+async fn the_homeroom_teacher_reviews_binding_requests_of_their_class_only() {
+    let w = world().await;
+    // A parent registers by e-mail (code from the outbox) and asks to bind two
+    // children: one in class 501, one in 502.
+    let parent = w.server.client();
+    let start = parent
+        .post_json(
+            "/api/parent/register-start",
+            &json!({ "input": { "account": "mom@example.com" } }),
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::OK, "{start:?}");
+    let code =
+        w.db.outbox_mails()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == "mom@example.com")
+            .and_then(|m| m.code())
+            .expect("registration code");
+    let finish = parent
+        .post_json(
+            "/api/parent/register-finish",
+            &json!({ "input": { "account": "mom@example.com", "code": code, "display_name": "林媽媽", "password": PASSWORD } }),
+        )
+        .await;
+    assert_eq!(finish.status, StatusCode::OK, "{finish:?}");
+    let child = |n: u8| {
+        json!({ "school_code": "173601", "name": format!("林小{n}"), "student_no": format!("20000{n}"),
+                "birth_date": BIRTH, "id_no": id(n), "relationship": "mother" })
+    };
+    let bind = parent
+        .post_json(
+            "/api/parent/bind",
+            &json!({ "input": { "children": [child(1), child(2)] } }),
+        )
+        .await;
+    assert_eq!(bind.status, StatusCode::OK, "{bind:?}");
+
+    let pending = json!({ "filter": { "status": "pending" } });
+    let t501 = login(&w.server, "t501").await;
+    let rows = t501.post_json("/api/school/bindings", &pending).await;
+    let list = rows.body.as_array().unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(list.len(), 1, "{rows:?}");
+    assert_eq!(list[0]["child_name"], "林小1");
+    let mine = list[0]["id"].as_i64().unwrap();
+    let t502 = login(&w.server, "t502").await;
+    let theirs = t502.post_json("/api/school/bindings", &pending).await.body[0]["id"]
+        .as_i64()
+        .unwrap();
+    // Another class's request is refused, also by replay.
+    let refused = t501
+        .post_json(
+            "/api/school/binding-review",
+            &json!({ "request_id": theirs, "action": "approve" }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    // «退回» needs a reason; «核可» does not.
+    let no_reason = t502
+        .post_json(
+            "/api/school/binding-review",
+            &json!({ "request_id": theirs, "action": "return" }),
+        )
+        .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{no_reason:?}"
+    );
+    let returned = t502
+        .post_json(
+            "/api/school/binding-review",
+            &json!({ "request_id": theirs, "action": "return", "reason": "請附戶口名簿影本" }),
+        )
+        .await;
+    assert_eq!(returned.body["status"], "returned", "{returned:?}");
+    let approved = t501
+        .post_json(
+            "/api/school/binding-review",
+            &json!({ "request_id": mine, "action": "approve" }),
+        )
+        .await;
+    assert_eq!(approved.body["status"], "approved", "{approved:?}");
+    // The parent sees the approved child's cards, and both outcomes.
+    let children = parent.get("/api/parent/children").await;
+    let kids = children
+        .body
+        .as_array()
+        .unwrap_or_else(|| panic!("{children:?}"));
+    assert_eq!(kids.len(), 1, "{children:?}");
+    let requests = parent.get("/api/parent/binding-requests").await;
+    let text = requests.body.to_string();
+    assert!(
+        text.contains("請附戶口名簿影本") && text.contains("approved"),
+        "{text}"
+    );
+}

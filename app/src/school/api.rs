@@ -96,3 +96,35 @@ pub async fn import_roster(csv: String, confirm: bool) -> Result<RosterPreview, 
 pub async fn import_payments(csv: String, confirm: bool) -> Result<ReconciliationReport, AppError> {
     call!(async |cx| super::service::payment_import(&cx, &csv, confirm).await)
 }
+
+/// Binding requests («親子綁定») in the staff member's scope.
+#[server(prefix = "/api", endpoint = "school/bindings", input = server_fn::codec::Json)]
+pub async fn load_binding_requests(
+    filter: crate::parent::BindingFilter,
+) -> Result<Vec<crate::parent::StaffBindingRow>, AppError> {
+    call!(async |cx: crate::server::context::CallContext| {
+        let staff = super::service::current(&cx).await?;
+        crate::parent::service::list_binding_requests(&cx.state, staff.user.id, filter).await
+    })
+}
+
+/// «核可» / «退回» (with a reason) of a binding request; «解除綁定» of an approved one
+/// (protection cases, with a reason).
+#[server(prefix = "/api", endpoint = "school/binding-review", input = server_fn::codec::Json)]
+pub async fn review_binding(
+    request_id: i32,
+    action: String,
+    #[server(default)] reason: String,
+) -> Result<crate::parent::StaffBindingRow, AppError> {
+    call!(async |cx: crate::server::context::CallContext| {
+        use crate::parent::service as parents;
+        let staff = super::service::current(&cx).await?;
+        let (state, client, id) = (&cx.state, Some(&cx.client), staff.user.id);
+        match action.as_str() {
+            "approve" => parents::approve_binding(state, client, id, request_id).await,
+            "return" => parents::return_binding(state, client, id, request_id, &reason).await,
+            "remove" => parents::remove_binding(state, client, id, request_id, &reason).await,
+            _ => Err(AppError::field("action", "unknown")),
+        }
+    })
+}
