@@ -134,6 +134,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
 
     let server_fns = Router::new()
         .route("/api/school/export.csv", get(school_export))
+        .route("/api/school/bindings.csv", get(school_bindings_export))
         .route("/api/school/photo/{item_ref}", get(school_photo))
         .route(
             "/api/apply/photo",
@@ -312,6 +313,31 @@ async fn school_export(
                 (
                     header::CONTENT_DISPOSITION,
                     "attachment; filename=\"card-queue.csv\"",
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// `GET /api/school/bindings.csv?status=…`: the binding requests in scope as CSV.
+async fn school_bindings_export(
+    State(state): State<WebState>,
+    axum::extract::Query(filter): axum::extract::Query<app::parent::BindingFilter>,
+    req: Request<Body>,
+) -> Response {
+    let Some(cx) = call_context(&state, &req) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    match app::school::service::export_bindings_csv(&cx, filter).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"binding-requests.csv\"",
                 ),
             ],
             csv,

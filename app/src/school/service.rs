@@ -678,6 +678,53 @@ pub async fn export_csv(cx: &CallContext, filter: QueueFilter) -> Result<String,
     Ok(out)
 }
 
+/// The binding requests in scope with the current filter as CSV (UTF-8 with BOM).
+///
+/// # Errors
+/// `Unauthorized`; database errors.
+pub async fn export_bindings_csv(
+    cx: &CallContext,
+    filter: crate::parent::BindingFilter,
+) -> Result<String, AppError> {
+    let staff = current(cx).await?;
+    let rows =
+        crate::parent::service::list_binding_requests(&cx.state, staff.user.id, filter).await?;
+    let mut out = String::from("\u{feff}");
+    out.push_str("申請日期,學校,年班,座號,學號,學生,家長,家長聯絡方式,關係,狀態,退回原因\r\n");
+    for r in &rows {
+        let cells = [
+            crate::domain::dates::iso_date(r.requested_on),
+            r.school_name.clone(),
+            r.class_name.clone(),
+            r.seat_no.to_string(),
+            r.student_no.clone(),
+            r.child_name.clone(),
+            r.parent_display_name.clone(),
+            r.parent_contact_masked.clone(),
+            r.relationship.as_str().to_owned(),
+            r.status.as_str().to_owned(),
+            r.return_reason.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    audit::record(
+        &cx.state.db,
+        Some(&cx.client),
+        AuditEvent {
+            actor: staff.actor(),
+            action: "school.export_bindings",
+            subject: None,
+            result: "ok",
+            detail: Some(serde_json::json!({ "rows": rows.len() })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    Ok(out)
+}
+
 pub fn review_zh(r: &str) -> &'static str {
     match r {
         "approved" => "已核可",

@@ -1116,6 +1116,13 @@ pub fn BindingsPage() -> impl IntoView {
                         <option value="">{tr(i18n, |l| td_string!(l, school.all))}</option>
                     </select>
                 </label>
+                <a class="button button--secondary button--small" download="binding-requests.csv"
+                    href=move || match status.get() {
+                        Some(s) => format!("/api/school/bindings.csv?status={}", s.as_str()),
+                        None => "/api/school/bindings.csv".to_string(),
+                    }>
+                    {tr(i18n, |l| td_string!(l, school.export_csv))}
+                </a>
                 <label class="bulk-bar__reason" class:field--error=move || reason_error.get().is_some()>
                     <span>{tr(i18n, |l| td_string!(l, school.binding_reason))}</span>
                     <input id="binding-reason" class="input" maxlength="200" prop:value=move || reason.get()
