@@ -16,6 +16,8 @@ log "building the query and apply wizards' page"
 trunk build --release --dist dist/cards --public-url /cards/ frontend/cards.html
 log "building the school back office's page"
 trunk build --release --dist dist/school --public-url /school/ frontend/school.html
-for f in dist/*.wasm dist/*.js dist/*.css dist/{stop,cards,school}/*.wasm dist/{stop,cards,school}/*.js dist/{stop,cards,school}/*.css; do
+log "building the parent accounts' page"
+trunk build --release --dist dist/parent --public-url /parent/ frontend/parent.html
+for f in dist/*.wasm dist/*.js dist/*.css dist/{stop,cards,school,parent}/*.wasm dist/{stop,cards,school,parent}/*.js dist/{stop,cards,school,parent}/*.css; do
   [ -f "$f" ] && gzip -9 -k -f "$f"
 done

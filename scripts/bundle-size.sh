@@ -15,7 +15,7 @@ for f in dist/*.wasm dist/*.js dist/*.css; do
 done
 kb=$(( (total + 1023) / 1024 ))
 echo "first-load bundle: ${kb} KB gzip (budget ${budget_kb} KB)"
-for page in "stop:停卡掛失" "cards:卡片查詢 / 線上申辦" "school:學校端"; do
+for page in "stop:停卡掛失" "cards:卡片查詢 / 線上申辦" "school:學校端" "parent:家長專區"; do
   dir=${page%%:*}
   page_total=0
   for f in dist/$dir/*.wasm dist/$dir/*.js dist/$dir/*.css; do

@@ -126,3 +126,25 @@ pub fn SchoolApp() -> impl IntoView {
         </I18nContextProvider>
     }
 }
+
+/// «家長專區»: parent accounts as their own single-page app and bundle, served for
+/// `/parent` and `/parent/*`.
+#[component]
+pub fn ParentApp() -> impl IntoView {
+    provide_context(ui::AppPart::Parent);
+    view! {
+        <I18nContextProvider>
+            <ui::RememberLanguage />
+            <Router>
+                <Routes fallback=ui::NotFoundPage>
+                    <Route path=path!("/parent") view=parent::view::ParentLoginPage />
+                    <Route path=path!("/parent/register") view=parent::view::ParentRegisterPage />
+                    <Route path=path!("/parent/forgot") view=parent::view::ParentForgotPage />
+                    <Route path=path!("/parent/password") view=parent::view::ParentPasswordPage />
+                    <Route path=path!("/parent/home") view=parent::view::ParentHomePage />
+                    <Route path=path!("/parent/bind") view=parent::view::ParentBindPage />
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}

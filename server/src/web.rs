@@ -40,6 +40,8 @@ struct WebState {
     cards_html: Arc<String>,
     /// The back office's page (`school/index.html`), served for `/school*`.
     school_html: Arc<String>,
+    /// The parent accounts' page (`parent/index.html`), served for `/parent*`.
+    parent_html: Arc<String>,
     csp: Arc<String>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
@@ -96,11 +98,13 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .unwrap_or_else(|_| index_html.clone());
     let school_html = std::fs::read_to_string(config.site_dir.join("school/index.html"))
         .unwrap_or_else(|_| index_html.clone());
+    let parent_html = std::fs::read_to_string(config.site_dir.join("parent/index.html"))
+        .unwrap_or_else(|_| index_html.clone());
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
         csp: Arc::new(content_security_policy(&format!(
-            "{index_html}\n{stop_html}\n{cards_html}\n{school_html}"
+            "{index_html}\n{stop_html}\n{cards_html}\n{school_html}\n{parent_html}"
         ))),
         behind_tls: config.secure_cookies,
         issuer_key_hash: config
@@ -111,6 +115,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         stop_html: Arc::new(stop_html),
         cards_html: Arc::new(cards_html),
         school_html: Arc::new(school_html),
+        parent_html: Arc::new(parent_html),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
@@ -211,6 +216,8 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
             html_page(&state.cards_html)
         } else if path == "/school" || path.starts_with("/school/") {
             html_page(&state.school_html)
+        } else if path == "/parent" || path.starts_with("/parent/") {
+            html_page(&state.parent_html)
         } else {
             html_page(&state.index_html)
         };

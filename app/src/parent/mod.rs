@@ -10,6 +10,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

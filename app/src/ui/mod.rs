@@ -15,6 +15,8 @@ pub enum AppPart {
     Cards,
     /// «學校端», the back office.
     School,
+    /// «家長專區».
+    Parent,
 }
 
 impl AppPart {
@@ -22,6 +24,8 @@ impl AppPart {
     pub fn of(href: &str) -> Self {
         if href == "/school" || href.starts_with("/school/") {
             AppPart::School
+        } else if href == "/parent" || href.starts_with("/parent/") {
+            AppPart::Parent
         } else if href.starts_with("/card/stop/") {
             AppPart::Stop
         } else if href.starts_with("/card/") {
