@@ -23,7 +23,7 @@ use super::{
     ApplyOverview, ApplyStep, CardTypeOption, Delivery, PaymentSlip, RosterApplicant, SlipBarcode,
     TIMELINE, TimelineStep, effective_status,
 };
-use crate::card_stop::service::request_hash;
+use crate::card_stop::service::{idempotency_key_error, request_hash};
 use crate::domain::dates::taiwan_time;
 use crate::domain::masking::{mask_identifier, mask_name};
 use crate::domain::payment_codes::{AtmAccount, ConvenienceStoreBarcodes, PaymentNumber};
@@ -351,22 +351,6 @@ pub async fn session_photo_bytes(cx: &CallContext) -> Result<Vec<u8>, AppError> 
         .ok_or(AppError::NotFound)?;
     let path = photo::pending_path(&photo_dir(cx), &p.file_name).ok_or(AppError::NotFound)?;
     tokio::fs::read(path).await.map_err(|_| AppError::NotFound)
-}
-
-pub(crate) fn idempotency_key_error(key: &str) -> Option<&'static str> {
-    let k = key.trim();
-    if k.is_empty() {
-        Some("required")
-    } else if k.len() < 8
-        || k.len() > 100
-        || !k
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        Some("format")
-    } else {
-        None
-    }
 }
 
 /// `AP` + YYYYMMDD + the day's 6-digit sequence.

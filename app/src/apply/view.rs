@@ -11,6 +11,7 @@ use super::{
     ApplicationReason, ApplicationReceipt, ApplicationStatus, ApplicationSummary, ApplyBlock,
     ApplyDraft, ApplyInput, ApplyOverview, ApplyStep, Delivery, PaymentSlip,
 };
+use crate::card_stop::view::new_idempotency_key;
 use crate::domain::dates::{iso_date, roc_year, taiwan_date_time};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
@@ -90,17 +91,6 @@ impl ApplyState {
     fn loaded(&self) -> Option<ApplyOverview> {
         self.overview.get().and_then(Result::ok)
     }
-}
-
-fn new_idempotency_key() -> String {
-    #[cfg(feature = "csr")]
-    if let Some(uuid) = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-    {
-        return uuid;
-    }
-    format!("k{}", chrono::Utc::now().timestamp_millis())
 }
 
 fn field_text(locale: Locale, code: &str) -> &'static str {

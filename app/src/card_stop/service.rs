@@ -445,7 +445,8 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
     })
 }
 
-fn idempotency_key_error(key: &str) -> Option<&'static str> {
+/// The shape check of an idempotency key (also used by the apply wizard).
+pub fn idempotency_key_error(key: &str) -> Option<&'static str> {
     let k = key.trim();
     if k.is_empty() {
         Some("required")

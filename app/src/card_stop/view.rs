@@ -102,7 +102,8 @@ impl StopDraft {
     }
 }
 
-fn new_idempotency_key() -> String {
+/// A fresh idempotency key for a confirmation page (also used by the apply wizard).
+pub fn new_idempotency_key() -> String {
     #[cfg(feature = "csr")]
     if let Some(uuid) = web_sys::window()
         .and_then(|w| w.crypto().ok())
