@@ -40,6 +40,10 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
 fi
 
 if [ "$want" = all ]; then
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    log "installing cargo-nextest"
+    cargo install cargo-nextest --locked --root "$TOOLS"
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     log "installing Debian chromium"
     apt-get update -qq

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod identity;
+pub mod notify;
 pub mod parent;
 pub mod query;
 pub mod school;
@@ -121,6 +122,7 @@ pub fn SchoolApp() -> impl IntoView {
                     <Route path=path!("/school/audit") view=school::view::AuditLogPage />
                     <Route path=path!("/school/bindings") view=school::view::BindingsPage />
                     <Route path=path!("/school/sms") view=school::view::SmsCancellationsPage />
+                    <Route path=path!("/school/parents/new") view=school::view::NewParentPage />
                 </Routes>
             </Router>
         </I18nContextProvider>
@@ -143,6 +145,9 @@ pub fn ParentApp() -> impl IntoView {
                     <Route path=path!("/parent/password") view=parent::view::ParentPasswordPage />
                     <Route path=path!("/parent/home") view=parent::view::ParentHomePage />
                     <Route path=path!("/parent/bind") view=parent::view::ParentBindPage />
+                    <Route path=path!("/parent/settings") view=notify::view::ParentSettingsPage />
+                    <Route path=path!("/parent/sms") view=notify::view::ParentSmsPage />
+                    <Route path=path!("/parent/attendance/:binding") view=notify::view::ParentAttendancePage />
                 </Routes>
             </Router>
         </I18nContextProvider>

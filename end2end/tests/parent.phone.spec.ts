@@ -81,6 +81,24 @@ test('a parent registers with a code, binds two children, and sees the approved 
   const replay = await page.request.get(`/api/parent/child?binding_id=${returned.id}`);
   expect(replay.status()).toBe(403);
 
+  // «停卡掛失» for the bound child: consent, then straight to the cards, and no
+  // verification code although the school has a contact for this child.
+  await child.getByRole('link', { name: '停卡掛失' }).click();
+  await expect(page.getByRole('heading', { name: '授權同意書' })).toBeVisible();
+  await page.getByRole('button', { name: '已詳閱並同意' }).click();
+  await expect(page.getByRole('heading', { name: '選擇要停用的卡片' })).toBeVisible();
+  await expect(page.getByText('何○穎')).toBeVisible();
+  await page.getByRole('button', { name: '停卡', exact: true }).click();
+  await expect(page.getByRole('heading', { name: '停卡/退費作業' })).toBeVisible();
+  await page.getByRole('button', { name: '繼續' }).click();
+  await expect(page.getByRole('heading', { name: '確認停卡資料' })).toBeVisible();
+  await expect(page.getByText('本次停卡不需輸入驗證碼')).toBeVisible();
+  await expect(page.getByRole('textbox', { name: /驗證碼/ })).toHaveCount(0);
+  await page.getByRole('button', { name: '送出停卡申請' }).click();
+  await expect(page.getByRole('heading', { name: '停卡申請已完成' })).toBeVisible();
+  await page.goto('/parent/home');
+  await expect(child).toContainText('停用');
+
   // Unbinding asks first and takes effect at once.
   page.once('dialog', (d) => d.accept());
   await child.getByRole('button', { name: '解除綁定' }).click();

@@ -30,6 +30,12 @@ pub struct ServerConfig {
     pub issuer_api_key: Option<String>,
     /// `PORTAL_REQUIRE_MFA=1`: officers and operators need a TOTP second factor.
     pub require_mfa: bool,
+    /// `PORTAL_LINE_CHANNEL_SECRET`: the LINE webhook's signature key.
+    pub line_channel_secret: Option<String>,
+    /// `PORTAL_LINE_OFFICIAL_ACCOUNT` (default `@student-card`).
+    pub line_official_account: String,
+    /// `PORTAL_ABSENCE_CHECK_AT` (`HH:MM` Taiwan time, default `09:00`).
+    pub absence_check_at: chrono::NaiveTime,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -83,6 +89,14 @@ impl ServerConfig {
             trusted_proxy,
             issuer_api_key: var("PORTAL_ISSUER_API_KEY"),
             require_mfa: var("PORTAL_REQUIRE_MFA").as_deref() == Some("1"),
+            line_channel_secret: var("PORTAL_LINE_CHANNEL_SECRET"),
+            line_official_account: var("PORTAL_LINE_OFFICIAL_ACCOUNT")
+                .unwrap_or_else(|| "@student-card".into()),
+            absence_check_at: match var("PORTAL_ABSENCE_CHECK_AT") {
+                Some(v) => chrono::NaiveTime::parse_from_str(&v, "%H:%M")
+                    .map_err(|e| format!("PORTAL_ABSENCE_CHECK_AT (HH:MM): {e}"))?,
+                None => chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            },
         })
     }
 
@@ -93,6 +107,9 @@ impl ServerConfig {
             verify_per_ip_per_min: self.verify_per_ip_per_min,
             data_dir: self.data_dir.clone(),
             require_mfa: self.require_mfa,
+            line_channel_secret: self.line_channel_secret.clone(),
+            line_official_account: self.line_official_account.clone(),
+            absence_check_at: self.absence_check_at,
         }
     }
 

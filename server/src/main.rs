@@ -50,6 +50,40 @@ enum Command {
         #[arg(long)]
         totp: bool,
     },
+    /// Register a school gate reader for `POST /api/v1/swipes`; prints its API key
+    /// (shown once).
+    AddReader {
+        #[arg(long)]
+        school: String,
+        /// The reader's name, sent as `reader_id` with each swipe.
+        #[arg(long)]
+        reader_id: String,
+    },
+    /// Add a term of the paid SMS arrival/departure service («到離校簡訊服務») for a
+    /// student.
+    AddSmsSubscription {
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        student_no: String,
+        #[arg(long)]
+        mobile: String,
+        /// e.g. 115學年度上學期
+        #[arg(long)]
+        term: String,
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+    },
+    /// Run the «未到校» check for a day now (default: today in Taiwan); it runs once
+    /// per day whoever starts it.
+    CheckAbsences {
+        #[arg(long)]
+        day: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -115,6 +149,37 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             class,
             totp,
         } => add_user(&state, &role, username, school, class, totp).await,
+        Command::AddReader { school, reader_id } => {
+            match app::notify::swipes::add_reader(&state, &school, &reader_id).await {
+                Ok(key) => {
+                    println!("Reader {reader_id} added. Its API key (shown once):\n{key}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Err(format!("add-reader: {e:?}")),
+            }
+        }
+        Command::AddSmsSubscription {
+            school,
+            student_no,
+            mobile,
+            term,
+            from,
+            to,
+        } => add_sms_subscription(&state, &school, &student_no, &mobile, &term, (&from, &to)).await,
+        Command::CheckAbsences { day } => {
+            let now = chrono::Utc::now();
+            let day = match day {
+                Some(d) => app::domain::dates::parse_iso_date(&d)
+                    .ok_or_else(|| format!("--day {d}: expected YYYY-MM-DD"))?,
+                None => app::notify::service::taiwan_day(now),
+            };
+            let ids = app::notify::swipes::run_absence_check(&state, day, now)
+                .await
+                .map_err(|e| format!("check-absences: {e:?}"))?;
+            deliver_all(&state, &ids).await;
+            println!("{day}: {} messages queued", ids.len());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -152,6 +217,19 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
             }
         }
     });
+    // The daily «未到校» check: wakes every minute, runs once a day after the
+    // configured time (a database row makes it once across instances).
+    let absence_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(tokio::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match app::notify::swipes::absence_tick(&absence_state, chrono::Utc::now()).await {
+                Ok(ids) => deliver_all(&absence_state, &ids).await,
+                Err(e) => tracing::warn!(error = ?e, "absence check failed"),
+            }
+        }
+    });
     let app = web::router(state, &config);
     let listener = TcpListener::bind(config.addr)
         .await
@@ -175,6 +253,50 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
     })
     .await
     .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn deliver_all(state: &AppState, ids: &[String]) {
+    for id in ids {
+        if let Err(e) =
+            app::server::outbox::deliver(&state.db, &state.cipher, &state.config.data_dir, id).await
+        {
+            tracing::warn!(error = %e, "message not delivered yet");
+        }
+    }
+}
+
+async fn add_sms_subscription(
+    state: &AppState,
+    school: &str,
+    student_no: &str,
+    mobile: &str,
+    term: &str,
+    (from, to): (&str, &str),
+) -> Result<ExitCode, String> {
+    use app::server::entities::{holders, schools};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let date = |v: &str| {
+        app::domain::dates::parse_iso_date(v).ok_or_else(|| format!("{v}: expected YYYY-MM-DD"))
+    };
+    let period = (date(from)?, date(to)?);
+    let school = schools::Entity::find()
+        .filter(schools::Column::Code.eq(school))
+        .one(&state.db)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no school {school}"))?;
+    let holder = holders::Entity::find()
+        .filter(holders::Column::SchoolId.eq(school.id))
+        .filter(holders::Column::StudentNo.eq(student_no))
+        .one(&state.db)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no student {student_no} at {}", school.code))?;
+    let id = app::notify::service::add_sms_subscription(state, holder.id, mobile, term, period)
+        .await
+        .map_err(|e| format!("add-sms-subscription: {e:?}"))?;
+    println!("SMS subscription {id} added");
     Ok(ExitCode::SUCCESS)
 }
 

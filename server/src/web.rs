@@ -134,6 +134,14 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
             "/api/v1/payments",
             post(post_payments).layer(RequestBodyLimitLayer::new(PAYMENTS_BODY_LIMIT)),
         )
+        .route(
+            "/api/v1/swipes",
+            post(post_swipe).layer(RequestBodyLimitLayer::new(SMALL_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/line/webhook",
+            post(line_webhook).layer(RequestBodyLimitLayer::new(SMALL_BODY_LIMIT)),
+        )
         .route("/api/v1/{*rest}", any(api_not_found))
         .with_state(state.clone());
 
@@ -475,6 +483,136 @@ async fn post_payments(State(state): State<WebState>, req: Request<Body>) -> Res
             )
         }
     }
+}
+
+/// The largest swipe or LINE webhook body read.
+const SMALL_BODY_LIMIT: usize = 64 * 1024;
+
+fn bearer(req: &Request<Body>) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|k| k.trim().to_owned())
+}
+
+/// `POST /api/v1/swipes`: one gate reader event, authenticated by the reader's own
+/// key (`Authorization: Bearer <key>`), idempotent by event id. The messages it
+/// causes are queued in the same transaction and handed to the outbox at once.
+async fn post_swipe(State(state): State<WebState>, req: Request<Body>) -> Response {
+    use app::notify::swipes;
+    let client = req.extensions().get::<ClientContext>().cloned();
+    let reader = match bearer(&req) {
+        Some(key) => swipes::reader_by_key(&state.app, &key).await,
+        None => Ok(None),
+    };
+    let reader = match reader {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            let event = AuditEvent {
+                actor: Actor::Visitor,
+                action: "swipe.api",
+                subject: None,
+                result: "denied",
+                detail: Some(serde_json::json!({ "reason": "api_key" })),
+            };
+            if let Err(e) = audit::record(&state.app.db, client.as_ref(), event).await {
+                tracing::error!(error = %e, "auditing a refused swipe failed");
+            }
+            return api_error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid reader API key is required",
+            );
+        }
+        Err(e) => return app_error_response(&e),
+    };
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), SMALL_BODY_LIMIT).await else {
+        return api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the body is too large",
+        );
+    };
+    let event: app::notify::SwipeEvent = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                &e.to_string(),
+            );
+        }
+    };
+    match swipes::record_swipe(&state.app, &reader, &event).await {
+        Ok((receipt, message_ids)) => {
+            for id in message_ids {
+                if let Err(e) = app::server::outbox::deliver(
+                    &state.app.db,
+                    &state.app.cipher,
+                    &state.app.config.data_dir,
+                    &id,
+                )
+                .await
+                {
+                    tracing::warn!(error = %e, "swipe message not delivered yet");
+                }
+            }
+            Json(receipt).into_response()
+        }
+        Err(app::AppError::Validation(fields)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({
+                "error": "invalid_swipe",
+                "message": "some fields are invalid",
+                "fields": fields,
+            })),
+        )
+            .into_response(),
+        Err(app::AppError::Forbidden) => api_error(
+            StatusCode::FORBIDDEN,
+            "wrong_reader",
+            "reader_id is not the reader of this key",
+        ),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// `POST /api/v1/line/webhook`: the LINE platform's events, signed with the channel
+/// secret. A text message carrying a parent's link code links that LINE user.
+async fn line_webhook(State(state): State<WebState>, req: Request<Body>) -> Response {
+    use app::notify::swipes::{line_signature_ok, line_text_messages};
+    let signature = req
+        .headers()
+        .get("x-line-signature")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), SMALL_BODY_LIMIT).await else {
+        return api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the body is too large",
+        );
+    };
+    let signed = match (&state.app.config.line_channel_secret, signature) {
+        (Some(secret), Some(sig)) => line_signature_ok(secret, &bytes, &sig),
+        _ => false,
+    };
+    if !signed {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "bad_signature",
+            "the X-Line-Signature does not match",
+        );
+    }
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    for (user, text) in line_text_messages(&body) {
+        if let Err(e) = app::notify::service::link_line_user(&state.app, &user, &text).await {
+            tracing::error!(error = %e, "linking a LINE user failed");
+            return app_error_response(&e);
+        }
+    }
+    Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
 async fn health(State(state): State<WebState>) -> Response {

@@ -1102,3 +1102,222 @@ async fn a_parent_reaches_only_children_of_approved_bindings() {
     assert_eq!(grandma.get("/api/parent/children").await.body, json!([]));
     assert_eq!(s.audit("binding.remove").await.len(), 1);
 }
+
+async fn start_for_child(browser: &Browser, wizard: &str, binding_id: i32) -> Reply {
+    browser
+        .post_form(
+            "/api/parent/start-wizard",
+            &[("wizard", wizard), ("binding_id", &binding_id.to_string())],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_bound_parent_stops_a_card_without_verification_or_step_up_code() {
+    let s = Setup::new().await;
+    let teacher = s
+        .staff("teacher501", StaffRole::Teacher, Some(PRIMARY), Some("501"))
+        .await;
+    let officer = s
+        .staff("officer", StaffRole::Officer, Some(PRIMARY), None)
+        .await;
+    let state = s.state();
+    let mom = s.parent("mom@example.com", "林媽媽").await;
+    let grandma = s.parent("0911222333", "林奶奶").await;
+    let mom_req = request_id(&bind_ok(&mom, &[lin()]).await[0]);
+    let grandma_req = request_id(
+        &bind_ok(
+            &grandma,
+            &[child(
+                PRIMARY,
+                "林雨晴",
+                LIN_NO,
+                LIN_BIRTH,
+                &lin_id(),
+                "grandparent",
+            )],
+        )
+        .await[0],
+    );
+    // A pending request does not open the wizards.
+    assert_eq!(mom.consent("stop").await.status, StatusCode::OK);
+    assert_eq!(
+        start_for_child(&mom, "stop", mom_req).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for req in [mom_req, grandma_req] {
+        parent::approve_binding(&state, None, teacher, req)
+            .await
+            .expect("approve");
+    }
+
+    // Without consent in this session: 401; someone else's binding: 403, audited.
+    let fresh = s.server.client();
+    assert_eq!(
+        start_for_child(&fresh, "stop", mom_req).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(mom.consent("stop").await.status, StatusCode::OK);
+    assert_eq!(
+        start_for_child(&mom, "stop", grandma_req).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        start_for_child(&mom, "query", mom_req).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Grandma starts the stop wizard; staff remove her binding meanwhile: the step-up
+    // code is asked for again.
+    assert_eq!(grandma.consent("stop").await.status, StatusCode::OK);
+    let started = start_for_child(&grandma, "stop", grandma_req).await;
+    assert_eq!(started.status, StatusCode::OK, "{started:?}");
+    let overview = grandma.get("/api/stop/overview").await;
+    assert_eq!(
+        overview.body["step_up_contact"],
+        Value::Null,
+        "{overview:?}"
+    );
+    parent::remove_binding(&state, None, officer, grandma_req, "保護個案")
+        .await
+        .expect("remove");
+    let overview = grandma.get("/api/stop/overview").await;
+    assert_eq!(
+        overview.body["step_up_contact"], "0912***678",
+        "{overview:?}"
+    );
+
+    // Mom: consent, start, and the stop goes through without a code.
+    let started = start_for_child(&mom, "stop", mom_req).await;
+    assert_eq!(started.status, StatusCode::OK, "{started:?}");
+    assert_eq!(started.body["masked_name"], "林○晴");
+    let overview = mom.get("/api/stop/overview").await;
+    assert_eq!(overview.status, StatusCode::OK, "{overview:?}");
+    assert_eq!(overview.body["step_up_contact"], Value::Null);
+    let card_ref = overview.body["cards"][0]["card_ref"]
+        .as_str()
+        .expect("card ref")
+        .to_owned();
+    let stop = mom
+        .post_json(
+            "/api/stop/submit",
+            &json!({ "input": {
+                "card_ref": card_ref, "choice": "no_refund",
+                "step_up_code": null, "idempotency_key": "bound-parent-stop-0001",
+            }}),
+        )
+        .await;
+    assert_eq!(stop.status, StatusCode::OK, "{stop:?}");
+    let step_up_messages = app::server::entities::outbox::Entity::find()
+        .filter(app::server::entities::outbox::Column::Template.eq("stop_code"))
+        .all(&s.db.db)
+        .await
+        .expect("outbox rows");
+    assert!(step_up_messages.is_empty(), "no step-up code was sent");
+    let children = mom.get("/api/parent/children").await;
+    assert_eq!(
+        children.body[0]["cards"][0]["status"], "stopped",
+        "{children:?}"
+    );
+    let starts = s.audit("parent.wizard_start").await;
+    assert_eq!(starts.iter().filter(|a| a.result == "ok").count(), 2);
+    assert_eq!(starts.iter().filter(|a| a.result == "denied").count(), 2);
+    let stops = s.audit("stop.submit").await;
+    assert_eq!(stops.len(), 1);
+    assert!(
+        stops[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("\"step_up\":false")),
+        "{stops:?}"
+    );
+
+    // The apply wizard opens the same way, straight at the applicant step.
+    assert_eq!(mom.consent("apply").await.status, StatusCode::OK);
+    assert_eq!(
+        mom.get("/api/apply/overview").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let started = start_for_child(&mom, "apply", mom_req).await;
+    assert_eq!(started.status, StatusCode::OK, "{started:?}");
+    let overview = mom.get("/api/apply/overview").await;
+    assert_eq!(overview.status, StatusCode::OK, "{overview:?}");
+}
+
+#[tokio::test]
+async fn staff_create_a_parent_account_for_a_student_by_number() {
+    use app::parent::StaffNewParentInput;
+    let s = Setup::new().await;
+    let teacher = s
+        .staff("teacher501", StaffRole::Teacher, Some(PRIMARY), Some("501"))
+        .await;
+    let operator = s.staff("operator", StaffRole::Operator, None, None).await;
+    let state = s.state();
+    let input = |account: &str, student_no: &str, rel: Option<Relationship>| StaffNewParentInput {
+        account: account.into(),
+        display_name: "王爸爸".into(),
+        student_no: student_no.into(),
+        relationship: rel,
+    };
+    let create = async |staff: i32, i: StaffNewParentInput| {
+        parent::create_parent_for_student(&state, None, staff, i).await
+    };
+    assert_eq!(
+        create(teacher, input("not an account", "", None)).await,
+        Err(AppError::field("account", "format"))
+    );
+    assert_eq!(
+        create(
+            teacher,
+            input("wang@example.com", "999999", Some(Relationship::Father))
+        )
+        .await,
+        Err(AppError::field("student_no", "not_found"))
+    );
+    assert_eq!(
+        create(teacher, input("wang@example.com", WANG_NO, None)).await,
+        Err(AppError::field("relationship", "required"))
+    );
+    assert_eq!(
+        create(
+            operator,
+            input("wang@example.com", WANG_NO, Some(Relationship::Father))
+        )
+        .await,
+        Err(AppError::field("student_no", "no_school"))
+    );
+    // 王小明 is in 502: not the 501 teacher's student.
+    assert_eq!(
+        create(
+            teacher,
+            input("wang@example.com", WANG_NO, Some(Relationship::Father))
+        )
+        .await,
+        Err(AppError::Forbidden)
+    );
+    let done = create(
+        teacher,
+        input("lin.dad@example.com", LIN_NO, Some(Relationship::Father)),
+    )
+    .await
+    .expect("created");
+    assert_eq!(done.child_masked_name.as_deref(), Some("林○晴"));
+    assert_eq!(
+        done.contact_masked,
+        app::domain::masking::mask_email("lin.dad@example.com")
+    );
+    assert!(
+        s.last_mail_to("lin.dad@example.com")
+            .text
+            .contains("臨時密碼：")
+    );
+    assert_eq!(
+        create(teacher, input("lin.dad@example.com", "", None)).await,
+        Err(AppError::Conflict("account_exists".into()))
+    );
+    // An account without a child, by the operator.
+    let done = create(operator, input("0922333444", "", None))
+        .await
+        .expect("created");
+    assert_eq!(done.child_masked_name, None);
+}

@@ -40,6 +40,10 @@ pub struct StopOverview {
     pub fees: StopFees,
     /// Where a step-up code would be sent (masked), if the roster has a contact.
     pub step_up_contact: Option<String>,
+    /// A logged-in parent started the wizard for a bound child («家長專區»): no step-up
+    /// code is asked for.
+    #[serde(default)]
+    pub started_by_parent: bool,
     /// Hours the holder bears misuse after the report (setting `loss.liability_hours`).
     pub liability_hours: i32,
 }

@@ -110,11 +110,10 @@ impl Contact {
 }
 
 /// Whether a stop must be confirmed with a step-up code sent to `contact` (SPEC §7):
-/// whenever the roster has a guardian contact. The hook for the parent accounts issue:
-/// a logged-in parent with an approved binding for this holder will return `false`
-/// here and need no code.
-fn step_up_required(_cx: &CallContext, contact: Option<&Contact>) -> bool {
-    contact.is_some()
+/// whenever the roster has a guardian contact, unless a logged-in parent with an
+/// approved binding started this wizard for the holder from «家長專區».
+async fn step_up_required(cx: &CallContext, holder_id: i32, contact: Option<&Contact>) -> bool {
+    contact.is_some() && !crate::parent::service::bound_parent_wizard(cx, holder_id).await
 }
 
 /// The holder's guardian contact: the mobile number if the roster has one, else the
@@ -202,13 +201,20 @@ async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, A
             stopped_at: c.card.stopped_at,
         })
         .collect();
+    let contact = guardian_contact(cx, &holder)?;
+    let started_by_parent = crate::parent::service::bound_parent_wizard(cx, holder.id).await;
     Ok(StopOverview {
         masked_name: mask_name(&holder.name),
         school_name: school.name,
         class_name: class.name,
         cards,
         fees: fees(db).await.map_err(internal)?,
-        step_up_contact: guardian_contact(cx, &holder)?.map(|c| c.masked()),
+        step_up_contact: if started_by_parent {
+            None
+        } else {
+            contact.as_ref().map(Contact::masked)
+        },
+        started_by_parent,
         liability_hours: liability_hours(db).await.map_err(internal)?,
     })
 }
@@ -494,18 +500,14 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     let holder = holder(&cx.state.db, holder_id).await?;
     let contact = guardian_contact(cx, &holder)?;
     let hash = request_hash(&input);
+    let check = StopChecks {
+        contact_on_file: contact.is_some(),
+        step_up: step_up_required(cx, holder.id, contact.as_ref()).await,
+    };
     let mut tries = 0;
     let receipt = loop {
         tries += 1;
-        match submit_once(
-            cx,
-            &holder,
-            step_up_required(cx, contact.as_ref()),
-            &input,
-            &hash,
-        )
-        .await?
-        {
+        match submit_once(cx, &holder, check, &input, &hash).await? {
             Attempt::Done(receipt) => break receipt,
             Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
             Attempt::Retry => return Err(AppError::Internal),
@@ -518,10 +520,18 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     Ok(receipt)
 }
 
+/// What a stop is checked with: whether the roster has a guardian contact (else the
+/// back office flags it) and whether a step-up code must be entered.
+#[derive(Clone, Copy)]
+struct StopChecks {
+    contact_on_file: bool,
+    step_up: bool,
+}
+
 async fn submit_once(
     cx: &CallContext,
     holder: &holders::Model,
-    has_contact: bool,
+    check: StopChecks,
     input: &StopRequestInput,
     request_hash: &str,
 ) -> Result<Attempt, AppError> {
@@ -556,7 +566,7 @@ async fn submit_once(
     let now = Utc::now();
     let masked_card = mask_identifier(&card.outer_no);
 
-    let spent_code = if has_contact {
+    let spent_code = if check.step_up {
         let subject = code_subject(cx, holder_id);
         let latest = one_time_codes::Entity::find()
             .filter(one_time_codes::Column::Purpose.eq(STEP_UP_PURPOSE))
@@ -658,7 +668,7 @@ async fn submit_once(
         address_enc: Set(cheque
             .as_ref()
             .map(|c| cipher.encrypt(c.address.trim(), &format!("stop_requests.address:{serial}")))),
-        no_contact_flag: Set(!has_contact),
+        no_contact_flag: Set(!check.contact_on_file),
         stopped_at: Set(now),
         protected_from: Set(protected_from),
         created_at: Set(now),
@@ -721,7 +731,7 @@ async fn submit_once(
                 "to": "stopped",
                 "choice": input.choice.as_str(),
                 "refund": estimate.refund,
-                "step_up": has_contact,
+                "step_up": check.step_up,
             })),
         },
     )

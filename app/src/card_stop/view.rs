@@ -658,6 +658,10 @@ pub fn StopConfirmStep() -> impl IntoView {
                 }
                 .into_any()
             }
+            None if o.started_by_parent => {
+                view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.parent_no_code_note))}</p> }
+                    .into_any()
+            }
             None => {
                 view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.no_contact_note))}</p> }
                     .into_any()

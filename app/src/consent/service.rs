@@ -92,6 +92,7 @@ pub async fn accept(
             verified_holder_id: None,
             verified_masked_name: None,
             verified_until: None,
+            via_parent: None,
         },
     )
     .await?;

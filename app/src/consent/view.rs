@@ -28,6 +28,12 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
     let notice = crate::ui::load_once(load_consent_notice);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // `?for=<binding>`: a logged-in parent starting this wizard for a bound child from
+    // «家長專區» skips the identity step.
+    let for_child = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("for")
+        .and_then(|v| v.parse::<i32>().ok());
 
     let agree = move |_| {
         let Some(Ok(n)) = notice.get() else { return };
@@ -38,11 +44,19 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
         error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match accept_consent(wizard, n.version.clone()).await {
-                Ok(_) => navigate(
-                    &format!("/card/{}/verify", wizard.slug()),
-                    Default::default(),
-                ),
+            let started = match accept_consent(wizard, n.version.clone()).await {
+                Ok(_) => match for_child {
+                    Some(binding_id) => {
+                        crate::parent::api::start_wizard_for_child(wizard, binding_id)
+                            .await
+                            .map(|_| wizard.after_verification_path())
+                    }
+                    None => Ok(format!("/card/{}/verify", wizard.slug())),
+                },
+                Err(e) => Err(e),
+            };
+            match started {
+                Ok(next) => navigate(&next, Default::default()),
                 Err(e) => error.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
             }
             pending.set(false);

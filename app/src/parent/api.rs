@@ -195,6 +195,22 @@ pub async fn load_child(binding_id: i32) -> Result<ChildOverview, AppError> {
     )
 }
 
+/// «停卡掛失» / «線上申辦» for a bound child: after consent, skips identity verification.
+#[server(prefix = "/api", endpoint = "parent/start-wizard")]
+pub async fn start_wizard_for_child(
+    wizard: crate::wizard::Wizard,
+    binding_id: i32,
+) -> Result<crate::wizard::VerifiedHolder, AppError> {
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::service::start_wizard_for_child(&cx, wizard, binding_id).await
+        }
+        .await,
+    )
+}
+
 /// «我的資料»: everything the portal holds about the parent, as JSON.
 #[server(prefix = "/api", endpoint = "parent/my-data", input = server_fn::codec::GetUrl)]
 pub async fn load_my_data() -> Result<ParentDataExport, AppError> {

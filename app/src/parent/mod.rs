@@ -501,6 +501,30 @@ pub struct StaffBindingRow {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
+/// Back office «新增家長帳號»: an account made by staff for a parent (temporary password
+/// sent to the contact; changed at first login), optionally bound at once to a student
+/// of the staff member's school by student number.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffNewParentInput {
+    /// E-mail address or mobile number.
+    pub account: String,
+    pub display_name: String,
+    /// «學號»; empty for an account without a child yet.
+    #[serde(default)]
+    pub student_no: String,
+    #[serde(default)]
+    pub relationship: Option<Relationship>,
+}
+
+/// What the staff member sees after creating the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNewParentDone {
+    pub contact_masked: String,
+    /// e.g. 林○晴, when a child was bound.
+    pub child_masked_name: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

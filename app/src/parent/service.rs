@@ -108,12 +108,12 @@ pub fn contact_hash(cipher: &crate::server::crypto::PiiCipher, c: &ParentContact
     )
 }
 
-fn contact_aad(hash: &str) -> String {
+pub(crate) fn contact_aad(hash: &str) -> String {
     format!("parent_accounts.contact:{hash}")
 }
 
 /// The account's contact, decrypted.
-fn account_contact(
+pub(crate) fn account_contact(
     state: &AppState,
     a: &parent_accounts::Model,
 ) -> Result<ParentContact, AppError> {
@@ -128,7 +128,7 @@ fn account_contact(
     })
 }
 
-fn channel_of(c: &ParentContact) -> Channel {
+pub(crate) fn channel_of(c: &ParentContact) -> Channel {
     match c {
         ParentContact::Email(_) => Channel::Email,
         ParentContact::Mobile(_) => Channel::Sms,
@@ -139,7 +139,7 @@ fn parse_contact(field: &str, typed: &str) -> Result<ParentContact, AppError> {
     ParentContact::parse(typed).map_err(|code| AppError::field(field, code))
 }
 
-fn validated(errors: crate::error::FieldErrors) -> Result<(), AppError> {
+pub(crate) fn validated(errors: crate::error::FieldErrors) -> Result<(), AppError> {
     if errors.is_empty() {
         Ok(())
     } else {
@@ -170,7 +170,7 @@ fn profile(state: &AppState, a: &parent_accounts::Model) -> Result<ParentProfile
     })
 }
 
-async fn record(
+pub(crate) async fn record(
     conn: &impl ConnectionTrait,
     client: Option<&ClientContext>,
     actor: Actor,
@@ -195,7 +195,7 @@ async fn record(
 }
 
 /// Records a refused request (a security event), commits it and returns 403.
-async fn deny(
+pub(crate) async fn deny(
     txn: DatabaseTransaction,
     client: Option<&ClientContext>,
     actor: Actor,
@@ -223,7 +223,7 @@ async fn deny(
 
 /// Delivers a queued notification; a failure leaves the row `failed` for a retry and
 /// does not undo the change it reports.
-async fn deliver_notice(state: &AppState, message_id: &str) {
+pub(crate) async fn deliver_notice(state: &AppState, message_id: &str) {
     if let Err(e) =
         outbox::deliver(&state.db, &state.cipher, &state.config.data_dir, message_id).await
     {
@@ -1078,6 +1078,57 @@ pub async fn create_parent_by_staff(
     Ok(account.id)
 }
 
+/// «新增家長帳號» in the back office: resolves the student number within the staff
+/// member's school, then [`create_parent_by_staff`].
+///
+/// # Errors
+/// As [`create_parent_by_staff`]; `Validation` for `student_no` (`not_found`,
+/// `no_school` for an operator) and `relationship` (`required`).
+pub async fn create_parent_for_student(
+    state: &AppState,
+    client: Option<&ClientContext>,
+    staff_id: i32,
+    input: super::StaffNewParentInput,
+) -> Result<super::StaffNewParentDone, AppError> {
+    let contact = parse_contact("account", &input.account)?;
+    let student_no = input.student_no.trim();
+    let child = if student_no.is_empty() {
+        None
+    } else {
+        let staff_user = staff_user(&state.db, staff_id).await?;
+        let Some(school_id) = staff_user.school_id else {
+            return Err(AppError::field("student_no", "no_school"));
+        };
+        let relationship = input
+            .relationship
+            .ok_or_else(|| AppError::field("relationship", "required"))?;
+        let holder = holders::Entity::find()
+            .filter(holders::Column::SchoolId.eq(school_id))
+            .filter(holders::Column::StudentNo.eq(student_no))
+            .one(&state.db)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::field("student_no", "not_found"))?;
+        Some((holder, relationship))
+    };
+    let child_masked_name = child.as_ref().map(|(h, _)| mask_name(&h.name));
+    create_parent_by_staff(
+        state,
+        client,
+        staff_id,
+        NewParentByStaff {
+            account: input.account,
+            display_name: input.display_name,
+            child: child.map(|(h, r)| (h.id, r)),
+        },
+    )
+    .await?;
+    Ok(super::StaffNewParentDone {
+        contact_masked: contact.masked(),
+        child_masked_name,
+    })
+}
+
 // ---------------------------------------------------------------------------------
 // Binding requests: the parent's side
 
@@ -1163,7 +1214,7 @@ impl Described {
     }
 }
 
-async fn own_requests(
+pub(crate) async fn own_requests(
     conn: &impl ConnectionTrait,
     parent_id: i32,
     status: Option<BindingStatus>,
@@ -1399,7 +1450,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
 
 /// The parent's own request `binding_id` in one of `statuses`, or a 403 with its
 /// audit row (someone else's, unknown, or no longer in force).
-async fn own_request_or_deny(
+pub(crate) async fn own_request_or_deny(
     cx: &CallContext,
     txn: DatabaseTransaction,
     parent_id: i32,
@@ -1535,6 +1586,85 @@ pub async fn child(cx: &CallContext, binding_id: i32) -> Result<ChildOverview, A
     child_overview(&cx.state.db, &request).await
 }
 
+/// «停卡掛失» / «線上申辦» for a bound child from the parent's home: after consent (the
+/// wizard session must hold it), the session counts as verified for the child without
+/// the identity step, and the stop wizard asks for no step-up code (SPEC §2).
+///
+/// # Errors
+/// `Unauthorized` (not logged in, or no consent for `wizard` in this session),
+/// `MustChangePassword`, `Forbidden` (no approved binding of this parent — audited),
+/// `Validation` for the query wizard (the home already shows the child's cards).
+pub async fn start_wizard_for_child(
+    cx: &CallContext,
+    wizard: crate::wizard::Wizard,
+    binding_id: i32,
+) -> Result<crate::wizard::VerifiedHolder, AppError> {
+    use crate::wizard::{Wizard, session};
+    let account = current(cx, false).await?;
+    if wizard == Wizard::Query {
+        return Err(AppError::field("wizard", "unsupported"));
+    }
+    let mut wizard_session = session::load(&cx.session)
+        .await?
+        .filter(|w| w.wizard == wizard)
+        .ok_or(AppError::Unauthorized)?;
+    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let (txn, request) = own_request_or_deny(
+        cx,
+        txn,
+        account.id,
+        binding_id,
+        &[BindingStatus::Approved],
+        "parent.wizard_start",
+    )
+    .await?;
+    let holder = holders::Entity::find_by_id(request.holder_id)
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Internal)?;
+    let masked_name = mask_name(&holder.name);
+    record(
+        &txn,
+        Some(&cx.client),
+        Actor::Parent(account.id),
+        "parent.wizard_start",
+        Some(masked_name.clone()),
+        "ok",
+        serde_json::json!({ "binding_id": binding_id, "wizard": wizard.slug() }),
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    let window = crate::server::settings::get_i64(
+        &cx.state.db,
+        crate::server::settings::VERIFICATION_WINDOW_MINUTES,
+        20,
+    )
+    .await
+    .map_err(internal)?;
+    let until = Utc::now() + Duration::minutes(window);
+    wizard_session.verified_holder_id = Some(holder.id);
+    wizard_session.verified_masked_name = Some(masked_name.clone());
+    wizard_session.verified_until = Some(until);
+    wizard_session.via_parent = Some(account.id);
+    session::save(&cx.session, &wizard_session).await?;
+    Ok(crate::wizard::VerifiedHolder { masked_name, until })
+}
+
+/// Whether this session's wizard was started by the logged-in parent for `holder_id`
+/// and that parent's binding is still approved: then the stop needs no step-up code.
+pub async fn bound_parent_wizard(cx: &CallContext, holder_id: i32) -> bool {
+    let Ok(Some(w)) = crate::wizard::session::load(&cx.session).await else {
+        return false;
+    };
+    let (Some(via), Some(parent)) = (w.via_parent, logged_in_parent(cx).await) else {
+        return false;
+    };
+    via == parent
+        && w.verified_holder_id == Some(holder_id)
+        && approved_binding(&cx.state.db, parent, holder_id).await
+}
+
 /// Whether `parent_id` has an approved binding for `holder_id` (the stop and apply
 /// wizards' step-up hook). Fails closed: a database error answers `false`.
 pub async fn approved_binding(db: &DatabaseConnection, parent_id: i32, holder_id: i32) -> bool {
@@ -1604,7 +1734,7 @@ pub async fn my_data(cx: &CallContext) -> Result<ParentDataExport, AppError> {
 // ---------------------------------------------------------------------------------
 // Binding requests: the back office's side
 
-async fn staff_user(
+pub(crate) async fn staff_user(
     conn: &impl ConnectionTrait,
     staff_id: i32,
 ) -> Result<staff_users::Model, AppError> {
@@ -1616,7 +1746,7 @@ async fn staff_user(
 }
 
 /// Teacher: their own class; officer: their school; operator: everyone.
-fn in_scope(staff: &staff_users::Model, holder: &holders::Model) -> bool {
+pub(crate) fn in_scope(staff: &staff_users::Model, holder: &holders::Model) -> bool {
     match StaffRole::parse(&staff.role) {
         Some(StaffRole::Operator) => true,
         Some(StaffRole::Officer) => staff.school_id == Some(holder.school_id),

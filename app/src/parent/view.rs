@@ -24,7 +24,7 @@ use leptos_router::hooks::use_navigate;
 
 type I18n = leptos_i18n::I18nContext<Locale>;
 
-fn field_text(locale: Locale, code: &str) -> &'static str {
+pub(crate) fn field_text(locale: Locale, code: &str) -> &'static str {
     match code {
         "format" => td_string!(locale, parent.err_format),
         "wrong" => td_string!(locale, parent.err_wrong),
@@ -38,7 +38,7 @@ fn field_text(locale: Locale, code: &str) -> &'static str {
 }
 
 /// A labelled input whose error sits next to it (`aria-invalid`, `aria-describedby`).
-fn input_field(
+pub(crate) fn input_field(
     i18n: I18n,
     id: &'static str,
     label: fn(Locale) -> &'static str,
@@ -342,7 +342,7 @@ pub fn ParentPasswordPage() -> impl IntoView {
     }
 }
 
-fn relationship_text(locale: Locale, r: Relationship) -> &'static str {
+pub(crate) fn relationship_text(locale: Locale, r: Relationship) -> &'static str {
     match r {
         Relationship::Father => td_string!(locale, parent.rel_father),
         Relationship::Mother => td_string!(locale, parent.rel_mother),
@@ -351,7 +351,7 @@ fn relationship_text(locale: Locale, r: Relationship) -> &'static str {
     }
 }
 
-fn status_text(locale: Locale, s: BindingStatus) -> &'static str {
+pub(crate) fn status_text(locale: Locale, s: BindingStatus) -> &'static str {
     match s {
         BindingStatus::Pending => "審核中",
         BindingStatus::Approved => "已核可",
@@ -399,6 +399,8 @@ pub fn ParentHomePage() -> impl IntoView {
             })}
             <div class="actions actions--inline">
                 <Link href="/parent/bind" class="button button--primary">"親子綁定"</Link>
+                <Link href="/parent/settings" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.settings_link))}</Link>
+                <Link href="/parent/sms" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.sms_link))}</Link>
                 <Link href="/parent/password" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.password_title))}</Link>
                 <a href="/api/parent/my-data" download="my-data.json" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.my_data))}</a>
                 <button type="button" class="button button--secondary" on:click=logout>{tr(i18n, |l| td_string!(l, parent.logout))}</button>
@@ -427,6 +429,13 @@ pub fn ParentHomePage() -> impl IntoView {
                                     }
                                 }).collect_view()}</ul>
                                 {(!c.applications.is_empty()).then(|| view! { <crate::apply::view::ApplicationList applications=c.applications.clone() /> })}
+                                // The card wizards for this child: consent, then straight to
+                                // the cards (no identity check, no step-up code).
+                                <div class="actions actions--inline child__actions">
+                                    <Link href=format!("/card/stop/consent?for={id}") class="button button--secondary">"停卡掛失"</Link>
+                                    <Link href=format!("/card/apply/consent?for={id}") class="button button--secondary">"線上申辦"</Link>
+                                    <Link href=format!("/parent/attendance/{id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.attendance_link))}</Link>
+                                </div>
                                 <button type="button" class="button button--link" on:click=move |_| {
                                     // Unbinding takes effect at once: ask first.
                                     #[cfg(feature = "csr")]

@@ -128,3 +128,53 @@ pub async fn review_binding(
         }
     })
 }
+
+/// «新增家長帳號»: a parent account with a temporary password (and optionally a child
+/// bound at once).
+#[server(prefix = "/api", endpoint = "school/new-parent", input = server_fn::codec::Json)]
+pub async fn create_parent_account(
+    input: crate::parent::StaffNewParentInput,
+) -> Result<crate::parent::StaffNewParentDone, AppError> {
+    call!(async |cx: crate::server::context::CallContext| {
+        let staff = super::service::current(&cx).await?;
+        crate::parent::service::create_parent_for_student(
+            &cx.state,
+            Some(&cx.client),
+            staff.user.id,
+            input,
+        )
+        .await
+    })
+}
+
+/// «簡訊註銷審核»: SMS cancellation requests in the staff member's scope.
+#[server(prefix = "/api", endpoint = "school/sms-cancellations", input = server_fn::codec::Json)]
+pub async fn load_sms_cancellations(
+    status: Option<crate::notify::CancellationStatus>,
+) -> Result<Vec<crate::notify::SmsCancellationRow>, AppError> {
+    call!(async |cx: crate::server::context::CallContext| {
+        let staff = super::service::current(&cx).await?;
+        crate::notify::service::list_sms_cancellations(&cx.state, staff.user.id, status).await
+    })
+}
+
+/// «核可» (effective the next day) / «駁回» (reason required) of an SMS cancellation.
+#[server(prefix = "/api", endpoint = "school/sms-review", input = server_fn::codec::Json)]
+pub async fn review_sms_cancellation(
+    request_id: i32,
+    approve: bool,
+    #[server(default)] reason: String,
+) -> Result<crate::notify::SmsCancellationRow, AppError> {
+    call!(async |cx: crate::server::context::CallContext| {
+        let staff = super::service::current(&cx).await?;
+        crate::notify::service::review_sms_cancellation(
+            &cx.state,
+            Some(&cx.client),
+            staff.user.id,
+            request_id,
+            approve,
+            &reason,
+        )
+        .await
+    })
+}

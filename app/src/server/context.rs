@@ -20,6 +20,15 @@ pub struct PortalConfig {
     pub data_dir: std::path::PathBuf,
     /// `PORTAL_REQUIRE_MFA=1`: officers and operators must log in with a TOTP code.
     pub require_mfa: bool,
+    /// `PORTAL_LINE_CHANNEL_SECRET`: checks the `X-Line-Signature` of LINE webhook
+    /// calls (unset: the webhook refuses every call).
+    pub line_channel_secret: Option<String>,
+    /// `PORTAL_LINE_OFFICIAL_ACCOUNT`: the school's official LINE account parents add
+    /// and send their link code to.
+    pub line_official_account: String,
+    /// `PORTAL_ABSENCE_CHECK_AT` (Taiwan time, default 09:00): when the daily «未到校»
+    /// job runs on school days.
+    pub absence_check_at: chrono::NaiveTime,
 }
 
 impl Default for PortalConfig {
@@ -29,6 +38,9 @@ impl Default for PortalConfig {
             verify_per_ip_per_min: 10,
             data_dir: std::path::PathBuf::from("data"),
             require_mfa: false,
+            line_channel_secret: None,
+            line_official_account: "@student-card".into(),
+            absence_check_at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
         }
     }
 }

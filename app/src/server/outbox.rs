@@ -20,6 +20,8 @@ const SECRET_KEYS: [&str; 2] = ["code", "temporary_password"];
 pub enum Channel {
     Email,
     Sms,
+    /// LINE push; the recipient is the LINE user id.
+    Line,
 }
 
 impl Channel {
@@ -27,6 +29,7 @@ impl Channel {
         match self {
             Channel::Email => "email",
             Channel::Sms => "sms",
+            Channel::Line => "line",
         }
     }
 }
@@ -216,7 +219,8 @@ pub fn render(
                 school = s("school_name"),
             ),
         )),
-        other => Err(DeliveryError::Template(other.to_owned())),
+        other => crate::notify::templates::render(other, payload)
+            .ok_or_else(|| DeliveryError::Template(other.to_owned())),
     }
 }
 
@@ -303,10 +307,10 @@ async fn write_file(
     let payload: serde_json::Value =
         serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
     let (subject, body) = render(&row.template, &payload)?;
-    let channel = if row.channel == "sms" {
-        Channel::Sms
-    } else {
-        Channel::Email
+    let channel = match row.channel.as_str() {
+        "sms" => Channel::Sms,
+        "line" => Channel::Line,
+        _ => Channel::Email,
     };
     let now = Utc::now();
     let text = eml(&row.id, channel, &row.template, &to, &subject, &body, now);

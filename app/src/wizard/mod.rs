@@ -83,6 +83,11 @@ pub struct WizardSession {
     pub verified_holder_id: Option<i32>,
     pub verified_masked_name: Option<String>,
     pub verified_until: Option<DateTime<Utc>>,
+    /// Set when a logged-in parent started this wizard for a child bound to them
+    /// («家長專區»): the parent account's id. Such a session needs no identity check
+    /// and no step-up code while the binding stays approved.
+    #[serde(default)]
+    pub via_parent: Option<i32>,
 }
 
 #[cfg(feature = "ssr")]

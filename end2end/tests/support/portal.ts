@@ -21,6 +21,19 @@ export function latestCodeFor(to: string): string | null {
   return null;
 }
 
+/** The temporary password of a staff-made parent account, from the outbox. */
+export function temporaryPasswordFor(to: string): string | null {
+  const dir = path.join(__dirname, '../../.tmp/server/outbox');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  for (const f of files.reverse()) {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    if (!text.includes(`To: ${to}`)) continue;
+    const m = text.match(/臨時密碼：(\S+)/);
+    if (m) return m[1];
+  }
+  return null;
+}
+
 /** Verifies a holder in the stop wizard and lands on its card list. */
 export async function verifyForStop(page: Page, holder: { id: string; birth: string }) {
   await startWizard(page, '停卡掛失');

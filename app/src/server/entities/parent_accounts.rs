@@ -24,6 +24,17 @@ pub struct Model {
     pub password_changed_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The e-mail address notifications go to (AES-GCM); verified by code.
+    pub notify_email_enc: Option<String>,
+    pub notify_email_verified_at: Option<DateTimeUtc>,
+    /// The linked LINE user id (AES-GCM) and its keyed hash.
+    pub line_user_enc: Option<String>,
+    pub line_user_hash: Option<String>,
+    pub line_linked_at: Option<DateTimeUtc>,
+    /// Keyed hash of the one-time link code the parent sends to the school's LINE
+    /// account, and when it expires.
+    pub line_link_code_hash: Option<String>,
+    pub line_link_code_expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,97 @@
+//! The texts of notification messages (subject, body), rendered by the outbox. A
+//! missing arrival swipe is never called an absence (SPEC §10 honest attendance).
+
+/// Subject and body of a notification template, or `None` for another template.
+pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, String)> {
+    let s = |k: &str| payload[k].as_str().unwrap_or_default().to_owned();
+    let (name, school, time, date) = (s("masked_name"), s("school_name"), s("time"), s("date"));
+    Some(match template {
+        "swipe_arrival" => (
+            format!("{name} 到校通知 / Arrived at school"),
+            format!(
+                "{name} 於 {date} {time} 在{school}刷卡到校。\n\
+                 {name} swiped in at {school} on {date} at {time}.\n"
+            ),
+        ),
+        "swipe_departure" => (
+            format!("{name} 離校通知 / Left school"),
+            format!(
+                "{name} 於 {date} {time} 在{school}刷卡離校。\n\
+                 {name} swiped out at {school} on {date} at {time}.\n"
+            ),
+        ),
+        "absence" => (
+            format!("{name} 未到校刷卡通知 / No arrival swipe"),
+            format!(
+                "截至 {date} {time}，系統沒有收到 {name} 在{school}的到校刷卡紀錄。\n\
+                 未刷卡不等於缺席：孩子可能忘了刷卡或卡片故障，請與孩子或學校確認。\n\n\
+                 By {time} on {date} no arrival swipe of {name} at {school} was received. \
+                 A missing swipe is not an absence record: please check with your child or \
+                 the school.\n"
+            ),
+        ),
+        "notify_email_code" => (
+            "通知信箱驗證碼 / Notification e-mail: verification code".to_owned(),
+            format!(
+                "您好：\n\n\
+                 您在「家長專區」設定以此信箱接收到離校通知。\n\
+                 驗證碼：{code}\n\
+                 驗證碼 {minutes} 分鐘內有效，只能使用一次。若不是您設定的，請不要理會本訊息。\n\n\
+                 You set this address to receive school arrival and departure messages. \
+                 Verification code: {code} (valid {minutes} minutes, single use). If it was not \
+                 you, ignore this message.\n",
+                code = s("code"),
+                minutes = payload["minutes"].as_i64().unwrap_or(60),
+            ),
+        ),
+        "line_linked" => (
+            "LINE 已連結 / LINE linked".to_owned(),
+            "您的 LINE 已與學生證服務「家長專區」帳號連結，之後可在「帳號設定」選擇要收到的通知。\n\
+             Your LINE is now linked to your parent account; choose your messages in the account settings.\n"
+                .to_owned(),
+        ),
+        "sms_cancellation_approved" => (
+            "到離校簡訊註銷已核可 / SMS service cancelled".to_owned(),
+            format!(
+                "您好：\n\n\
+                 {name}（{school}）{term} 到離校簡訊服務的註銷申請已經學校核可，自 {from} 起停止發送。\n\
+                 退費事宜請與學校聯絡。\n\n\
+                 The cancellation of the SMS service ({term}) for {name} was approved; no more \
+                 messages from {from}. Please contact the school about a refund.\n",
+                term = s("term_name"),
+                from = s("effective_on"),
+            ),
+        ),
+        "sms_cancellation_rejected" => (
+            "到離校簡訊註銷未核可 / SMS cancellation not approved".to_owned(),
+            format!(
+                "您好：\n\n\
+                 {name}（{school}）{term} 到離校簡訊服務的註銷申請未獲核可。\n\
+                 原因：{reason}\n\n\
+                 The cancellation of the SMS service ({term}) for {name} was not approved. \
+                 Reason: {reason}\n",
+                term = s("term_name"),
+                reason = s("reason"),
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_absence_message_says_a_missing_swipe_is_not_an_absence() {
+        let payload = serde_json::json!({
+            "masked_name": "林○晴", "school_name": "仁愛國小", "time": "09:00", "date": "2026-11-23",
+        });
+        let (subject, body) = render("absence", &payload).expect("template");
+        assert!(subject.contains("林○晴"));
+        assert!(body.contains("未刷卡不等於缺席"), "{body}");
+        let (_, body) = render("swipe_arrival", &payload).expect("template");
+        assert!(body.contains("2026-11-23 09:00"), "{body}");
+        assert!(render("nope", &payload).is_none());
+    }
+}
