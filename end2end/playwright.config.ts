@@ -50,12 +50,21 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: `bash scripts/start-test-server.sh ${PORT}`,
-    url: `http://127.0.0.1:${PORT}/api/v1/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `bash scripts/start-test-server.sh ${PORT}`,
+      url: `http://127.0.0.1:${PORT}/api/v1/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
+      // The fake LINE push endpoint the server is pointed at (PORTAL_LINE_API_BASE).
+      command: `node support/fake-line.mjs ${PORT + 1}`,
+      url: `http://127.0.0.1:${PORT + 1}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
+  ],
 });

@@ -17,10 +17,19 @@ export PORTAL_TEST_CAPTCHA=E2E42
 export PORTAL_VERIFY_PER_IP_PER_MIN=1000
 export PORTAL_SITE_DIR="${PORTAL_SITE_DIR:-$(cd .. && pwd)/dist}"
 export PORTAL_ADDR="127.0.0.1:$port"
+# LINE: pushes go to the fake on the next port; the webhook checks this secret.
+export PORTAL_LINE_API_BASE="http://127.0.0.1:$((port + 1))"
+export PORTAL_LINE_CHANNEL_TOKEN=e2e-line-token
+export PORTAL_LINE_CHANNEL_SECRET=e2e-line-secret
+export PORTAL_LINE_OFFICIAL_ACCOUNT=@e2e-school
 "$bin" import-roster fixtures/roster.csv
 # Back-office accounts for the desktop tests (passwords on standard input).
 echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer --school E2E001
 echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t504 --school E2E001 --class 504
 echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t501 --school E2E001 --class 501
 echo 'e2e-operator-password' | "$bin" add-user --role operator --username e2e.operator
+# A gate reader (its key for the tests) and a term of the SMS service for 何佳豪.
+"$bin" add-reader --school E2E001 --reader-id e2e-gate-1 | tail -n 1 > "$dir/reader-key"
+"$bin" add-sms-subscription --school E2E001 --student-no 940005 --mobile 0933222111 \
+  --term 115學年度上學期 --from 2026-08-30 --to 2027-01-20
 exec "$bin" serve

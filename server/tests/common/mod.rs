@@ -371,7 +371,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    async fn read(res: reqwest::Response) -> Self {
+    pub async fn read(res: reqwest::Response) -> Self {
         let status = res.status();
         let headers = res.headers().clone();
         let text = res.text().await.expect("response body");
