@@ -206,6 +206,11 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
     } else {
         false
     };
+    if seeded {
+        app::notify::service::seed_demo(&state)
+            .await
+            .map_err(|e| format!("demo data (parent): {e:?}"))?;
+    }
     // Expired sessions are deleted every ten minutes.
     let store = DbSessionStore::new(state.db.clone());
     tokio::spawn(async move {
@@ -313,6 +318,8 @@ fn print_demo(seeded: bool) {
     for (role, username, _, _, password) in demo::STAFF {
         println!("  {role:<9} {username:<15} {password}");
     }
+    let (account, password) = app::notify::service::DEMO_PARENT;
+    println!("\nDemo parent login (家長專區, /parent): {account} / {password}");
     println!();
 }
 

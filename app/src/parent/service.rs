@@ -1090,8 +1090,26 @@ pub async fn create_parent_for_student(
     staff_id: i32,
     input: super::StaffNewParentInput,
 ) -> Result<super::StaffNewParentDone, AppError> {
-    let contact = parse_contact("account", &input.account)?;
+    // Every field's problem at once, so the form shows them together.
+    let mut errors = crate::error::FieldErrors::new();
+    if let Err(code) = ParentContact::parse(&input.account) {
+        errors.insert("account".into(), code.into());
+    }
+    let name_len = input.display_name.trim().chars().count();
+    if name_len == 0 || name_len > super::DISPLAY_NAME_MAX {
+        let code = if name_len == 0 {
+            "required"
+        } else {
+            "too_long"
+        };
+        errors.insert("display_name".into(), code.into());
+    }
     let student_no = input.student_no.trim();
+    if !student_no.is_empty() && input.relationship.is_none() {
+        errors.insert("relationship".into(), "required".into());
+    }
+    validated(errors)?;
+    let contact = parse_contact("account", &input.account)?;
     let child = if student_no.is_empty() {
         None
     } else {
