@@ -14,6 +14,7 @@ mod m20261123_000005_create_replacement_applications;
 mod m20261123_000006_create_school_review;
 mod m20261123_000007_create_parent_accounts;
 mod m20261123_000008_add_staff_totp;
+mod m20261123_000009_outbox_delivery;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_school_review::Migration),
             Box::new(m20261123_000007_create_parent_accounts::Migration),
             Box::new(m20261123_000008_add_staff_totp::Migration),
+            Box::new(m20261123_000009_outbox_delivery::Migration),
         ]
     }
 }

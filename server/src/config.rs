@@ -3,6 +3,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use app::server::outbox::transport::LINE_API_BASE;
+use app::server::outbox::{LineSettings, NotificationSettings, SmtpSettings, SmtpTls};
+
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// `PORTAL_ADDR`
@@ -30,6 +33,8 @@ pub struct ServerConfig {
     pub issuer_api_key: Option<String>,
     /// `PORTAL_REQUIRE_MFA=1`: officers and operators need a TOTP second factor.
     pub require_mfa: bool,
+    /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: the outbox's transports.
+    pub notifications: NotificationSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -83,6 +88,7 @@ impl ServerConfig {
             trusted_proxy,
             issuer_api_key: var("PORTAL_ISSUER_API_KEY"),
             require_mfa: var("PORTAL_REQUIRE_MFA").as_deref() == Some("1"),
+            notifications: notifications_from_env()?,
         })
     }
 
@@ -93,6 +99,7 @@ impl ServerConfig {
             verify_per_ip_per_min: self.verify_per_ip_per_min,
             data_dir: self.data_dir.clone(),
             require_mfa: self.require_mfa,
+            notifications: self.notifications.clone(),
         }
     }
 
@@ -126,6 +133,49 @@ impl ServerConfig {
         }
         Ok(key)
     }
+}
+
+/// E-mail through SMTP when `PORTAL_SMTP_HOST` is set (then `PORTAL_MAIL_FROM` is
+/// required), LINE through the Messaging API when `PORTAL_LINE_CHANNEL_TOKEN` is set;
+/// otherwise the development files.
+fn notifications_from_env() -> Result<NotificationSettings, String> {
+    let smtp = match var("PORTAL_SMTP_HOST") {
+        None => None,
+        Some(host) => {
+            let tls = match var("PORTAL_SMTP_TLS") {
+                Some(v) => {
+                    SmtpTls::parse(&v).ok_or("PORTAL_SMTP_TLS: use none, starttls or tls")?
+                }
+                None => SmtpTls::StartTls,
+            };
+            let port = match var("PORTAL_SMTP_PORT") {
+                Some(v) => v.parse().map_err(|e| format!("PORTAL_SMTP_PORT: {e}"))?,
+                None => tls.default_port(),
+            };
+            let credentials = match (var("PORTAL_SMTP_USER"), var("PORTAL_SMTP_PASSWORD")) {
+                (Some(user), Some(password)) => Some((user, password)),
+                (None, None) => None,
+                _ => return Err("PORTAL_SMTP_USER and PORTAL_SMTP_PASSWORD go together".into()),
+            };
+            let from = var("PORTAL_MAIL_FROM")
+                .ok_or("PORTAL_MAIL_FROM: required with PORTAL_SMTP_HOST")?;
+            Some(SmtpSettings {
+                host,
+                port,
+                tls,
+                credentials,
+                from,
+            })
+        }
+    };
+    Ok(NotificationSettings {
+        smtp,
+        line: LineSettings {
+            api_base: var("PORTAL_LINE_API_BASE").unwrap_or_else(|| LINE_API_BASE.into()),
+            channel_token: var("PORTAL_LINE_CHANNEL_TOKEN"),
+        },
+        ..NotificationSettings::default()
+    })
 }
 
 fn getrandom(buf: &mut [u8]) {

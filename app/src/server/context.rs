@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tower_sessions::Session;
 
 use super::crypto::PiiCipher;
+use super::outbox::Delivery;
 
 /// Settings read once from the environment at start (SPEC §9).
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct PortalConfig {
     pub data_dir: std::path::PathBuf,
     /// `PORTAL_REQUIRE_MFA=1`: officers and operators must log in with a TOTP code.
     pub require_mfa: bool,
+    /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: where the outbox sends.
+    pub notifications: super::outbox::NotificationSettings,
 }
 
 impl Default for PortalConfig {
@@ -29,6 +32,7 @@ impl Default for PortalConfig {
             verify_per_ip_per_min: 10,
             data_dir: std::path::PathBuf::from("data"),
             require_mfa: false,
+            notifications: super::outbox::NotificationSettings::default(),
         }
     }
 }
@@ -39,6 +43,29 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cipher: Arc<PiiCipher>,
     pub config: Arc<PortalConfig>,
+    /// The outbox's transports and the worker's bell.
+    pub delivery: Arc<Delivery>,
+}
+
+impl AppState {
+    /// The state of one server process, with the outbox's transports made from
+    /// `config.notifications`.
+    ///
+    /// # Errors
+    /// A message naming a notification setting that cannot be used.
+    pub fn new(
+        db: DatabaseConnection,
+        cipher: Arc<PiiCipher>,
+        config: PortalConfig,
+    ) -> Result<Self, String> {
+        let delivery = Delivery::new(&config.notifications, &config.data_dir)?;
+        Ok(Self {
+            db,
+            cipher,
+            config: Arc::new(config),
+            delivery: Arc::new(delivery),
+        })
+    }
 }
 
 /// Who is calling, as the server's middleware saw it.
