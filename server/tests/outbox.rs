@@ -947,3 +947,47 @@ async fn deliver_waits_for_a_worker_that_claimed_the_message_first() {
     // Sent by the other worker, not a second time here.
     assert!(db.outbox_mails().is_empty());
 }
+
+#[tokio::test]
+async fn several_instances_on_one_database_send_each_message_once() {
+    let db = TestDb::new().await;
+    let p = Providers::start().await;
+    let writer = state(&db, p.settings());
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        ids.push(
+            queue(
+                &writer,
+                Channel::Line,
+                &line_user(n),
+                "parent_binding_approved",
+                binding_approved(),
+            )
+            .await,
+        );
+    }
+    // Three server processes' workers, each with its own transports, at the same time.
+    let now = Utc::now();
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let instance = state(&db, p.settings());
+            tokio::spawn(async move { deliver_due(&instance, now).await.unwrap() })
+        })
+        .collect();
+    let mut sent = 0;
+    for w in workers {
+        sent += w.await.unwrap().sent;
+    }
+    assert_eq!(sent, 24);
+    // Not one message was even tried twice.
+    let requests = p.line.requests();
+    assert_eq!(requests.len(), 24);
+    let mut keys: Vec<String> = requests.into_iter().map(Option::unwrap).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 24);
+    for id in &ids {
+        let r = row(&writer, id).await;
+        assert_eq!((r.status.as_str(), r.attempts), ("sent", 1));
+    }
+}
