@@ -88,7 +88,7 @@ impl ServerConfig {
             trusted_proxy,
             issuer_api_key: var("PORTAL_ISSUER_API_KEY"),
             require_mfa: var("PORTAL_REQUIRE_MFA").as_deref() == Some("1"),
-            notifications: notifications_from_env()?,
+            notifications: notifications_from(var)?,
         })
     }
 
@@ -138,7 +138,9 @@ impl ServerConfig {
 /// E-mail through SMTP when `PORTAL_SMTP_HOST` is set (then `PORTAL_MAIL_FROM` is
 /// required), LINE through the Messaging API when `PORTAL_LINE_CHANNEL_TOKEN` is set;
 /// otherwise the development files.
-fn notifications_from_env() -> Result<NotificationSettings, String> {
+fn notifications_from(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<NotificationSettings, String> {
     let smtp = match var("PORTAL_SMTP_HOST") {
         None => None,
         Some(host) => {
@@ -181,4 +183,65 @@ fn notifications_from_env() -> Result<NotificationSettings, String> {
 fn getrandom(buf: &mut [u8]) {
     use rand::RngCore;
     rand::rngs::OsRng.fill_bytes(buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<NotificationSettings, String> {
+        notifications_from(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn without_providers_messages_go_to_files() {
+        let s = settings(&[]).expect("settings");
+        assert_eq!(s.smtp, None);
+        assert_eq!(s.line.api_base, "https://api.line.me");
+        assert_eq!(s.line.channel_token, None);
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_environment_with_tls_dependent_ports() {
+        let s = settings(&[
+            ("PORTAL_SMTP_HOST", "smtp.example.com"),
+            ("PORTAL_SMTP_USER", "mailer"),
+            ("PORTAL_SMTP_PASSWORD", "secret"),
+            ("PORTAL_MAIL_FROM", "學生證服務 <no-reply@example.com>"),
+            ("PORTAL_LINE_CHANNEL_TOKEN", "token"),
+            ("PORTAL_LINE_API_BASE", "http://127.0.0.1:9"),
+        ])
+        .expect("settings");
+        let smtp = s.smtp.expect("smtp");
+        assert_eq!((smtp.tls, smtp.port), (SmtpTls::StartTls, 587));
+        assert_eq!(smtp.credentials, Some(("mailer".into(), "secret".into())));
+        assert_eq!(s.line.channel_token.as_deref(), Some("token"));
+        assert_eq!(s.line.api_base, "http://127.0.0.1:9");
+        let tls = settings(&[
+            ("PORTAL_SMTP_HOST", "smtp.example.com"),
+            ("PORTAL_SMTP_TLS", "tls"),
+            ("PORTAL_MAIL_FROM", "no-reply@example.com"),
+        ])
+        .expect("settings")
+        .smtp
+        .expect("smtp");
+        assert_eq!((tls.port, tls.credentials), (465, None));
+    }
+
+    #[test]
+    fn unusable_smtp_settings_name_the_variable() {
+        let host = ("PORTAL_SMTP_HOST", "smtp.example.com");
+        let from = ("PORTAL_MAIL_FROM", "no-reply@example.com");
+        let err = |vars: &[(&str, &str)]| settings(vars).expect_err("refused");
+        assert!(err(&[host]).starts_with("PORTAL_MAIL_FROM"));
+        assert!(err(&[host, from, ("PORTAL_SMTP_TLS", "ssl")]).starts_with("PORTAL_SMTP_TLS"));
+        assert!(err(&[host, from, ("PORTAL_SMTP_PORT", "x")]).starts_with("PORTAL_SMTP_PORT"));
+        assert!(
+            err(&[host, from, ("PORTAL_SMTP_USER", "mailer")]).contains("PORTAL_SMTP_PASSWORD")
+        );
+    }
 }
