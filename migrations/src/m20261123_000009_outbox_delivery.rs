@@ -17,6 +17,7 @@ enum Outbox {
     Table,
     Status,
     Template,
+    CreatedAt,
     NextAttemptAt,
     InFlightSince,
     LastAttemptAt,
@@ -72,6 +73,8 @@ impl MigrationTrait for Migration {
                     Outbox::LastError,
                     "failed before the delivery worker existed",
                 )
+                // Every dead row has a last attempt (the back office sorts by it).
+                .value(Outbox::LastAttemptAt, Expr::col(Outbox::CreatedAt))
                 .and_where(Expr::col(Outbox::Status).eq("failed"))
                 .to_owned(),
         )

@@ -891,6 +891,7 @@ async fn rows_that_failed_before_the_worker_existed_become_dead_letters() {
     assert_eq!(a.status, "dead");
     assert!(a.secrets_removed, "its code is gone: no resend");
     assert!(a.last_error.is_some());
+    assert_eq!(a.last_attempt_at, Some(a.created_at));
     let b = row(&state, "0000000000000000000000000000000b").await;
     assert_eq!(b.status, "dead");
     assert!(
