@@ -160,6 +160,11 @@ impl DeliveryReport {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Messages tried in the pass.
+    pub fn attempts(&self) -> usize {
+        usize::try_from(self.sent + self.retrying + self.dead).unwrap_or(usize::MAX)
+    }
 }
 
 /// Real time passing from a given start, so tests can start the clock in the future
@@ -263,13 +268,19 @@ pub async fn run(state: AppState) {
     );
     loop {
         match deliver_due(&state, Utc::now()).await {
-            Ok(report) if !report.is_empty() => tracing::info!(
-                sent = report.sent,
-                retrying = report.retrying,
-                dead = report.dead,
-                taken_over = report.taken_over,
-                "outbox pass"
-            ),
+            Ok(report) if !report.is_empty() => {
+                tracing::info!(
+                    sent = report.sent,
+                    retrying = report.retrying,
+                    dead = report.dead,
+                    taken_over = report.taken_over,
+                    "outbox pass"
+                );
+                // A full batch: there is a backlog (a provider is back); go on at once.
+                if report.attempts() >= BATCH {
+                    continue;
+                }
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "outbox pass failed"),
         }
