@@ -14,6 +14,7 @@ mod m20261123_000005_create_replacement_applications;
 mod m20261123_000006_create_school_review;
 mod m20261123_000007_create_parent_accounts;
 mod m20261123_000008_add_staff_totp;
+mod m20261123_000009_outbox_delivery;
 mod m20261123_000010_create_notifications;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_school_review::Migration),
             Box::new(m20261123_000007_create_parent_accounts::Migration),
             Box::new(m20261123_000008_add_staff_totp::Migration),
+            Box::new(m20261123_000009_outbox_delivery::Migration),
             Box::new(m20261123_000010_create_notifications::Migration),
         ]
     }

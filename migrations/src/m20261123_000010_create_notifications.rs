@@ -382,6 +382,15 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         use ParentAccounts as P;
+        // SQLite refuses to drop a column an index still names.
+        for index in [
+            "ix_parent_accounts_line_link_code",
+            "ix_parent_accounts_line_user",
+        ] {
+            manager
+                .drop_index(Index::drop().name(index).table(P::Table).to_owned())
+                .await?;
+        }
         for col in [
             P::NotifyEmailEnc,
             P::NotifyEmailVerifiedAt,

@@ -3,6 +3,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use app::server::outbox::transport::LINE_API_BASE;
+use app::server::outbox::{LineSettings, NotificationSettings, SmtpSettings, SmtpTls};
+
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// `PORTAL_ADDR`
@@ -36,6 +39,8 @@ pub struct ServerConfig {
     pub line_official_account: String,
     /// `PORTAL_ABSENCE_CHECK_AT` (`HH:MM` Taiwan time, default `09:00`).
     pub absence_check_at: chrono::NaiveTime,
+    /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: the outbox's transports.
+    pub notifications: NotificationSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -97,6 +102,7 @@ impl ServerConfig {
                     .map_err(|e| format!("PORTAL_ABSENCE_CHECK_AT (HH:MM): {e}"))?,
                 None => chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             },
+            notifications: notifications_from(var)?,
         })
     }
 
@@ -110,6 +116,7 @@ impl ServerConfig {
             line_channel_secret: self.line_channel_secret.clone(),
             line_official_account: self.line_official_account.clone(),
             absence_check_at: self.absence_check_at,
+            notifications: self.notifications.clone(),
         }
     }
 
@@ -145,7 +152,113 @@ impl ServerConfig {
     }
 }
 
+/// E-mail through SMTP when `PORTAL_SMTP_HOST` is set (then `PORTAL_MAIL_FROM` is
+/// required), LINE through the Messaging API when `PORTAL_LINE_CHANNEL_TOKEN` is set;
+/// otherwise the development files.
+fn notifications_from(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<NotificationSettings, String> {
+    let smtp = match var("PORTAL_SMTP_HOST") {
+        None => None,
+        Some(host) => {
+            let tls = match var("PORTAL_SMTP_TLS") {
+                Some(v) => {
+                    SmtpTls::parse(&v).ok_or("PORTAL_SMTP_TLS: use none, starttls or tls")?
+                }
+                None => SmtpTls::StartTls,
+            };
+            let port = match var("PORTAL_SMTP_PORT") {
+                Some(v) => v.parse().map_err(|e| format!("PORTAL_SMTP_PORT: {e}"))?,
+                None => tls.default_port(),
+            };
+            let credentials = match (var("PORTAL_SMTP_USER"), var("PORTAL_SMTP_PASSWORD")) {
+                (Some(user), Some(password)) => Some((user, password)),
+                (None, None) => None,
+                _ => return Err("PORTAL_SMTP_USER and PORTAL_SMTP_PASSWORD go together".into()),
+            };
+            let from = var("PORTAL_MAIL_FROM")
+                .ok_or("PORTAL_MAIL_FROM: required with PORTAL_SMTP_HOST")?;
+            Some(SmtpSettings {
+                host,
+                port,
+                tls,
+                credentials,
+                from,
+            })
+        }
+    };
+    Ok(NotificationSettings {
+        smtp,
+        line: LineSettings {
+            api_base: var("PORTAL_LINE_API_BASE").unwrap_or_else(|| LINE_API_BASE.into()),
+            channel_token: var("PORTAL_LINE_CHANNEL_TOKEN"),
+        },
+        ..NotificationSettings::default()
+    })
+}
+
 fn getrandom(buf: &mut [u8]) {
     use rand::RngCore;
     rand::rngs::OsRng.fill_bytes(buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<NotificationSettings, String> {
+        notifications_from(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn without_providers_messages_go_to_files() {
+        let s = settings(&[]).expect("settings");
+        assert_eq!(s.smtp, None);
+        assert_eq!(s.line.api_base, "https://api.line.me");
+        assert_eq!(s.line.channel_token, None);
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_environment_with_tls_dependent_ports() {
+        let s = settings(&[
+            ("PORTAL_SMTP_HOST", "smtp.example.com"),
+            ("PORTAL_SMTP_USER", "mailer"),
+            ("PORTAL_SMTP_PASSWORD", "secret"),
+            ("PORTAL_MAIL_FROM", "學生證服務 <no-reply@example.com>"),
+            ("PORTAL_LINE_CHANNEL_TOKEN", "token"),
+            ("PORTAL_LINE_API_BASE", "http://127.0.0.1:9"),
+        ])
+        .expect("settings");
+        let smtp = s.smtp.expect("smtp");
+        assert_eq!((smtp.tls, smtp.port), (SmtpTls::StartTls, 587));
+        assert_eq!(smtp.credentials, Some(("mailer".into(), "secret".into())));
+        assert_eq!(s.line.channel_token.as_deref(), Some("token"));
+        assert_eq!(s.line.api_base, "http://127.0.0.1:9");
+        let tls = settings(&[
+            ("PORTAL_SMTP_HOST", "smtp.example.com"),
+            ("PORTAL_SMTP_TLS", "tls"),
+            ("PORTAL_MAIL_FROM", "no-reply@example.com"),
+        ])
+        .expect("settings")
+        .smtp
+        .expect("smtp");
+        assert_eq!((tls.port, tls.credentials), (465, None));
+    }
+
+    #[test]
+    fn unusable_smtp_settings_name_the_variable() {
+        let host = ("PORTAL_SMTP_HOST", "smtp.example.com");
+        let from = ("PORTAL_MAIL_FROM", "no-reply@example.com");
+        let err = |vars: &[(&str, &str)]| settings(vars).expect_err("refused");
+        assert!(err(&[host]).starts_with("PORTAL_MAIL_FROM"));
+        assert!(err(&[host, from, ("PORTAL_SMTP_TLS", "ssl")]).starts_with("PORTAL_SMTP_TLS"));
+        assert!(err(&[host, from, ("PORTAL_SMTP_PORT", "x")]).starts_with("PORTAL_SMTP_PORT"));
+        assert!(
+            err(&[host, from, ("PORTAL_SMTP_USER", "mailer")]).contains("PORTAL_SMTP_PASSWORD")
+        );
+    }
 }

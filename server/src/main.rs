@@ -9,7 +9,7 @@ use app::server::audit::Actor;
 use app::server::crypto::PiiCipher;
 use app::server::session_store::DbSessionStore;
 use app::server::staff::{self, NewStaffUser, StaffRole};
-use app::server::{AppState, db, demo, roster};
+use app::server::{AppState, db, demo, outbox, roster};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::process::ExitCode;
@@ -133,11 +133,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     let cipher = Arc::new(PiiCipher::from_secret(&config.load_secret()?));
-    let state = AppState {
-        db,
-        cipher,
-        config: Arc::new(config.portal_config()),
-    };
+    let state = AppState::new(db, cipher, config.portal_config())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(state, config).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
@@ -235,6 +231,8 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
             }
         }
     });
+    // The outbox worker: sends queued messages, retries, takes over a dead worker's.
+    outbox::worker::spawn(state.clone());
     let app = web::router(state, &config);
     let listener = TcpListener::bind(config.addr)
         .await
@@ -263,9 +261,7 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
 
 async fn deliver_all(state: &AppState, ids: &[String]) {
     for id in ids {
-        if let Err(e) =
-            app::server::outbox::deliver(&state.db, &state.cipher, &state.config.data_dir, id).await
-        {
+        if let Err(e) = app::server::outbox::deliver(state, id).await {
             tracing::warn!(error = %e, "message not delivered yet");
         }
     }

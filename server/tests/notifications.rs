@@ -67,14 +67,15 @@ impl Setup {
     }
 
     fn state(&self) -> AppState {
-        AppState {
-            db: self.db.db.clone(),
-            cipher: Arc::new(cipher()),
-            config: Arc::new(PortalConfig {
+        AppState::new(
+            self.db.db.clone(),
+            Arc::new(cipher()),
+            PortalConfig {
                 data_dir: self.db.path().join("data"),
                 ..PortalConfig::default()
-            }),
-        }
+            },
+        )
+        .expect("state")
     }
 
     async fn staff(&self, username: &str, role: StaffRole, class: Option<&str>) -> i32 {
@@ -146,6 +147,21 @@ impl Setup {
             .all(&self.db.db)
             .await
             .expect("outbox")
+    }
+
+    /// The messages of `template` once the server's outbox worker has sent them all.
+    async fn sent(&self, template: &str) -> Vec<outbox::Model> {
+        for _ in 0..100 {
+            let rows = self.messages(template).await;
+            if !rows.is_empty() && rows.iter().all(|r| r.status == "sent") {
+                return rows;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{template} messages not sent: {:?}",
+            self.messages(template).await
+        );
     }
 
     async fn audit(&self, action: &str) -> Vec<audit_log::Model> {
@@ -246,9 +262,8 @@ async fn a_swipe_posted_twice_makes_one_message_per_subscribed_channel() {
     assert_eq!(first.body, json!({ "status": "recorded", "messages": 1 }));
     let again = s.swipe(&key, &body).await;
     assert_eq!(again.body, json!({ "status": "duplicate", "messages": 0 }));
-    let sent = s.messages("swipe_arrival").await;
+    let sent = s.sent("swipe_arrival").await;
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].status, "sent");
     let mail =
         s.db.outbox_mails()
             .into_iter()
@@ -422,7 +437,7 @@ async fn the_absence_job_runs_once_on_school_days_only() {
         .expect("job");
     assert!(again.is_empty());
     for id in &mon {
-        app::server::outbox::deliver(&state.db, &state.cipher, &state.config.data_dir, id)
+        app::server::outbox::deliver(&state, id)
             .await
             .expect("deliver");
     }

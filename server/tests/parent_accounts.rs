@@ -90,16 +90,17 @@ impl Setup {
     /// The state the back office would call the service functions with (same
     /// database, key and outbox folder as the server).
     fn state(&self) -> AppState {
-        AppState {
-            db: self.db.db.clone(),
-            cipher: Arc::new(cipher()),
-            config: Arc::new(PortalConfig {
+        AppState::new(
+            self.db.db.clone(),
+            Arc::new(cipher()),
+            PortalConfig {
                 test_captcha: None,
                 verify_per_ip_per_min: 10,
                 data_dir: self.db.path().join("data"),
                 ..PortalConfig::default()
-            }),
-        }
+            },
+        )
+        .expect("state")
     }
 
     async fn staff(

@@ -349,7 +349,8 @@ fn seconds_until(t: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
 /// # Errors
 /// `Unauthorized`, `Forbidden`, `Conflict("already_stopped")`,
 /// `Conflict("no_contact")`, `RateLimited` (60 s between codes, 5 an hour),
-/// `Internal` when the message cannot be delivered.
+/// `Internal` on a database error (a message the transport does not take now is
+/// retried by the outbox worker).
 pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, AppError> {
     let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
     let db = &cx.state.db;
@@ -442,7 +443,8 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
     audit_send("ok", serde_json::json!({ "channel": channel.as_str() })).await?;
     txn.commit().await.map_err(internal)?;
 
-    outbox::deliver(db, &cx.state.cipher, &cx.state.config.data_dir, &message_id)
+    // Sent now if the transport answers; otherwise the outbox worker retries it.
+    outbox::deliver(&cx.state, &message_id)
         .await
         .map_err(internal)?;
     Ok(StepUpSent {

@@ -55,6 +55,16 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// A LINE user id (`U` and 32 hex digits) keeps its first five characters:
+/// `U1a2b3c…` → `U1a2b***`. Short values are hidden completely.
+pub fn mask_line_user_id(user_id: &str) -> String {
+    let chars: Vec<char> = user_id.trim().chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
+    }
+    format!("{}***", chars[..5].iter().collect::<String>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +85,11 @@ mod tests {
         assert_eq!(mask_email("mom@example.com"), "m***@example.com");
         assert_eq!(mask_email("x@school.edu.tw"), "x***@school.edu.tw");
         assert_eq!(mask_email("broken"), "b***");
+        assert_eq!(
+            mask_line_user_id("U4af4980629a1b2c3d4e5f60718293a4b"),
+            "U4af4***"
+        );
+        assert_eq!(mask_line_user_id("U123"), "****");
     }
 
     #[test]

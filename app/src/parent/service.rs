@@ -221,12 +221,10 @@ pub(crate) async fn deny(
     }
 }
 
-/// Delivers a queued notification; a failure leaves the row `failed` for a retry and
-/// does not undo the change it reports.
+/// Tries to send a queued notification now; a failure leaves it to the outbox worker's
+/// retries and does not undo the change it reports.
 pub(crate) async fn deliver_notice(state: &AppState, message_id: &str) {
-    if let Err(e) =
-        outbox::deliver(&state.db, &state.cipher, &state.config.data_dir, message_id).await
-    {
+    if let Err(e) = outbox::deliver(state, message_id).await {
         tracing::warn!(error = %e, "parent notification not delivered");
     }
 }
@@ -418,9 +416,7 @@ async fn send_code(
     .await?;
     txn.commit().await.map_err(internal)?;
     if let Some(id) = message_id {
-        outbox::deliver(&state.db, &state.cipher, &state.config.data_dir, &id)
-            .await
-            .map_err(internal)?;
+        outbox::deliver(state, &id).await.map_err(internal)?;
     }
     Ok(CodeSent {
         destination_masked: contact.masked(),
@@ -473,7 +469,8 @@ async fn check_code(
 ///
 /// # Errors
 /// `Validation` (`account`), `RateLimited` (60 s between codes, 5 an hour),
-/// `Internal` when the message cannot be delivered.
+/// `Internal` on a database error (a message the transport does not take now is
+/// retried by the outbox worker).
 pub async fn register_start(
     cx: &CallContext,
     input: CodeRequestInput,

@@ -178,3 +178,15 @@ pub async fn review_sms_cancellation(
         .await
     })
 }
+
+/// «訊息寄送狀態»: counts by status and the dead messages (operators).
+#[server(prefix = "/api", endpoint = "school/outbox", input = server_fn::codec::GetUrl)]
+pub async fn load_outbox() -> Result<super::OutboxOverview, AppError> {
+    call!(async |cx| super::service::outbox_overview(&cx).await)
+}
+
+/// «重送»: a dead message back to the queue (operators).
+#[server(prefix = "/api", endpoint = "school/outbox-resend")]
+pub async fn resend_message(message_id: String) -> Result<(), AppError> {
+    call!(async |cx| super::service::resend_dead_message(&cx, &message_id).await)
+}

@@ -235,3 +235,34 @@ pub struct LockedHolder {
     #[serde(with = "crate::domain::wire::opt_timestamp")]
     pub locked_until: Option<DateTime<Utc>>,
 }
+
+/// «訊息寄送狀態»: the notification outbox as the issuer's operators see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxOverview {
+    /// Messages per status: `pending`, `in_flight`, `sent`, `dead`, in that order.
+    pub counts: Vec<(String, u64)>,
+    /// Dead messages, last attempt first (at most 100).
+    pub dead: Vec<DeadMessage>,
+}
+
+/// A message the outbox gave up on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadMessage {
+    /// The outbox id (random, no personal data): what «重送» names.
+    pub id: String,
+    pub template: String,
+    /// `email`, `sms` or `line`.
+    pub channel: String,
+    pub recipient_masked: String,
+    pub attempts: i32,
+    /// Without recipients or secrets.
+    pub last_error: Option<String>,
+    #[serde(with = "crate::domain::wire::timestamp")]
+    pub created_at: DateTime<Utc>,
+    /// The last attempt.
+    #[serde(with = "crate::domain::wire::timestamp")]
+    pub failed_at: DateTime<Utc>,
+    /// False once its one-time code or temporary password was removed: the person
+    /// must ask for a new one.
+    pub can_resend: bool,
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tower_sessions::Session;
 
 use super::crypto::PiiCipher;
+use super::outbox::Delivery;
 
 /// Settings read once from the environment at start (SPEC §9).
 #[derive(Clone, Debug)]
@@ -29,6 +30,8 @@ pub struct PortalConfig {
     /// `PORTAL_ABSENCE_CHECK_AT` (Taiwan time, default 09:00): when the daily «未到校»
     /// job runs on school days.
     pub absence_check_at: chrono::NaiveTime,
+    /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: where the outbox sends.
+    pub notifications: super::outbox::NotificationSettings,
 }
 
 impl Default for PortalConfig {
@@ -41,6 +44,7 @@ impl Default for PortalConfig {
             line_channel_secret: None,
             line_official_account: "@student-card".into(),
             absence_check_at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            notifications: super::outbox::NotificationSettings::default(),
         }
     }
 }
@@ -51,6 +55,29 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub cipher: Arc<PiiCipher>,
     pub config: Arc<PortalConfig>,
+    /// The outbox's transports and the worker's bell.
+    pub delivery: Arc<Delivery>,
+}
+
+impl AppState {
+    /// The state of one server process, with the outbox's transports made from
+    /// `config.notifications`.
+    ///
+    /// # Errors
+    /// A message naming a notification setting that cannot be used.
+    pub fn new(
+        db: DatabaseConnection,
+        cipher: Arc<PiiCipher>,
+        config: PortalConfig,
+    ) -> Result<Self, String> {
+        let delivery = Delivery::new(&config.notifications, &config.data_dir)?;
+        Ok(Self {
+            db,
+            cipher,
+            config: Arc::new(config),
+            delivery: Arc::new(delivery),
+        })
+    }
 }
 
 /// Who is calling, as the server's middleware saw it.

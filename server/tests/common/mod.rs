@@ -6,6 +6,8 @@
 //! Each test file uses only part of this module.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod providers;
+
 use app::server::crypto::PiiCipher;
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};

@@ -1,26 +1,52 @@
 //! The notification outbox (SPEC §5, §7): a message is written to the `outbox` table
-//! in the transaction that causes it, and delivered after the commit.
+//! in the transaction that causes it, and delivered after the commit by the worker
+//! (`worker`), or at once by [`deliver`] for the callers that want it sent now.
 //!
-//! Delivery in this development default writes each message, e-mail or SMS alike, as
-//! an `.eml` file under `{PORTAL_DATA_DIR}/outbox/` (To: the address or the mobile
-//! number) and then marks the row sent. Secrets in the payload (a one-time code) are
-//! removed from the row once the message is sent or has failed.
+//! Each channel has its [`Transport`](transport::Transport): e-mail goes through SMTP
+//! when `PORTAL_SMTP_HOST` is set, LINE through the Messaging API when
+//! `PORTAL_LINE_CHANNEL_TOKEN` is set; otherwise, and always for SMS (no provider
+//! yet), the development default writes the message as an `.eml` file under
+//! `{PORTAL_DATA_DIR}/outbox/` (To: the address, mobile number or LINE user id).
+//!
+//! Statuses: `pending` → `in_flight` (claimed by one worker) → `sent`; a failed attempt
+//! goes back to `pending` with a later `next_attempt_at`, the last one (or a refusal
+//! for good) to `dead`, which an operator can put back to `pending` («重送»). Secrets in
+//! the payload (a one-time code, a temporary password) are removed from the row once
+//! the message is sent or dead.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use std::path::{Path, PathBuf};
 
 use super::crypto::PiiCipher;
 use super::entities::outbox;
 
-/// Payload keys that are secret: gone from the row after delivery.
-const SECRET_KEYS: [&str; 2] = ["code", "temporary_password"];
+pub mod transport;
+pub mod worker;
+
+pub use transport::{LineSettings, NotificationSettings, SmtpSettings, SmtpTls};
+pub use worker::{
+    Delivery, DeliveryOutcome, DeliveryReport, RetryPolicy, deliver, deliver_due, requeue_dead,
+};
+
+/// Payload keys that are secret: gone from the row once it is sent or dead.
+pub const SECRET_KEYS: [&str; 2] = ["code", "temporary_password"];
+
+/// The statuses of an outbox row.
+pub mod status {
+    pub const PENDING: &str = "pending";
+    pub const IN_FLIGHT: &str = "in_flight";
+    pub const SENT: &str = "sent";
+    pub const DEAD: &str = "dead";
+    /// Every status, in the order the back office lists them.
+    pub const ALL: [&str; 4] = [PENDING, IN_FLIGHT, SENT, DEAD];
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
     Email,
     Sms,
-    /// LINE push; the recipient is the LINE user id.
+    /// The LINE Messaging API; the recipient is the LINE user id.
     Line,
 }
 
@@ -32,12 +58,21 @@ impl Channel {
             Channel::Line => "line",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            "line" => Some(Channel::Line),
+            _ => None,
+        }
+    }
 }
 
 /// A message to queue: a template and its values.
 pub struct NewMessage<'a> {
     pub channel: Channel,
-    /// E-mail address or mobile number (stored encrypted).
+    /// E-mail address, mobile number or LINE user id (stored encrypted).
     pub recipient: &'a str,
     pub template: &'a str,
     pub payload: serde_json::Value,
@@ -49,7 +84,9 @@ pub fn recipient_aad(id: &str) -> String {
 }
 
 /// Queues a message on `conn` (pass the transaction of the change it reports) and
-/// returns its id.
+/// returns its id. The worker sends it within about a second of the commit; call
+/// [`Delivery::wake`] after the commit to have it look at once, or [`deliver`] to
+/// try it right away.
 ///
 /// # Errors
 /// Database errors.
@@ -65,41 +102,34 @@ pub async fn enqueue(
         recipient_enc: Set(cipher.encrypt(message.recipient, &recipient_aad(&id))),
         template: Set(message.template.into()),
         payload: Set(message.payload.to_string()),
-        status: Set("pending".into()),
+        status: Set(status::PENDING.into()),
         attempts: Set(0),
         created_at: Set(Utc::now()),
         sent_at: Set(None),
+        next_attempt_at: Set(None),
+        in_flight_since: Set(None),
+        last_attempt_at: Set(None),
+        last_error: Set(None),
+        secrets_removed: Set(false),
     }
     .insert(conn)
     .await?;
     Ok(id)
 }
 
+/// An unknown template name: the message can never be rendered.
 #[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    #[error("database: {0}")]
-    Db(#[from] DbErr),
-    #[error("no outbox message {0}")]
-    Missing(String),
-    #[error("recipient cannot be decrypted")]
-    Recipient,
-    #[error("unknown template {0}")]
-    Template(String),
-    #[error("writing {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
+#[error("unknown template {0}")]
+pub struct UnknownTemplate(pub String);
 
 /// Subject and body of a template.
 ///
 /// # Errors
-/// `Template` for an unknown template name.
+/// `UnknownTemplate` for a template name that does not exist.
 pub fn render(
     template: &str,
     payload: &serde_json::Value,
-) -> Result<(String, String), DeliveryError> {
+) -> Result<(String, String), UnknownTemplate> {
     let s = |k: &str| payload[k].as_str().unwrap_or_default().to_owned();
     match template {
         "stop_code" => Ok((
@@ -220,7 +250,7 @@ pub fn render(
             ),
         )),
         other => crate::notify::templates::render(other, payload)
-            .ok_or_else(|| DeliveryError::Template(other.to_owned())),
+            .ok_or_else(|| UnknownTemplate(other.to_owned())),
     }
 }
 
@@ -256,78 +286,6 @@ pub fn eml(
 /// Where the development outbox writes.
 pub fn outbox_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("outbox")
-}
-
-/// Delivers one queued message (the development default: an `.eml` file) and marks
-/// it sent, or failed.
-///
-/// # Errors
-/// When the message cannot be read, rendered or written; the row is then `failed`.
-pub async fn deliver(
-    db: &DatabaseConnection,
-    cipher: &PiiCipher,
-    data_dir: &Path,
-    id: &str,
-) -> Result<PathBuf, DeliveryError> {
-    let row = outbox::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(|| DeliveryError::Missing(id.to_owned()))?;
-    let result = write_file(&row, cipher, data_dir).await;
-    let mut payload: serde_json::Value =
-        serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
-    if let Some(map) = payload.as_object_mut() {
-        for k in SECRET_KEYS {
-            map.remove(k);
-        }
-    }
-    let now = Utc::now();
-    let attempts = row.attempts + 1;
-    let mut active: outbox::ActiveModel = row.into();
-    active.attempts = Set(attempts);
-    active.payload = Set(payload.to_string());
-    if result.is_ok() {
-        active.status = Set("sent".into());
-        active.sent_at = Set(Some(now));
-    } else {
-        active.status = Set("failed".into());
-    }
-    active.update(db).await?;
-    result
-}
-
-async fn write_file(
-    row: &outbox::Model,
-    cipher: &PiiCipher,
-    data_dir: &Path,
-) -> Result<PathBuf, DeliveryError> {
-    let to = cipher
-        .decrypt(&row.recipient_enc, &recipient_aad(&row.id))
-        .map_err(|_| DeliveryError::Recipient)?;
-    let payload: serde_json::Value =
-        serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null);
-    let (subject, body) = render(&row.template, &payload)?;
-    let channel = match row.channel.as_str() {
-        "sms" => Channel::Sms,
-        "line" => Channel::Line,
-        _ => Channel::Email,
-    };
-    let now = Utc::now();
-    let text = eml(&row.id, channel, &row.template, &to, &subject, &body, now);
-    let dir = outbox_dir(data_dir);
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| DeliveryError::Io { path, source }
-    };
-    tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
-    // Sortable by time; written under another name and renamed, so a reader never
-    // sees half a message.
-    let name = format!("{}-{}.eml", now.format("%Y%m%dT%H%M%S%.6fZ"), row.id);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(name);
-    tokio::fs::write(&tmp, text).await.map_err(io(&tmp))?;
-    tokio::fs::rename(&tmp, &path).await.map_err(io(&path))?;
-    Ok(path)
 }
 
 #[cfg(test)]
