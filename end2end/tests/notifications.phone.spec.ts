@@ -109,8 +109,11 @@ test('a parent verifies e-mail, links LINE, gets one push per swipe, cancels the
   expect(await repeat.json()).toEqual({ status: 'duplicate', messages: 0 });
   const pushesTo = async () => {
     const all = (await (await page.request.get(`${LINE}/received`)).json()) as { body: { to: string; messages: { text: string }[] } }[];
-    return all.filter((p) => p.body.to === userId);
+    return all.filter((p) => p.body.to === userId && p.body.messages[0].text.includes('到校'));
   };
+  // The link itself was confirmed on LINE.
+  const all = (await (await page.request.get(`${LINE}/received`)).json()) as { body: { to: string; messages: { text: string }[] } }[];
+  expect(all.filter((p) => p.body.to === userId && p.body.messages[0].text.includes('已與學生證服務')).length).toBe(1);
   await expect.poll(async () => (await pushesTo()).length, { timeout: 15_000 }).toBe(1);
   const [push] = await pushesTo();
   expect(push.body.messages[0].text).toContain('何○豪');
