@@ -350,7 +350,7 @@ async fn import_payments(state: &AppState, file: &std::path::Path) -> Result<Exi
             return Ok(ExitCode::FAILURE);
         }
     };
-    let report = payments::reconcile(&state.db, &records, Actor::Cli, None, false)
+    let report = payments::reconcile(state, &records, Actor::Cli, None, false)
         .await
         .map_err(|e| e.to_string())?;
     for r in &report.results {

@@ -464,15 +464,7 @@ async fn post_payments(State(state): State<WebState>, req: Request<Body>) -> Res
         )
             .into_response();
     }
-    match payments::reconcile(
-        &state.app.db,
-        &records,
-        Actor::Issuer,
-        client.as_ref(),
-        false,
-    )
-    .await
-    {
+    match payments::reconcile(&state.app, &records, Actor::Issuer, client.as_ref(), false).await {
         Ok(report) => Json(report).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "payment reconciliation failed");

@@ -484,6 +484,76 @@ async fn payments_are_reconciled_by_file_and_by_api_exactly_once() {
     );
     assert!(!app["timeline"][1]["at"].is_null());
     assert!(app["timeline"][2]["at"].is_null());
+
+    // Each step went to the applicant's e-mail through the outbox: three slips issued,
+    // two payments confirmed.
+    let statuses: Vec<String> = app::server::entities::outbox::Entity::find()
+        .filter(app::server::entities::outbox::Column::Template.eq("application_status"))
+        .all(&db.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let p: Value = serde_json::from_str(&m.payload).unwrap();
+            p["status"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "awaiting_payment").count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| *s == "paid").count(),
+        2,
+        "{statuses:?}"
+    );
+
+    // The payment-deadline reminder: two days before the deadline, for the unpaid one,
+    // once.
+    let state = app::server::AppState::new(
+        db.db.clone(),
+        std::sync::Arc::new(cipher()),
+        app::server::PortalConfig {
+            data_dir: db.path().join("data"),
+            ..app::server::PortalConfig::default()
+        },
+    )
+    .unwrap();
+    let unpaid = applications_of(&db).await;
+    let b_row = unpaid.iter().find(|x| x.payment_no == pb).unwrap();
+    let day = b_row.due_on - Duration::days(2);
+    let reminders = app::notify::timeline::run_payment_reminders(&state, day, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(reminders.len(), 1);
+    let again = app::notify::timeline::run_payment_reminders(&state, day, Utc::now())
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+    let mail = db
+        .outbox_mails()
+        .into_iter()
+        .find(|m| m.subject.contains("繳費期限提醒"));
+    // Sent by the server's worker within a few seconds.
+    let mail = match mail {
+        Some(m) => m,
+        None => {
+            let mut found = None;
+            for _ in 0..50 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                found = db
+                    .outbox_mails()
+                    .into_iter()
+                    .find(|m| m.subject.contains("繳費期限提醒"));
+                if found.is_some() {
+                    break;
+                }
+            }
+            found.expect("reminder mail")
+        }
+    };
+    assert!(mail.text.contains(pb), "{}", mail.text);
 }
 
 #[tokio::test]

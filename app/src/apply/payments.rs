@@ -12,9 +12,7 @@ use chrono::NaiveDate;
 #[cfg(feature = "ssr")]
 use chrono::Utc;
 #[cfg(feature = "ssr")]
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -214,12 +212,13 @@ pub fn record_problem(r: &PaymentRecord) -> Option<String> {
 /// Database errors (nothing is then written).
 #[cfg(feature = "ssr")]
 pub async fn reconcile(
-    db: &DatabaseConnection,
+    state: &crate::server::AppState,
     records: &[(usize, PaymentRecord)],
     actor: Actor,
     client: Option<&ClientContext>,
     dry_run: bool,
 ) -> Result<ReconciliationReport, DbErr> {
+    let db = &state.db;
     let txn = begin_write(db).await?;
     let mut report = ReconciliationReport::default();
     let now = Utc::now();
@@ -258,7 +257,20 @@ pub async fn reconcile(
                     row.paid_channel = Set(Some(r.channel.trim().to_owned()));
                     row.paid_amount = Set(i32::try_from(r.amount).ok());
                     row.updated_at = Set(now);
-                    row.update(&txn).await?;
+                    let updated = row.update(&txn).await?;
+                    // One message with where the application now stands.
+                    crate::notify::timeline::queue_application_status(
+                        &txn,
+                        &state.cipher,
+                        &updated,
+                        if approved {
+                            ApplicationStatus::Printing
+                        } else {
+                            ApplicationStatus::Paid
+                        },
+                        None,
+                    )
+                    .await?;
                     application_events::ActiveModel {
                         application_id: Set(id),
                         status: Set(ApplicationStatus::Paid.as_str().into()),
@@ -335,6 +347,7 @@ pub async fn reconcile(
         )
         .await?;
         txn.commit().await?;
+        state.delivery.wake();
     }
     Ok(report)
 }

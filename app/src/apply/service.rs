@@ -400,6 +400,7 @@ pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationRe
         .insert(LAST_APPLICATION_SESSION_KEY, &receipt.serial_no)
         .await
         .map_err(internal)?;
+    cx.state.delivery.wake();
     Ok(receipt)
 }
 
@@ -548,6 +549,16 @@ async fn submit_once(
         ..Default::default()
     }
     .insert(&txn)
+    .await
+    .map_err(internal)?;
+    // «繳費單» issued: a message to the applicant's contact (sent after the commit).
+    crate::notify::timeline::queue_application_status(
+        &txn,
+        &cx.state.cipher,
+        &inserted,
+        ApplicationStatus::AwaitingPayment,
+        None,
+    )
     .await
     .map_err(internal)?;
 

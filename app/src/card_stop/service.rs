@@ -503,13 +503,13 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     let contact = guardian_contact(cx, &holder)?;
     let hash = request_hash(&input);
     let check = StopChecks {
-        contact_on_file: contact.is_some(),
         step_up: step_up_required(cx, holder.id, contact.as_ref()).await,
+        contact,
     };
     let mut tries = 0;
     let receipt = loop {
         tries += 1;
-        match submit_once(cx, &holder, check, &input, &hash).await? {
+        match submit_once(cx, &holder, &check, &input, &hash).await? {
             Attempt::Done(receipt) => break receipt,
             Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
             Attempt::Retry => return Err(AppError::Internal),
@@ -524,16 +524,16 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
 
 /// What a stop is checked with: whether the roster has a guardian contact (else the
 /// back office flags it) and whether a step-up code must be entered.
-#[derive(Clone, Copy)]
 struct StopChecks {
-    contact_on_file: bool,
+    /// Also where «停卡掛失已受理» goes.
+    contact: Option<Contact>,
     step_up: bool,
 }
 
 async fn submit_once(
     cx: &CallContext,
     holder: &holders::Model,
-    check: StopChecks,
+    check: &StopChecks,
     input: &StopRequestInput,
     request_hash: &str,
 ) -> Result<Attempt, AppError> {
@@ -670,7 +670,7 @@ async fn submit_once(
         address_enc: Set(cheque
             .as_ref()
             .map(|c| cipher.encrypt(c.address.trim(), &format!("stop_requests.address:{serial}")))),
-        no_contact_flag: Set(!check.contact_on_file),
+        no_contact_flag: Set(check.contact.is_none()),
         stopped_at: Set(now),
         protected_from: Set(protected_from),
         created_at: Set(now),
@@ -739,8 +739,35 @@ async fn submit_once(
     )
     .await
     .map_err(internal)?;
+    // «停卡掛失已受理» to the guardian contact on file (sent after the commit).
+    if let Some(contact) = &check.contact {
+        let (channel, recipient) = match contact {
+            Contact::Sms(m) => (Channel::Sms, m.as_str()),
+            Contact::Email(e) => (Channel::Email, e.as_str()),
+        };
+        outbox::enqueue(
+            &txn,
+            &cx.state.cipher,
+            NewMessage {
+                channel,
+                recipient,
+                template: "stop_recorded",
+                payload: serde_json::json!({
+                    "masked_name": mask_name(&holder.name),
+                    "outer_no_masked": receipt.outer_no_masked,
+                    "serial_no": receipt.serial_no,
+                    "stopped_at": crate::domain::dates::taiwan_date_time(now),
+                }),
+            },
+        )
+        .await
+        .map_err(internal)?;
+    }
     if let Err(e) = txn.commit().await {
         return retry_if_unique(e);
+    }
+    if check.contact.is_some() {
+        cx.state.delivery.wake();
     }
     Ok(Attempt::Done(receipt))
 }

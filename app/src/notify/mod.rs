@@ -14,6 +14,8 @@ pub mod service;
 pub mod swipes;
 #[cfg(feature = "ssr")]
 pub mod templates;
+#[cfg(feature = "ssr")]
+pub mod timeline;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -549,8 +549,9 @@ pub fn line_text_messages(body: &serde_json::Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Runs the absence job at the configured time on each day (call from a task that
-/// wakes every minute). Returns the messages queued.
+/// Runs the daily jobs at the configured time on each day (call from a task that wakes
+/// every minute): «未到校» and the payment-deadline reminder. Returns the messages
+/// queued.
 ///
 /// # Errors
 /// Database errors.
@@ -559,7 +560,13 @@ pub async fn absence_tick(state: &AppState, now: DateTime<Utc>) -> Result<Vec<St
     if local.time() < state.config.absence_check_at {
         return Ok(Vec::new());
     }
-    run_absence_check(state, local.date_naive(), now).await
+    let mut ids = run_absence_check(state, local.date_naive(), now).await?;
+    ids.extend(
+        super::timeline::run_payment_reminders(state, local.date_naive(), now)
+            .await
+            .map_err(internal)?,
+    );
+    Ok(ids)
 }
 
 #[cfg(test)]

@@ -74,6 +74,52 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                 reason = s("reason"),
             ),
         ),
+        "application_status" => (
+            format!("申辦進度：{} / Application {}", s("status_zh"), s("status_en")),
+            {
+                let serial = s("serial_no");
+                let note = s("note");
+                let mut body = format!(
+                    "您的學生證補發申請 {serial} 目前狀態：{}。\n",
+                    s("status_zh")
+                );
+                match s("status").as_str() {
+                    "awaiting_payment" => body.push_str(&format!(
+                        "繳費單已產生：應繳 {} 元，繳費期限 {}，繳費號碼 {}。可在「卡片查詢」下載繳費單。\n",
+                        payload["amount"].as_i64().unwrap_or(0),
+                        s("due_on"),
+                        s("payment_no"),
+                    )),
+                    "returned" => body.push_str(&format!("退件原因：{note}\n")),
+                    _ => {}
+                }
+                body.push_str(&format!(
+                    "\nYour student card application {serial} is now: {}.\n",
+                    s("status_en")
+                ));
+                body
+            },
+        ),
+        "payment_reminder" => (
+            "繳費期限提醒 / Payment deadline reminder".to_owned(),
+            format!(
+                "您的學生證補發申請 {serial} 尚未繳費：應繳 {amount} 元，繳費期限 {due}，繳費號碼 {no}。\n                 逾期未繳需重新申請。可在「卡片查詢」下載繳費單。\n\n                 Your application {serial} is unpaid: NT${amount} due by {due} (payment number {no}).\n",
+                serial = s("serial_no"),
+                amount = payload["amount"].as_i64().unwrap_or(0),
+                due = s("due_on"),
+                no = s("payment_no"),
+            ),
+        ),
+        "stop_recorded" => (
+            "停卡掛失已受理 / Card stop recorded".to_owned(),
+            format!(
+                "{name} 的學生證（卡片外碼 {card}）已於 {at} 完成停卡掛失，受理編號 {serial}。\n                 若不是您申請的，請立即與學校聯絡。\n\n                 The student card of {name} ({card}) was stopped at {at}, reference {serial}. \
+                 If it was not you, contact the school at once.\n",
+                card = s("outer_no_masked"),
+                at = s("stopped_at"),
+                serial = s("serial_no"),
+            ),
+        ),
         _ => return None,
     })
 }

@@ -836,7 +836,18 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                     .await
                     .map_err(internal)?;
                 }
-                row.update(&txn).await.map_err(internal)?;
+                let updated = row.update(&txn).await.map_err(internal)?;
+                if let Some(s) = new_status {
+                    crate::notify::timeline::queue_application_status(
+                        &txn,
+                        &cx.state.cipher,
+                        &updated,
+                        s,
+                        (!input.approve).then_some(reason.as_str()),
+                    )
+                    .await
+                    .map_err(internal)?;
+                }
                 audit::record(
                     &txn,
                     Some(&cx.client),
@@ -903,6 +914,7 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
         }
     }
     txn.commit().await.map_err(internal)?;
+    cx.state.delivery.wake();
     Ok(ReviewOutcome { changed })
 }
 
@@ -1330,7 +1342,7 @@ pub async fn payment_import(
         AppError::Validation(f)
     })?;
     payments::reconcile(
-        &cx.state.db,
+        &cx.state,
         &records,
         staff.actor(),
         Some(&cx.client),

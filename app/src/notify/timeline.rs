@@ -1,0 +1,146 @@
+//! A message at each step of an application's timeline (SPEC §10): slip issued, paid,
+//! sent to the print centre, returned; the stop recorded; and the payment-deadline
+//! reminder two days before the deadline. Each is queued in the transaction of the
+//! change it reports, to the contact the applicant gave (e-mail, else mobile).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
+
+use crate::apply::ApplicationStatus;
+use crate::server::AppState;
+use crate::server::audit::{self, Actor, AuditEvent};
+use crate::server::crypto::PiiCipher;
+use crate::server::db::begin_write;
+use crate::server::entities::{daily_job_runs, replacement_applications as applications};
+use crate::server::outbox::{self, Channel, NewMessage};
+
+/// The daily reminder job's name in `daily_job_runs`.
+pub const REMINDER_JOB: &str = "payment_reminder";
+/// Days before the deadline the reminder goes out.
+pub const REMINDER_DAYS_BEFORE: i64 = 2;
+
+/// Where the applicant asked to be contacted: the e-mail address if given, else the
+/// mobile number.
+fn applicant_contact(cipher: &PiiCipher, a: &applications::Model) -> Option<(Channel, String)> {
+    let aad = |col: &str| format!("replacement_applications.{col}:{}", a.serial_no);
+    if let Some(enc) = &a.email_enc
+        && let Ok(email) = cipher.decrypt(enc, &aad("email"))
+        && !email.trim().is_empty()
+    {
+        return Some((Channel::Email, email));
+    }
+    let enc = a.mobile_enc.as_ref()?;
+    let mobile = cipher.decrypt(enc, &aad("mobile")).ok()?;
+    (!mobile.trim().is_empty()).then_some((Channel::Sms, mobile))
+}
+
+/// Queues «申請進度» for `a` reaching `status` (with the return reason as `note`).
+/// Returns the outbox id, or `None` when the applicant left no contact.
+///
+/// # Errors
+/// Database errors.
+pub async fn queue_application_status(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    a: &applications::Model,
+    status: ApplicationStatus,
+    note: Option<&str>,
+) -> Result<Option<String>, DbErr> {
+    let Some((channel, recipient)) = applicant_contact(cipher, a) else {
+        return Ok(None);
+    };
+    outbox::enqueue(
+        conn,
+        cipher,
+        NewMessage {
+            channel,
+            recipient: &recipient,
+            template: "application_status",
+            payload: serde_json::json!({
+                "serial_no": a.serial_no,
+                "status": status.as_str(),
+                "status_zh": status.label(false),
+                "status_en": status.label(true),
+                "note": note.unwrap_or_default(),
+                "amount": a.amount_due,
+                "due_on": a.due_on.to_string(),
+                "payment_no": a.payment_no,
+            }),
+        },
+    )
+    .await
+    .map(Some)
+}
+
+/// The payment-deadline reminder for `day`: one message per unpaid application due
+/// [`REMINDER_DAYS_BEFORE`] days later. Runs once a day (a row in `daily_job_runs`).
+///
+/// # Errors
+/// Database errors.
+pub async fn run_payment_reminders(
+    state: &AppState,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
+    let txn = begin_write(&state.db).await?;
+    let marker = daily_job_runs::ActiveModel {
+        job: Set(REMINDER_JOB.into()),
+        day: Set(day),
+        ran_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    match marker {
+        Ok(_) => {}
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    }
+    let due = day + Duration::days(REMINDER_DAYS_BEFORE);
+    let unpaid = applications::Entity::find()
+        .filter(applications::Column::Status.eq(ApplicationStatus::AwaitingPayment.as_str()))
+        .filter(applications::Column::DueOn.eq(due))
+        .all(&txn)
+        .await?;
+    let mut ids = Vec::new();
+    for a in &unpaid {
+        let Some((channel, recipient)) = applicant_contact(&state.cipher, a) else {
+            continue;
+        };
+        ids.push(
+            outbox::enqueue(
+                &txn,
+                &state.cipher,
+                NewMessage {
+                    channel,
+                    recipient: &recipient,
+                    template: "payment_reminder",
+                    payload: serde_json::json!({
+                        "serial_no": a.serial_no,
+                        "amount": a.amount_due,
+                        "due_on": a.due_on.to_string(),
+                        "payment_no": a.payment_no,
+                    }),
+                },
+            )
+            .await?,
+        );
+    }
+    audit::record(
+        &txn,
+        None,
+        AuditEvent {
+            actor: Actor::System,
+            action: "job.payment_reminder",
+            subject: Some(day.to_string()),
+            result: "ok",
+            detail: Some(serde_json::json!({ "due_on": due.to_string(), "messages": ids.len() })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ids)
+}
