@@ -142,6 +142,9 @@ test('a parent verifies e-mail, links LINE, gets one push per swipe, cancels the
   const request = teacher.getByRole('row').filter({ hasText: '何佳豪' }).filter({ hasText: '何爸爸' });
   await request.getByRole('button', { name: '核可' }).click();
   await expect(teacher.getByText(/何佳豪：已核可，\d{4}-\d{2}-\d{2} 起停止發送/)).toBeVisible();
+  await teacher.getByLabel('審核狀態').selectOption('');
+  await expect(request.getByText('已核可')).toBeVisible();
+  await teacher.screenshot({ path: test.info().outputPath('school-sms.png'), fullPage: true });
   await desk.close();
   const tomorrow = new Date(Date.now() + 8 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
   await page.reload();
