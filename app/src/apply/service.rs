@@ -14,7 +14,7 @@
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ use crate::domain::payment_codes::{AtmAccount, ConvenienceStoreBarcodes, Payment
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
-use crate::server::db::begin_write;
+use crate::server::db::{Attempt, begin_write, retry_if_unique};
 use crate::server::entities::{
     application_events, card_types, cards, classes, holders, idempotency_keys,
     replacement_applications as applications, schools,
@@ -358,19 +358,6 @@ pub fn serial_prefix(date: NaiveDate) -> String {
     format!("AP{:04}{:02}{:02}", date.year(), date.month(), date.day())
 }
 
-enum Attempt {
-    Done(ApplicationReceipt),
-    Retry,
-}
-
-fn retry_if_unique(e: DbErr) -> Result<Attempt, AppError> {
-    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        Ok(Attempt::Retry)
-    } else {
-        Err(internal(e))
-    }
-}
-
 /// «確認資料無誤送出申請»: exactly once per idempotency key.
 ///
 /// # Errors
@@ -425,7 +412,7 @@ async fn submit_once(
     holder_id: i32,
     input: &ApplyInput,
     request_hash: &str,
-) -> Result<Attempt, AppError> {
+) -> Result<Attempt<ApplicationReceipt>, AppError> {
     let txn = begin_write(&cx.state.db).await.map_err(internal)?;
     // Lock the holder's cards (PostgreSQL) so a concurrent duplicate waits here.
     cards::Entity::find()

@@ -17,7 +17,7 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -28,7 +28,7 @@ use crate::domain::refund::{self, RefundChoice, RefundEstimate, StopFees};
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
-use crate::server::db::begin_write;
+use crate::server::db::{Attempt, begin_write, retry_if_unique};
 use crate::server::entities::{cards, holders, idempotency_keys, one_time_codes, stop_requests};
 use crate::server::holder_cards::{self, HolderCards};
 use crate::server::outbox::{self, Channel, NewMessage};
@@ -470,20 +470,6 @@ pub fn idempotency_key_error(key: &str) -> Option<&'static str> {
     }
 }
 
-enum Attempt {
-    Done(StopReceipt),
-    /// A concurrent transaction won a unique index; run again to find its answer.
-    Retry,
-}
-
-fn retry_if_unique(e: DbErr) -> Result<Attempt, AppError> {
-    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        Ok(Attempt::Retry)
-    } else {
-        Err(internal(e))
-    }
-}
-
 /// «送出停卡申請»: exactly once per idempotency key.
 ///
 /// # Errors
@@ -536,7 +522,7 @@ async fn submit_once(
     check: &StopChecks,
     input: &StopRequestInput,
     request_hash: &str,
-) -> Result<Attempt, AppError> {
+) -> Result<Attempt<StopReceipt>, AppError> {
     let holder_id = holder.id;
     let txn = begin_write(&cx.state.db).await.map_err(internal)?;
     let Some(card) = find_card(&txn, cx, holder_id, &input.card_ref).await? else {

@@ -47,3 +47,26 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     })
     .await
 }
+
+/// One try of an exactly-once submission.
+pub enum Attempt<T> {
+    Done(T),
+    /// A concurrent transaction won a unique index; run again to find its answer.
+    Retry,
+}
+
+/// A unique-index violation means a concurrent duplicate committed first: try again
+/// (and find its answer); any other error is internal.
+///
+/// # Errors
+/// `Internal` for any other database error.
+pub fn retry_if_unique<T>(e: DbErr) -> Result<Attempt<T>, crate::error::AppError> {
+    if matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
+        Ok(Attempt::Retry)
+    } else {
+        Err(crate::server::context::internal(e))
+    }
+}
