@@ -123,6 +123,7 @@ pub fn SchoolApp() -> impl IntoView {
                     <Route path=path!("/school/bindings") view=school::view::BindingsPage />
                     <Route path=path!("/school/sms") view=school::view::SmsCancellationsPage />
                     <Route path=path!("/school/parents/new") view=school::view::NewParentPage />
+                    <Route path=path!("/school/attendance") view=school::view::AttendanceEntryPage />
                     <Route path=path!("/school/outbox") view=school::view::OutboxPage />
                 </Routes>
             </Router>

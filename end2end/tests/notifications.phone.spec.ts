@@ -145,6 +145,14 @@ test('a parent verifies e-mail, links LINE, gets one push per swipe, cancels the
   await teacher.getByLabel('審核狀態').selectOption('');
   await expect(request.getByText('已核可')).toBeVisible();
   await teacher.screenshot({ path: test.info().outputPath('school-sms.png'), fullPage: true });
+  // The teacher enters the departure the child did not swipe («補登»).
+  await teacher.getByRole('link', { name: '出勤補登' }).click();
+  await teacher.getByRole('textbox', { name: '學生學號' }).fill('940005');
+  await teacher.getByLabel('日期').fill(day);
+  await teacher.getByLabel('時間（24 小時制）').fill('16:05');
+  await teacher.getByRole('radio', { name: '離校' }).check();
+  await teacher.getByRole('button', { name: '補登', exact: true }).click();
+  await expect(teacher.getByText(`已補登 何○豪 ${day} 16:05 離校。`)).toBeVisible();
   await desk.close();
   const tomorrow = new Date(Date.now() + 8 * 3600_000 + 24 * 3600_000).toISOString().slice(0, 10);
   await page.reload();
@@ -155,7 +163,9 @@ test('a parent verifies e-mail, links LINE, gets one push per swipe, cancels the
   await page.locator('.child').filter({ hasText: '何○豪' }).getByRole('link', { name: '出勤統計' }).click();
   await expect(page.getByRole('heading', { name: '出勤統計' })).toBeVisible();
   const [, mm, dd] = day.split('-');
-  await expect(page.getByRole('row').filter({ hasText: `${mm}-${dd}` })).toContainText('07:41');
+  const swiped = page.getByRole('row').filter({ hasText: `${mm}-${dd}` });
+  await expect(swiped).toContainText('07:41');
+  await expect(swiped).toContainText('補登 16:05');
   await expect(page.getByText('未刷卡不等於缺席')).toBeVisible();
   await checkPage(page, 'parent-attendance');
 });

@@ -629,6 +629,55 @@ async fn attendance_shows_swipes_staff_entries_and_missing_days() {
     swipes::enter_swipe(&state, None, teacher, lin.id, false, left)
         .await
         .expect("補登");
+    // The back office's form: fields checked, scope enforced.
+    let entry = |no: &str, date: &str, time: &str| app::notify::AttendanceEntryInput {
+        student_no: no.into(),
+        date: date.into(),
+        time: time.into(),
+        arrival: true,
+    };
+    assert_eq!(
+        swipes::enter_attendance(&state, None, teacher, &entry(LIN_NO, "someday", "25:00")).await,
+        Err(AppError::Validation(
+            [
+                ("date".to_owned(), "format".to_owned()),
+                ("time".to_owned(), "format".to_owned())
+            ]
+            .into_iter()
+            .collect()
+        ))
+    );
+    assert_eq!(
+        swipes::enter_attendance(&state, None, teacher, &entry(LIN_NO, "2099-01-01", "07:00"))
+            .await,
+        Err(AppError::field("time", "future"))
+    );
+    assert_eq!(
+        swipes::enter_attendance(
+            &state,
+            None,
+            teacher,
+            &entry("999999", "2025-11-17", "07:00")
+        )
+        .await,
+        Err(AppError::field("student_no", "not_found"))
+    );
+    assert_eq!(
+        swipes::enter_attendance(
+            &state,
+            None,
+            other_teacher,
+            &entry(LIN_NO, "2025-11-17", "07:00")
+        )
+        .await,
+        Err(AppError::Forbidden)
+    );
+    assert_eq!(
+        swipes::enter_attendance(&state, None, teacher, &entry(LIN_NO, "2025-11-17", "07:00"))
+            .await
+            .as_deref(),
+        Ok("林○晴")
+    );
 
     let a = mom
         .get(&format!("/api/parent/attendance?binding_id={binding}"))

@@ -281,3 +281,17 @@ pub struct SwipeReceipt {
     /// Messages queued for this swipe (0 for a duplicate).
     pub messages: usize,
 }
+
+/// Back office «出勤補登»: a time entered by staff for a student of their scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceEntryInput {
+    /// «學號» of a student of the staff member's school.
+    pub student_no: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`, Taiwan time.
+    pub time: String,
+    /// `true` «到校», `false` «離校».
+    pub arrival: bool,
+}

@@ -516,6 +516,56 @@ pub async fn enter_swipe(
     txn.commit().await.map_err(internal)
 }
 
+/// «出勤補登» from the back office: finds the student by number in the staff member's
+/// school and records the entered time (see [`enter_swipe`]). Returns the masked name.
+///
+/// # Errors
+/// `Validation` (`student_no`: `required` / `not_found` / `no_school`; `date`, `time`:
+/// `format`; a future time: `time` → `future`), `Forbidden` outside the scope.
+pub async fn enter_attendance(
+    state: &AppState,
+    client: Option<&crate::server::context::ClientContext>,
+    staff_id: i32,
+    input: &super::AttendanceEntryInput,
+) -> Result<String, AppError> {
+    let mut errors = crate::error::FieldErrors::new();
+    let student_no = input.student_no.trim();
+    if student_no.is_empty() {
+        errors.insert("student_no".into(), "required".into());
+    }
+    let date = crate::domain::dates::parse_iso_date(input.date.trim());
+    if date.is_none() {
+        errors.insert("date".into(), "format".into());
+    }
+    let time = chrono::NaiveTime::parse_from_str(input.time.trim(), "%H:%M").ok();
+    if time.is_none() {
+        errors.insert("time".into(), "format".into());
+    }
+    let (Some(date), Some(time)) = (date, time) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let at = date.and_time(time).and_utc() - chrono::Duration::hours(8);
+    if at > Utc::now() {
+        return Err(AppError::field("time", "future"));
+    }
+    let staff = crate::parent::service::staff_user(&state.db, staff_id).await?;
+    let Some(school_id) = staff.school_id else {
+        return Err(AppError::field("student_no", "no_school"));
+    };
+    let holder = holders::Entity::find()
+        .filter(holders::Column::SchoolId.eq(school_id))
+        .filter(holders::Column::StudentNo.eq(student_no))
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::field("student_no", "not_found"))?;
+    enter_swipe(state, client, staff_id, holder.id, input.arrival, at).await?;
+    Ok(mask_name(&holder.name))
+}
+
 /// Whether `signature` (base64, header `X-Line-Signature`) is the HMAC-SHA256 of
 /// `body` under the channel secret.
 pub fn line_signature_ok(channel_secret: &str, body: &[u8], signature: &str) -> bool {

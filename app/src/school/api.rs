@@ -190,3 +190,15 @@ pub async fn load_outbox() -> Result<super::OutboxOverview, AppError> {
 pub async fn resend_message(message_id: String) -> Result<(), AppError> {
     call!(async |cx| super::service::resend_dead_message(&cx, &message_id).await)
 }
+
+/// «出勤補登»: an arrival or departure time entered by staff.
+#[server(prefix = "/api", endpoint = "school/attendance-entry", input = server_fn::codec::Json)]
+pub async fn enter_attendance(
+    input: crate::notify::AttendanceEntryInput,
+) -> Result<String, AppError> {
+    call!(async |cx: crate::server::context::CallContext| {
+        let staff = super::service::current(&cx).await?;
+        crate::notify::swipes::enter_attendance(&cx.state, Some(&cx.client), staff.user.id, &input)
+            .await
+    })
+}
