@@ -20,6 +20,7 @@ pub mod notify;
 pub mod parent;
 pub mod query;
 pub mod school;
+pub mod strict;
 pub mod ui;
 pub mod wizard;
 

@@ -89,7 +89,7 @@ test.describe('stop card wizard on a phone', () => {
     await expect(page.getByText('開卡使用中')).toBeVisible();
   });
 
-  test('a double click and a replayed request make exactly one stop', async ({ page }) => {
+  test('a double click and a replayed request make exactly one stop', async ({ page, baseURL }) => {
     await verifyForStop(page, holders.stop_double);
     await chooseStop(page);
     await page.getByRole('button', { name: '繼續' }).click();
@@ -110,17 +110,18 @@ test.describe('stop card wizard on a phone', () => {
     // Replaying the same request gives the same answer; a new key is refused.
     const replay = await page.request.post('/api/stop/submit', {
       data: bodies[0],
-      headers: { 'content-type': 'application/json' },
+      // As the page sends it: the same-origin guard refuses a POST without Origin.
+      headers: { 'content-type': 'application/json', Origin: baseURL! },
     });
     expect(replay.status()).toBe(200);
     expect((await replay.json()).serial_no).toBe(serial);
     const other = JSON.parse(bodies[0]);
     other.input.idempotency_key = 'another-key-0001';
-    const second = await page.request.post('/api/stop/submit', { data: other });
+    const second = await page.request.post('/api/stop/submit', { data: other, headers: { Origin: baseURL! } });
     expect(second.status()).toBe(409);
   });
 
-  test("a verified holder cannot stop another holder's card by replaying a request", async ({ page, browser }) => {
+  test("a verified holder cannot stop another holder's card by replaying a request", async ({ page, browser, baseURL }) => {
     await verifyForStop(page, holders.replay_a);
     const overviewA = await (await page.request.get('/api/stop/overview')).json();
     const refA: string = overviewA.cards[0].card_ref;
@@ -129,9 +130,10 @@ test.describe('stop card wizard on a phone', () => {
     const pageB = await other.newPage();
     await verifyForStop(pageB, holders.replay_b);
     const input = { card_ref: refA, choice: 'no_refund', idempotency_key: 'replay-attempt-0001' };
-    const res = await pageB.request.post('/api/stop/submit', { data: { input } });
+    // Sent as from the page itself, so the 403 is the ownership check's, not the origin guard's.
+    const res = await pageB.request.post('/api/stop/submit', { data: { input }, headers: { Origin: baseURL! } });
     expect(res.status()).toBe(403);
-    const lock = await pageB.request.post('/api/stop/lock', { form: { card_ref: refA } });
+    const lock = await pageB.request.post('/api/stop/lock', { form: { card_ref: refA }, headers: { Origin: baseURL! } });
     expect(lock.status()).toBe(403);
     await other.close();
 

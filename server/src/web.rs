@@ -667,8 +667,9 @@ async fn client_context(State(state): State<WebState>, mut req: Request, next: N
 }
 
 /// CSRF defence (SPEC §7): a state-changing request must come from our own origin.
-/// Browsers send `Sec-Fetch-Site` and `Origin`; machine clients of `/api/v1` send
-/// neither and authenticate by API key instead.
+/// Browsers send `Sec-Fetch-Site` and `Origin`; a state-changing request with neither
+/// is refused. Machine clients of `/api/v1` send neither and authenticate by API key
+/// instead.
 async fn same_origin_guard(State(state): State<WebState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || req.uri().path().starts_with("/api/v1/") {
@@ -713,9 +714,10 @@ fn is_same_origin(headers: &HeaderMap) -> bool {
                 .or_else(|| origin.strip_prefix("https://"))
                 == Some(host)
         }
-        // Neither header: not a browser (curl, tests); the session cookie is SameSite=Lax.
-        (None, _) => true,
-        (Some(_), None) => false,
+        // Neither header: every browser we serve sends one of them on a POST, so a
+        // caller without both is not a page of ours (SPEC §7: 403). Machine clients use
+        // `/api/v1` with their keys.
+        (None, _) | (Some(_), None) => false,
     }
 }
 
@@ -769,7 +771,9 @@ mod tests {
     #[test]
     fn same_origin_rules() {
         let mut h = HeaderMap::new();
-        assert!(is_same_origin(&h), "no browser headers");
+        assert!(!is_same_origin(&h), "no browser headers: refused");
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert!(!is_same_origin(&h), "a Host alone proves nothing");
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!is_same_origin(&h));
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));

@@ -581,3 +581,88 @@ async fn unpaid_applications_expire_and_then_a_new_one_is_allowed() {
     assert_ne!(second["payment_no"].as_str().unwrap(), app.payment_no);
     assert_eq!(applications_of(&db).await.len(), 2);
 }
+
+/// SPEC §7: every card action notifies the bound parents. An application made with the
+/// child's ID and birth date reaches the parent with an approved binding.
+#[tokio::test]
+async fn an_application_by_id_and_birth_date_notifies_the_bound_parent() {
+    use app::server::staff::{self, NewStaffUser, StaffRole};
+    let (db, server) = setup().await;
+    let teacher = staff::add_user(
+        &db.db,
+        NewStaffUser {
+            role: StaffRole::Teacher,
+            username: "t502".into(),
+            password: "staff passphrase 1".into(),
+            school_code: Some("173601".into()),
+            class_name: Some("502".into()),
+        },
+    )
+    .await
+    .expect("teacher");
+    let parent = server.client();
+    let reply = parent
+        .post_json(
+            "/api/parent/register-start",
+            &json!({ "input": { "account": "father@example.com" } }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let code = db
+        .outbox_mails()
+        .into_iter()
+        .filter(|m| m.to == "father@example.com")
+        .find_map(|m| m.code())
+        .expect("registration code");
+    let reply = parent
+        .post_json(
+            "/api/parent/register-finish",
+            &json!({ "input": {
+                "account": "father@example.com", "code": code, "display_name": "王爸爸",
+                "password": "a long enough passphrase",
+            }}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let reply = parent
+        .post_json(
+            "/api/parent/bind",
+            &json!({ "input": { "children": [{
+                "school_code": "173601", "name": "王小明0", "student_no": "110000",
+                "birth_date": BIRTH, "id_no": id(0), "relationship": "father",
+            }]}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let binding = i32::try_from(reply.body[0]["request"]["id"].as_i64().expect("id")).expect("id");
+    let state = app::server::AppState::new(
+        db.db.clone(),
+        std::sync::Arc::new(cipher()),
+        app::server::PortalConfig {
+            data_dir: db.path().join("data"),
+            ..app::server::PortalConfig::default()
+        },
+    )
+    .expect("state");
+    app::parent::service::approve_binding(&state, None, teacher, binding)
+        .await
+        .expect("approve");
+
+    let browser = applicant(&server, 0).await;
+    let receipt = apply(&browser, "notice-apply-000001").await;
+    let serial = receipt["serial_no"].as_str().expect("serial").to_owned();
+    let mut notices = Vec::new();
+    for _ in 0..100 {
+        notices = db
+            .outbox_mails()
+            .into_iter()
+            .filter(|m| m.to == "father@example.com" && m.subject.contains("學生證異動通知"))
+            .collect();
+        if !notices.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].text.contains("申請補發") && notices[0].text.contains(&serial));
+}

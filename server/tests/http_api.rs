@@ -135,6 +135,92 @@ async fn a_cross_site_post_is_refused_with_403_and_writes_no_consent() {
 }
 
 #[tokio::test]
+async fn a_post_with_neither_origin_nor_sec_fetch_site_is_refused() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let version = server.client().notice_version().await;
+    // curl, a script, a non-browser: no Origin, no Sec-Fetch-Site.
+    let bare = reqwest::Client::new();
+    let reply = bare
+        .post(server.url("/api/consent/accept"))
+        .form(&[("wizard", "query"), ("version", version.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = reply.json().await.expect("JSON body");
+    assert_eq!(body["error"], "cross_origin");
+    assert_eq!(db.count("consent_records").await, 0, "nothing was written");
+    // The machine API keeps its keys: a bare POST there reaches the key check.
+    let reply = bare
+        .post(server.url("/api/v1/swipes"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn unknown_top_level_fields_are_refused_with_422() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(&db, &[]).await;
+    let browser = server.client();
+    let version = browser.notice_version().await;
+    // A URL-encoded server function with an extra field.
+    let reply = browser
+        .post_form(
+            "/api/consent/accept",
+            &[
+                ("wizard", "query"),
+                ("version", &version),
+                ("holder_id", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    assert_eq!(db.count("consent_records").await, 0, "nothing was written");
+    // A JSON server function with an extra top-level field beside `input`.
+    let consent = browser.consent("query").await;
+    assert_eq!(consent.status, StatusCode::OK, "{consent:?}");
+    let captcha = browser.captcha().await;
+    assert_eq!(captcha.status, StatusCode::OK, "{captcha:?}");
+    let reply = browser
+        .post_json(
+            "/api/identity/verify",
+            &serde_json::json!({
+                "input": {
+                    "wizard": "query",
+                    "method": "national",
+                    "id_no": common::DEMO_ID,
+                    "birth_date": common::DEMO_BIRTH,
+                    "captcha": common::CAPTCHA,
+                },
+                "verified": true,
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    let overview = browser.get("/api/query/overview").await;
+    assert_eq!(
+        overview.status,
+        StatusCode::UNAUTHORIZED,
+        "the refused call verified nobody: {overview:?}"
+    );
+    // A GET server function with an unknown query parameter.
+    let reply = browser.get("/api/consent/notice?debug=1").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    // Without the extra fields the same calls work.
+    let reply = browser
+        .post_form(
+            "/api/consent/accept",
+            &[("wizard", "query"), ("version", &version)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+}
+
+#[tokio::test]
 async fn state_changing_server_functions_refuse_get() {
     let db = TestDb::new().await;
     let server = TestServer::start(&db, &[]).await;

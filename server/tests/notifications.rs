@@ -222,6 +222,136 @@ fn swipe_body(event_id: &str, card: &str, direction: &str, time: &str) -> Value 
     })
 }
 
+/// SPEC §7: every card action notifies the bound parents. Someone with the child's ID
+/// and birth date (not the parent) locks, unlocks and stops the card, then applies for
+/// a new one: the approved parent hears of each, in the transaction of the action; a
+/// parent whose binding is still pending hears nothing.
+#[tokio::test]
+async fn every_card_action_by_id_and_birth_date_notifies_the_bound_parents() {
+    let s = Setup::new().await;
+    let teacher = s.staff("t501", StaffRole::Teacher, Some("501")).await;
+    let (_mother, _) = s.bound_parent("mother@example.com", teacher).await;
+    // A second account asks to bind the same child and is not approved.
+    let pending = s.server.client();
+    let reply = pending
+        .post_json(
+            "/api/parent/register-start",
+            &json!({ "input": { "account": "stranger@example.com" } }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let code = s.last_code_to("stranger@example.com");
+    let reply = pending
+        .post_json(
+            "/api/parent/register-finish",
+            &json!({ "input": {
+                "account": "stranger@example.com", "code": code, "display_name": "X",
+                "password": PASSWORD,
+            }}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+
+    let visitor = s.server.client();
+    visitor.verified_in("stop", &lin_id(), "2015-03-14").await;
+    let overview = visitor.get("/api/stop/overview").await;
+    assert_eq!(overview.status, StatusCode::OK, "{overview:?}");
+    let card_ref = overview.body["cards"][0]["card_ref"]
+        .as_str()
+        .expect("card_ref")
+        .to_owned();
+
+    let notices_to_mother = || {
+        s.db.outbox_mails()
+            .into_iter()
+            .filter(|m| m.to == "mother@example.com" && m.subject.contains("學生證異動通知"))
+            .collect::<Vec<_>>()
+    };
+    let lock = visitor
+        .post_form("/api/stop/lock", &[("card_ref", &card_ref)])
+        .await;
+    assert_eq!(lock.status, StatusCode::OK, "{lock:?}");
+    let rows = s.sent("card_action").await;
+    assert_eq!(
+        rows.len(),
+        1,
+        "one notice, to the approved parent only: {rows:?}"
+    );
+    let mails = notices_to_mother();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].text.contains("暫時鎖卡"), "{}", mails[0].text);
+    assert!(
+        mails[0].text.contains("以身分證號與生日驗證"),
+        "{}",
+        mails[0].text
+    );
+    assert!(
+        mails[0].text.contains("051234****"),
+        "the card, masked: {}",
+        mails[0].text
+    );
+
+    let unlock = visitor
+        .post_form("/api/stop/unlock", &[("card_ref", &card_ref)])
+        .await;
+    assert_eq!(unlock.status, StatusCode::OK, "{unlock:?}");
+    assert_eq!(s.sent("card_action").await.len(), 2);
+
+    // The stop needs the code sent to the guardian mobile on the roster.
+    let sent = visitor
+        .post_form("/api/stop/send-code", &[("card_ref", &card_ref)])
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{sent:?}");
+    let mut code = None;
+    for _ in 0..100 {
+        code =
+            s.db.outbox_mails()
+                .into_iter()
+                .filter(|m| m.to == "0912345678")
+                .find_map(|m| m.code());
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let stop = visitor
+        .post_json(
+            "/api/stop/submit",
+            &json!({ "input": {
+                "card_ref": card_ref, "choice": "no_refund", "step_up_code": code,
+                "idempotency_key": "notice-stop-000001",
+            }}),
+        )
+        .await;
+    assert_eq!(stop.status, StatusCode::OK, "{stop:?}");
+    let serial = stop.body["serial_no"].as_str().expect("serial").to_owned();
+    assert_eq!(s.sent("card_action").await.len(), 3);
+    let mails = notices_to_mother();
+    let stopped = mails
+        .iter()
+        .find(|m| m.text.contains("停卡掛失"))
+        .unwrap_or_else(|| panic!("no stop notice in {mails:?}"));
+    assert!(stopped.text.contains(&serial), "{}", stopped.text);
+    assert!(
+        s.db.outbox_mails()
+            .iter()
+            .all(|m| m.to != "stranger@example.com" || !m.subject.contains("學生證異動通知")),
+        "a pending binding hears nothing"
+    );
+    // The audit row of each lock says how many parents were told.
+    let locks = s.audit("card.lock").await;
+    assert_eq!(locks.len(), 1);
+    assert!(
+        locks[0]
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("\"parent_notices\":1"),
+        "{:?}",
+        locks[0].detail
+    );
+}
+
 #[tokio::test]
 async fn a_swipe_posted_twice_makes_one_message_per_subscribed_channel() {
     let s = Setup::new().await;

@@ -10,7 +10,7 @@ use crate::error::AppError;
 
 /// The verified holder's roster data, card types, fee, draft and whether an
 /// application is possible now.
-#[server(prefix = "/api", endpoint = "apply/overview", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/overview", input = server_fn::codec::GetUrl)]
 pub async fn load_apply_overview() -> Result<ApplyOverview, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -23,7 +23,7 @@ pub async fn load_apply_overview() -> Result<ApplyOverview, AppError> {
 }
 
 /// Checks one step of the form and keeps the draft in the session.
-#[server(prefix = "/api", endpoint = "apply/draft", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/draft", input = server_fn::codec::Json)]
 pub async fn save_apply_draft(step: ApplyStep, draft: ApplyDraft) -> Result<(), AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -36,7 +36,7 @@ pub async fn save_apply_draft(step: ApplyStep, draft: ApplyDraft) -> Result<(), 
 }
 
 /// «確認資料無誤送出申請»: exactly once per idempotency key.
-#[server(prefix = "/api", endpoint = "apply/submit", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/submit", input = server_fn::codec::Json)]
 pub async fn submit_application(input: ApplyInput) -> Result<ApplicationReceipt, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -50,7 +50,7 @@ pub async fn submit_application(input: ApplyInput) -> Result<ApplicationReceipt,
 
 /// The receipt of the application this session submitted last (for the result page,
 /// also after a reload).
-#[server(prefix = "/api", endpoint = "apply/receipt", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/receipt", input = server_fn::codec::GetUrl)]
 pub async fn load_last_application_receipt() -> Result<Option<ApplicationReceipt>, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -63,7 +63,7 @@ pub async fn load_last_application_receipt() -> Result<Option<ApplicationReceipt
 }
 
 /// «繳費單» of one of the verified holder's applications.
-#[server(prefix = "/api", endpoint = "apply/slip", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/slip", input = server_fn::codec::GetUrl)]
 pub async fn load_payment_slip(serial_no: String) -> Result<PaymentSlip, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(

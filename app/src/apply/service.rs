@@ -35,6 +35,7 @@ use crate::server::entities::{
     application_events, card_types, cards, classes, holders, idempotency_keys,
     replacement_applications as applications, schools,
 };
+use crate::server::guardian_notices::{self, CardAction, CardNotice};
 use crate::server::photo;
 use crate::server::settings;
 use crate::wizard::{Wizard, session};
@@ -374,10 +375,11 @@ pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationRe
         return Err(AppError::Validation(errors));
     }
     let hash = request_hash(&input);
+    let by_parent = crate::parent::service::bound_parent_wizard(cx, holder_id).await;
     let mut tries = 0;
     let receipt = loop {
         tries += 1;
-        match submit_once(cx, holder_id, &input, &hash).await? {
+        match submit_once(cx, holder_id, &input, &hash, by_parent).await? {
             Attempt::Done(receipt) => break receipt,
             Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
             Attempt::Retry => return Err(AppError::Internal),
@@ -412,6 +414,7 @@ async fn submit_once(
     holder_id: i32,
     input: &ApplyInput,
     request_hash: &str,
+    by_parent: bool,
 ) -> Result<Attempt<ApplicationReceipt>, AppError> {
     let txn = begin_write(&cx.state.db).await.map_err(internal)?;
     // Lock the holder's cards (PostgreSQL) so a concurrent duplicate waits here.
@@ -587,6 +590,21 @@ async fn submit_once(
                 "amount": amount,
                 "to": ApplicationStatus::AwaitingPayment.as_str(),
             })),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    // «卡片異動通知» to every approved-bound parent (SPEC §7).
+    guardian_notices::queue(
+        &txn,
+        &cx.state.cipher,
+        &CardNotice {
+            action: CardAction::Apply,
+            holder: &holder,
+            card_masked: None,
+            serial_no: Some(&serial),
+            at: now,
+            by_parent,
         },
     )
     .await

@@ -7,7 +7,7 @@ use super::{StepUpSent, StopOverview, StopReceipt, StopRequestInput};
 use crate::error::AppError;
 
 /// The verified holder's cards, fees and step-up contact.
-#[server(prefix = "/api", endpoint = "stop/overview", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/overview", input = server_fn::codec::GetUrl)]
 pub async fn load_stop_overview() -> Result<StopOverview, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -20,7 +20,7 @@ pub async fn load_stop_overview() -> Result<StopOverview, AppError> {
 }
 
 /// «暫時鎖卡»: pauses school-side use at once; reversible.
-#[server(prefix = "/api", endpoint = "stop/lock")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/lock")]
 pub async fn lock_card(card_ref: String) -> Result<StopOverview, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -33,7 +33,7 @@ pub async fn lock_card(card_ref: String) -> Result<StopOverview, AppError> {
 }
 
 /// «解除鎖卡».
-#[server(prefix = "/api", endpoint = "stop/unlock")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/unlock")]
 pub async fn unlock_card(card_ref: String) -> Result<StopOverview, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -46,7 +46,7 @@ pub async fn unlock_card(card_ref: String) -> Result<StopOverview, AppError> {
 }
 
 /// Sends a 6-digit step-up code to the guardian contact on the roster.
-#[server(prefix = "/api", endpoint = "stop/send-code")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/send-code")]
 pub async fn send_stop_code(card_ref: String) -> Result<StepUpSent, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -59,7 +59,7 @@ pub async fn send_stop_code(card_ref: String) -> Result<StepUpSent, AppError> {
 }
 
 /// «送出停卡申請»: exactly once per idempotency key.
-#[server(prefix = "/api", endpoint = "stop/submit", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/submit", input = server_fn::codec::Json)]
 pub async fn submit_stop(input: StopRequestInput) -> Result<StopReceipt, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -73,7 +73,7 @@ pub async fn submit_stop(input: StopRequestInput) -> Result<StopReceipt, AppErro
 
 /// The receipt of the stop this session submitted last (for the result page, also
 /// after a reload).
-#[server(prefix = "/api", endpoint = "stop/receipt", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/receipt", input = server_fn::codec::GetUrl)]
 pub async fn load_last_stop_receipt() -> Result<Option<StopReceipt>, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(

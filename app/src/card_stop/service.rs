@@ -30,6 +30,7 @@ use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
 use crate::server::db::{Attempt, begin_write, retry_if_unique};
 use crate::server::entities::{cards, holders, idempotency_keys, one_time_codes, stop_requests};
+use crate::server::guardian_notices::{self, CardAction, CardNotice};
 use crate::server::holder_cards::{self, HolderCards};
 use crate::server::outbox::{self, Channel, NewMessage};
 use crate::server::settings;
@@ -292,6 +293,7 @@ async fn set_locked(
 ) -> Result<StopOverview, AppError> {
     let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
     let action = if lock { "card.lock" } else { "card.unlock" };
+    let by_parent = crate::parent::service::bound_parent_wizard(cx, holder_id).await;
     let txn = begin_write(&cx.state.db).await.map_err(internal)?;
     let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
         return Err(deny(txn, cx, holder_id, action).await);
@@ -305,6 +307,25 @@ async fn set_locked(
     };
     let now = Utc::now();
     let subject = mask_identifier(&card.outer_no);
+    let owner = holder(&txn, holder_id).await?;
+    let notices = guardian_notices::queue(
+        &txn,
+        &cx.state.cipher,
+        &CardNotice {
+            action: if lock {
+                CardAction::Lock
+            } else {
+                CardAction::Unlock
+            },
+            holder: &owner,
+            card_masked: Some(&subject),
+            serial_no: None,
+            at: now,
+            by_parent,
+        },
+    )
+    .await
+    .map_err(internal)?;
     let mut active: cards::ActiveModel = card.into();
     active.status = Set(to.into());
     active.locked_at = Set(lock.then_some(now));
@@ -318,12 +339,19 @@ async fn set_locked(
             action,
             subject: Some(subject),
             result: "ok",
-            detail: Some(serde_json::json!({ "from": from, "to": to })),
+            detail: Some(serde_json::json!({
+                "from": from,
+                "to": to,
+                "parent_notices": notices.len(),
+            })),
         },
     )
     .await
     .map_err(internal)?;
     txn.commit().await.map_err(internal)?;
+    if !notices.is_empty() {
+        cx.state.delivery.wake();
+    }
     overview_of(cx, holder_id).await
 }
 
@@ -490,6 +518,7 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     let hash = request_hash(&input);
     let check = StopChecks {
         step_up: step_up_required(cx, holder.id, contact.as_ref()).await,
+        by_parent: crate::parent::service::bound_parent_wizard(cx, holder.id).await,
         contact,
     };
     let mut tries = 0;
@@ -514,6 +543,8 @@ struct StopChecks {
     /// Also where «停卡掛失已受理» goes.
     contact: Option<Contact>,
     step_up: bool,
+    /// Started by a bound parent from «家長專區».
+    by_parent: bool,
 }
 
 async fn submit_once(
@@ -749,10 +780,25 @@ async fn submit_once(
         .await
         .map_err(internal)?;
     }
+    // «卡片異動通知» to every approved-bound parent (SPEC §7).
+    let notices = guardian_notices::queue(
+        &txn,
+        &cx.state.cipher,
+        &CardNotice {
+            action: CardAction::Stop,
+            holder,
+            card_masked: Some(&receipt.outer_no_masked),
+            serial_no: Some(&receipt.serial_no),
+            at: now,
+            by_parent: check.by_parent,
+        },
+    )
+    .await
+    .map_err(internal)?;
     if let Err(e) = txn.commit().await {
         return retry_if_unique(e);
     }
-    if check.contact.is_some() {
+    if check.contact.is_some() || !notices.is_empty() {
         cx.state.delivery.wake();
     }
     Ok(Attempt::Done(receipt))

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::wizard::{Wizard, WizardProgress};
 
 /// The consent notice in force.
-#[server(prefix = "/api", endpoint = "consent/notice", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "consent/notice", input = server_fn::codec::GetUrl)]
 pub async fn load_consent_notice() -> Result<ConsentNotice, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -18,7 +18,7 @@ pub async fn load_consent_notice() -> Result<ConsentNotice, AppError> {
 }
 
 /// «已詳閱並同意»: records the consent and starts a fresh wizard session.
-#[server(prefix = "/api", endpoint = "consent/accept")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "consent/accept")]
 pub async fn accept_consent(wizard: Wizard, version: String) -> Result<WizardProgress, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(

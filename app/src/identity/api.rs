@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::wizard::VerifiedHolder;
 
 /// A new single-use captcha for this session (replaces the previous one).
-#[server(prefix = "/api", endpoint = "identity/captcha")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "identity/captcha")]
 pub async fn new_captcha() -> Result<CaptchaChallenge, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -19,7 +19,7 @@ pub async fn new_captcha() -> Result<CaptchaChallenge, AppError> {
 
 /// «送出驗證資料»: checks the captcha, the limits and the roster; on a match binds this
 /// session to the holder for the verification window.
-#[server(prefix = "/api", endpoint = "identity/verify", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "identity/verify", input = server_fn::codec::Json)]
 pub async fn verify_identity(input: VerifyIdentityInput) -> Result<VerifiedHolder, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(

@@ -24,37 +24,37 @@ macro_rules! call {
 }
 
 /// «帳號設定».
-#[server(prefix = "/api", endpoint = "parent/settings", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/settings", input = server_fn::codec::GetUrl)]
 pub async fn load_settings() -> Result<NotificationSettings, AppError> {
     call!(async |cx| super::service::settings(&cx).await)
 }
 
 /// «驗證電子郵件»: sends a code to the address.
-#[server(prefix = "/api", endpoint = "parent/email-start")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/email-start")]
 pub async fn start_email_verification(email: String) -> Result<CodeSent, AppError> {
     call!(async |cx| super::service::start_email_verification(&cx, &email).await)
 }
 
 /// «驗證電子郵件»: checks the code.
-#[server(prefix = "/api", endpoint = "parent/email-finish")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/email-finish")]
 pub async fn finish_email_verification(code: String) -> Result<NotificationSettings, AppError> {
     call!(async |cx| super::service::finish_email_verification(&cx, &code).await)
 }
 
 /// «產生 LINE 綁定碼».
-#[server(prefix = "/api", endpoint = "parent/line-code")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/line-code")]
 pub async fn new_line_link_code() -> Result<LineLinkCode, AppError> {
     call!(async |cx| super::service::new_line_link_code(&cx).await)
 }
 
 /// «解除 LINE 連結».
-#[server(prefix = "/api", endpoint = "parent/line-unlink")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/line-unlink")]
 pub async fn unlink_line() -> Result<NotificationSettings, AppError> {
     call!(async |cx| super::service::unlink_line(&cx).await)
 }
 
 /// One checkbox of the subscription grid.
-#[server(prefix = "/api", endpoint = "parent/subscribe", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/subscribe", input = server_fn::codec::Json)]
 pub async fn change_subscription(
     change: SubscriptionChange,
 ) -> Result<NotificationSettings, AppError> {
@@ -62,19 +62,19 @@ pub async fn change_subscription(
 }
 
 /// «停止所有通知»: withdraws the optional consent to notifications.
-#[server(prefix = "/api", endpoint = "parent/notifications-off")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/notifications-off")]
 pub async fn withdraw_notifications() -> Result<NotificationSettings, AppError> {
     call!(async |cx| super::service::withdraw_notifications(&cx).await)
 }
 
 /// «到離校簡訊服務».
-#[server(prefix = "/api", endpoint = "parent/sms", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/sms", input = server_fn::codec::GetUrl)]
 pub async fn load_sms_subscriptions() -> Result<Vec<SmsSubscriptionRow>, AppError> {
     call!(async |cx| super::service::sms_subscriptions(&cx).await)
 }
 
 /// «註銷».
-#[server(prefix = "/api", endpoint = "parent/sms-cancel")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/sms-cancel")]
 pub async fn request_sms_cancellation(
     subscription_id: i32,
 ) -> Result<Vec<SmsSubscriptionRow>, AppError> {
@@ -82,7 +82,7 @@ pub async fn request_sms_cancellation(
 }
 
 /// «取消註銷».
-#[server(prefix = "/api", endpoint = "parent/sms-withdraw")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/sms-withdraw")]
 pub async fn withdraw_sms_cancellation(
     subscription_id: i32,
 ) -> Result<Vec<SmsSubscriptionRow>, AppError> {
@@ -90,7 +90,7 @@ pub async fn withdraw_sms_cancellation(
 }
 
 /// «出勤統計» of one bound child.
-#[server(prefix = "/api", endpoint = "parent/attendance", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/attendance", input = server_fn::codec::GetUrl)]
 pub async fn load_attendance(binding_id: i32) -> Result<ChildAttendance, AppError> {
     call!(async |cx| super::service::attendance(&cx, binding_id).await)
 }

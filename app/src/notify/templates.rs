@@ -120,6 +120,45 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                 serial = s("serial_no"),
             ),
         ),
+        "card_action" => {
+            let (card, serial, at) = (s("card_masked"), s("serial_no"), s("at"));
+            let (what_zh, what_en) = match payload["action"].as_str().unwrap_or_default() {
+                "lock" => (
+                    format!("的學生證（卡片外碼 {card}）已於 {at} 暫時鎖卡。"),
+                    format!("The student card of {name} ({card}) was temporarily locked at {at}."),
+                ),
+                "unlock" => (
+                    format!("的學生證（卡片外碼 {card}）已於 {at} 解除鎖卡。"),
+                    format!("The student card of {name} ({card}) was unlocked at {at}."),
+                ),
+                "stop" => (
+                    format!("的學生證（卡片外碼 {card}）已於 {at} 停卡掛失，受理編號 {serial}。"),
+                    format!(
+                        "The student card of {name} ({card}) was reported lost and stopped at {at}, reference {serial}."
+                    ),
+                ),
+                "apply" => (
+                    format!("已於 {at} 申請補發學生證，申請編號 {serial}。"),
+                    format!("A replacement student card for {name} was applied for at {at}, reference {serial}."),
+                ),
+                _ => return None,
+            };
+            let how = if payload["by_parent"].as_bool().unwrap_or(false) {
+                ("（由家長專區辦理）", " (in the parent area)")
+            } else {
+                ("（以身分證號與生日驗證辦理）", " (by ID number and birth date)")
+            };
+            (
+                format!("{name} 學生證異動通知 / Student card notice"),
+                format!(
+                    "{name}{what_zh}{}\n\
+                     若不是您或家人辦理的，請立即與學校聯絡。\n\n\
+                     {what_en}{}\n\
+                     If it was not you or your family, contact the school at once.\n",
+                    how.0, how.1
+                ),
+            )
+        }
         _ => return None,
     })
 }
@@ -127,6 +166,32 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_action_notice_names_the_action_and_says_whom_to_call() {
+        let payload = serde_json::json!({
+            "action": "lock", "masked_name": "王○明", "card_masked": "123456****",
+            "serial_no": "", "at": "2026-11-30 09:15", "by_parent": false,
+        });
+        let (subject, body) = render("card_action", &payload).expect("rendered");
+        assert!(subject.contains("王○明"), "{subject}");
+        assert!(
+            body.contains("暫時鎖卡") && body.contains("temporarily locked"),
+            "{body}"
+        );
+        assert!(body.contains("以身分證號與生日驗證"), "{body}");
+        assert!(body.contains("請立即與學校聯絡"), "{body}");
+        let stop = serde_json::json!({
+            "action": "stop", "masked_name": "王○明", "card_masked": "123456****",
+            "serial_no": "ST20261130000001", "at": "2026-11-30 09:15", "by_parent": true,
+        });
+        let (_, body) = render("card_action", &stop).expect("rendered");
+        assert!(
+            body.contains("ST20261130000001") && body.contains("家長專區"),
+            "{body}"
+        );
+        assert!(render("card_action", &serde_json::json!({ "action": "x" })).is_none());
+    }
 
     #[test]
     fn the_absence_message_says_a_missing_swipe_is_not_an_absence() {

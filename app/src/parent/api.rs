@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::identity::CaptchaChallenge;
 
 /// «取得驗證碼»: a 6-digit code to the e-mail address or mobile number (valid 1 hour).
-#[server(prefix = "/api", endpoint = "parent/register-start", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/register-start", input = server_fn::codec::Json)]
 pub async fn start_registration(input: CodeRequestInput) -> Result<CodeSent, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -27,7 +27,7 @@ pub async fn start_registration(input: CodeRequestInput) -> Result<CodeSent, App
 }
 
 /// «完成註冊»: creates the account with the code and logs it in.
-#[server(prefix = "/api", endpoint = "parent/register-finish", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/register-finish", input = server_fn::codec::Json)]
 pub async fn finish_registration(input: RegisterFinishInput) -> Result<ParentProfile, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -40,7 +40,7 @@ pub async fn finish_registration(input: RegisterFinishInput) -> Result<ParentPro
 }
 
 /// A new captcha for the login form (required after 3 failures).
-#[server(prefix = "/api", endpoint = "parent/captcha")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/captcha")]
 pub async fn new_login_captcha() -> Result<CaptchaChallenge, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -53,7 +53,7 @@ pub async fn new_login_captcha() -> Result<CaptchaChallenge, AppError> {
 }
 
 /// «登入».
-#[server(prefix = "/api", endpoint = "parent/login", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/login", input = server_fn::codec::Json)]
 pub async fn login_parent(input: LoginInput) -> Result<ParentProfile, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -66,7 +66,7 @@ pub async fn login_parent(input: LoginInput) -> Result<ParentProfile, AppError> 
 }
 
 /// «登出»: ends the session on the server.
-#[server(prefix = "/api", endpoint = "parent/logout")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/logout")]
 pub async fn logout_parent() -> Result<(), AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -79,7 +79,7 @@ pub async fn logout_parent() -> Result<(), AppError> {
 }
 
 /// The logged-in parent (also while a password change is due).
-#[server(prefix = "/api", endpoint = "parent/me", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/me", input = server_fn::codec::GetUrl)]
 pub async fn load_parent_profile() -> Result<ParentProfile, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -92,7 +92,7 @@ pub async fn load_parent_profile() -> Result<ParentProfile, AppError> {
 }
 
 /// «忘記密碼», first step: a reset code to the account's contact.
-#[server(prefix = "/api", endpoint = "parent/forgot-start", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/forgot-start", input = server_fn::codec::Json)]
 pub async fn start_password_reset(input: CodeRequestInput) -> Result<CodeSent, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -105,7 +105,7 @@ pub async fn start_password_reset(input: CodeRequestInput) -> Result<CodeSent, A
 }
 
 /// «忘記密碼», second step: the code and a new password.
-#[server(prefix = "/api", endpoint = "parent/forgot-finish", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/forgot-finish", input = server_fn::codec::Json)]
 pub async fn finish_password_reset(input: ResetPasswordInput) -> Result<(), AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -118,7 +118,7 @@ pub async fn finish_password_reset(input: ResetPasswordInput) -> Result<(), AppE
 }
 
 /// «變更密碼»: ends every other session of the account.
-#[server(prefix = "/api", endpoint = "parent/change-password", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/change-password", input = server_fn::codec::Json)]
 pub async fn change_parent_password(input: ChangePasswordInput) -> Result<ParentProfile, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -131,7 +131,7 @@ pub async fn change_parent_password(input: ChangePasswordInput) -> Result<Parent
 }
 
 /// «親子綁定»: one or more children; each gets its own outcome.
-#[server(prefix = "/api", endpoint = "parent/bind", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/bind", input = server_fn::codec::Json)]
 pub async fn request_binding(input: BindInput) -> Result<Vec<BindOutcome>, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -144,7 +144,7 @@ pub async fn request_binding(input: BindInput) -> Result<Vec<BindOutcome>, AppEr
 }
 
 /// The parent's binding requests (the printable application).
-#[server(prefix = "/api", endpoint = "parent/binding-requests", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/binding-requests", input = server_fn::codec::GetUrl)]
 pub async fn load_binding_requests() -> Result<Vec<BindingRequestRow>, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -157,7 +157,7 @@ pub async fn load_binding_requests() -> Result<Vec<BindingRequestRow>, AppError>
 }
 
 /// «解除綁定» by the parent: effective at once.
-#[server(prefix = "/api", endpoint = "parent/unbind")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/unbind")]
 pub async fn unbind_child(binding_id: i32) -> Result<Vec<BindingRequestRow>, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -170,7 +170,7 @@ pub async fn unbind_child(binding_id: i32) -> Result<Vec<BindingRequestRow>, App
 }
 
 /// The bound children with their cards and applications.
-#[server(prefix = "/api", endpoint = "parent/children", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/children", input = server_fn::codec::GetUrl)]
 pub async fn load_children() -> Result<Vec<ChildOverview>, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -183,7 +183,7 @@ pub async fn load_children() -> Result<Vec<ChildOverview>, AppError> {
 }
 
 /// One bound child by its binding.
-#[server(prefix = "/api", endpoint = "parent/child", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/child", input = server_fn::codec::GetUrl)]
 pub async fn load_child(binding_id: i32) -> Result<ChildOverview, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -196,7 +196,7 @@ pub async fn load_child(binding_id: i32) -> Result<ChildOverview, AppError> {
 }
 
 /// «停卡掛失» / «線上申辦» for a bound child: after consent, skips identity verification.
-#[server(prefix = "/api", endpoint = "parent/start-wizard")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/start-wizard")]
 pub async fn start_wizard_for_child(
     wizard: crate::wizard::Wizard,
     binding_id: i32,
@@ -212,7 +212,7 @@ pub async fn start_wizard_for_child(
 }
 
 /// «我的資料»: everything the portal holds about the parent, as JSON.
-#[server(prefix = "/api", endpoint = "parent/my-data", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/my-data", input = server_fn::codec::GetUrl)]
 pub async fn load_my_data() -> Result<ParentDataExport, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(

@@ -4,7 +4,7 @@ use super::HolderOverview;
 use crate::error::AppError;
 
 /// The cards of the holder this session verified in the query wizard.
-#[server(prefix = "/api", endpoint = "query/overview", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "query/overview", input = server_fn::codec::GetUrl)]
 pub async fn load_holder_overview() -> Result<HolderOverview, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(

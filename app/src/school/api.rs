@@ -26,79 +26,79 @@ macro_rules! call {
 }
 
 /// The schools for the login's district → level → school selects.
-#[server(prefix = "/api", endpoint = "school/schools", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/schools", input = server_fn::codec::GetUrl)]
 pub async fn load_schools() -> Result<Vec<SchoolOption>, AppError> {
     call!(async |cx| super::service::schools(&cx).await)
 }
 
 /// «登入».
-#[server(prefix = "/api", endpoint = "school/login", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/login", input = server_fn::codec::Json)]
 pub async fn staff_login(input: StaffLoginInput) -> Result<StaffMe, AppError> {
     call!(async |cx| super::service::login(&cx, input).await)
 }
 
 /// The logged-in staff member.
-#[server(prefix = "/api", endpoint = "school/me", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/me", input = server_fn::codec::GetUrl)]
 pub async fn load_staff_me() -> Result<StaffMe, AppError> {
     call!(async |cx| super::service::me(&cx).await)
 }
 
 /// «登出».
-#[server(prefix = "/api", endpoint = "school/logout")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/logout")]
 pub async fn staff_logout() -> Result<(), AppError> {
     call!(async |cx| super::service::logout(&cx).await)
 }
 
 /// One page of the applications and stops queue.
-#[server(prefix = "/api", endpoint = "school/queue", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/queue", input = server_fn::codec::Json)]
 pub async fn load_queue(filter: QueueFilter) -> Result<QueuePage, AppError> {
     call!(async |cx| super::service::queue(&cx, filter).await)
 }
 
 /// «核可» / «退件», one or many.
-#[server(prefix = "/api", endpoint = "school/review", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/review", input = server_fn::codec::Json)]
 pub async fn review_items(input: ReviewInput) -> Result<ReviewOutcome, AppError> {
     call!(async |cx| super::service::review(&cx, input).await)
 }
 
 /// «處理作業單».
-#[server(prefix = "/api", endpoint = "school/form", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/form", input = server_fn::codec::GetUrl)]
 pub async fn load_processing_form(item_ref: String) -> Result<ProcessingForm, AppError> {
     call!(async |cx| super::service::processing_form(&cx, &item_ref).await)
 }
 
 /// Holders locked by failed verifications.
-#[server(prefix = "/api", endpoint = "school/locked", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/locked", input = server_fn::codec::GetUrl)]
 pub async fn load_locked_holders() -> Result<Vec<LockedHolder>, AppError> {
     call!(async |cx| super::service::locked_holders(&cx).await)
 }
 
 /// Lifts a verification lock.
-#[server(prefix = "/api", endpoint = "school/unlock")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/unlock")]
 pub async fn unlock_holder(holder_ref: String) -> Result<(), AppError> {
     call!(async |cx| super::service::unlock_holder(&cx, &holder_ref).await)
 }
 
 /// The audit log.
-#[server(prefix = "/api", endpoint = "school/audit", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/audit", input = server_fn::codec::Json)]
 pub async fn search_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
     call!(async |cx| super::service::audit_search(&cx, filter).await)
 }
 
 /// Roster import: preview, then confirm.
-#[server(prefix = "/api", endpoint = "school/roster", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/roster", input = server_fn::codec::Json)]
 pub async fn import_roster(csv: String, confirm: bool) -> Result<RosterPreview, AppError> {
     call!(async |cx| super::service::roster_import(&cx, &csv, confirm).await)
 }
 
 /// Payment reconciliation: preview, then confirm (operators).
-#[server(prefix = "/api", endpoint = "school/payments", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/payments", input = server_fn::codec::Json)]
 pub async fn import_payments(csv: String, confirm: bool) -> Result<ReconciliationReport, AppError> {
     call!(async |cx| super::service::payment_import(&cx, &csv, confirm).await)
 }
 
 /// Binding requests («親子綁定») in the staff member's scope.
-#[server(prefix = "/api", endpoint = "school/bindings", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/bindings", input = server_fn::codec::Json)]
 pub async fn load_binding_requests(
     filter: crate::parent::BindingFilter,
 ) -> Result<Vec<crate::parent::StaffBindingRow>, AppError> {
@@ -110,7 +110,7 @@ pub async fn load_binding_requests(
 
 /// «核可» / «退回» (with a reason) of a binding request; «解除綁定» of an approved one
 /// (protection cases, with a reason).
-#[server(prefix = "/api", endpoint = "school/binding-review", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/binding-review", input = server_fn::codec::Json)]
 pub async fn review_binding(
     request_id: i32,
     action: String,
@@ -131,7 +131,7 @@ pub async fn review_binding(
 
 /// «新增家長帳號»: a parent account with a temporary password (and optionally a child
 /// bound at once).
-#[server(prefix = "/api", endpoint = "school/new-parent", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/new-parent", input = server_fn::codec::Json)]
 pub async fn create_parent_account(
     input: crate::parent::StaffNewParentInput,
 ) -> Result<crate::parent::StaffNewParentDone, AppError> {
@@ -148,7 +148,7 @@ pub async fn create_parent_account(
 }
 
 /// «簡訊註銷審核»: SMS cancellation requests in the staff member's scope.
-#[server(prefix = "/api", endpoint = "school/sms-cancellations", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/sms-cancellations", input = server_fn::codec::Json)]
 pub async fn load_sms_cancellations(
     status: Option<crate::notify::CancellationStatus>,
 ) -> Result<Vec<crate::notify::SmsCancellationRow>, AppError> {
@@ -159,7 +159,7 @@ pub async fn load_sms_cancellations(
 }
 
 /// «核可» (effective the next day) / «駁回» (reason required) of an SMS cancellation.
-#[server(prefix = "/api", endpoint = "school/sms-review", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/sms-review", input = server_fn::codec::Json)]
 pub async fn review_sms_cancellation(
     request_id: i32,
     approve: bool,
@@ -180,19 +180,19 @@ pub async fn review_sms_cancellation(
 }
 
 /// «訊息寄送狀態»: counts by status and the dead messages (operators).
-#[server(prefix = "/api", endpoint = "school/outbox", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/outbox", input = server_fn::codec::GetUrl)]
 pub async fn load_outbox() -> Result<super::OutboxOverview, AppError> {
     call!(async |cx| super::service::outbox_overview(&cx).await)
 }
 
 /// «重送»: a dead message back to the queue (operators).
-#[server(prefix = "/api", endpoint = "school/outbox-resend")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/outbox-resend")]
 pub async fn resend_message(message_id: String) -> Result<(), AppError> {
     call!(async |cx| super::service::resend_dead_message(&cx, &message_id).await)
 }
 
 /// «出勤補登»: an arrival or departure time entered by staff.
-#[server(prefix = "/api", endpoint = "school/attendance-entry", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/attendance-entry", input = server_fn::codec::Json)]
 pub async fn enter_attendance(
     input: crate::notify::AttendanceEntryInput,
 ) -> Result<String, AppError> {

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod entities;
+pub mod guardian_notices;
 pub mod holder_cards;
 pub mod outbox;
 pub mod photo;

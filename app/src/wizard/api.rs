@@ -6,7 +6,7 @@ use super::{Wizard, WizardProgress};
 use crate::error::AppError;
 
 /// Where this browser's wizard session stands, so a reload resumes the right step.
-#[server(prefix = "/api", endpoint = "wizard/progress", input = server_fn::codec::GetUrl)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "wizard/progress", input = server_fn::codec::GetUrl)]
 pub async fn load_wizard_progress(wizard: Wizard) -> Result<WizardProgress, AppError> {
     use crate::server::context::{CallContext, respond};
     respond(
@@ -34,7 +34,7 @@ pub async fn load_wizard_progress(wizard: Wizard) -> Result<WizardProgress, AppE
 }
 
 /// Ends the wizard: forgets consent and verification in this session.
-#[server(prefix = "/api", endpoint = "wizard/finish")]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "wizard/finish")]
 pub async fn finish_wizard() -> Result<(), AppError> {
     use crate::server::context::{CallContext, internal, respond};
     respond(

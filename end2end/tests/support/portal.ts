@@ -21,6 +21,16 @@ export function latestCodeFor(to: string): string | null {
   return null;
 }
 
+/** Every message in the e2e server's development outbox to `to`, oldest first. */
+export function messagesTo(to: string): string[] {
+  const dir = path.join(__dirname, '../../.tmp/server/outbox');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+    .filter((text) => text.includes(`To: ${to}`));
+}
+
 /** The temporary password of a staff-made parent account, from the outbox. */
 export function temporaryPasswordFor(to: string): string | null {
   const dir = path.join(__dirname, '../../.tmp/server/outbox');

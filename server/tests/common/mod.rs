@@ -393,8 +393,16 @@ impl Reply {
 impl Browser {
     pub fn new(base: &str) -> Self {
         let jar = Arc::new(Jar::default());
+        // As a browser does on every POST from our pages: the same-origin guard
+        // refuses state-changing calls without `Origin` or `Sec-Fetch-Site`.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(base).expect("origin header"),
+        );
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
+            .default_headers(headers)
             .timeout(Duration::from_secs(60))
             .build()
             .expect("HTTP client");
