@@ -40,6 +40,10 @@ pub enum AppError {
     /// Logged on the server; the browser never sees the cause. HTTP 500.
     #[error("internal error")]
     Internal,
+    /// The server gave up under contention (logged); the same request may be sent
+    /// again after this many seconds. HTTP 503.
+    #[error("busy")]
+    Unavailable { retry_after_secs: u64 },
     /// The request did not reach the server or its answer could not be read.
     #[error("transport: {0}")]
     Transport(String),
@@ -63,6 +67,7 @@ impl AppError {
             AppError::RateLimited { .. } => 429,
             AppError::NoMatch => 400,
             AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Unavailable { .. } => 503,
         }
     }
 

@@ -8,8 +8,9 @@
 //!   a reload or a server restart loses nothing; the headshot waits in `photos/tmp/`
 //!   and is moved into place only after the application's transaction commits.
 //! - A submission is exactly once, as the stop is: idempotency key, `BEGIN IMMEDIATE`,
-//!   unique indexes (serial number, payment serial, key) that make a concurrent
-//!   duplicate on PostgreSQL run again and find the first answer.
+//!   a unique (scope, key) index that makes a concurrent duplicate on PostgreSQL run
+//!   again and find the first answer. Serial and payment serial come from
+//!   `server::serials` counters, so concurrent applications never pick the same one.
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{
@@ -30,13 +31,14 @@ use crate::domain::payment_codes::{AtmAccount, ConvenienceStoreBarcodes, Payment
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
-use crate::server::db::{Attempt, begin_write, retry_if_unique};
+use crate::server::db::{Attempt, begin_write, retry_if_unique, submit_with_retries};
 use crate::server::entities::{
     application_events, card_types, cards, classes, holders, idempotency_keys,
     replacement_applications as applications, schools,
 };
 use crate::server::guardian_notices::{self, CardAction, CardNotice};
 use crate::server::photo;
+use crate::server::serials::{self, Counter};
 use crate::server::settings;
 use crate::wizard::{Wizard, session};
 
@@ -46,7 +48,6 @@ pub const DRAFT_SESSION_KEY: &str = "apply_draft";
 pub const PHOTO_SESSION_KEY: &str = "apply_photo";
 /// Session key of the serial number of the application this session submitted last.
 pub const LAST_APPLICATION_SESSION_KEY: &str = "last_application_serial";
-const MAX_SUBMIT_TRIES: u32 = 5;
 
 /// The headshot uploaded in this session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -376,15 +377,10 @@ pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationRe
     }
     let hash = request_hash(&input);
     let by_parent = crate::parent::service::bound_parent_wizard(cx, holder_id).await;
-    let mut tries = 0;
-    let receipt = loop {
-        tries += 1;
-        match submit_once(cx, holder_id, &input, &hash, by_parent).await? {
-            Attempt::Done(receipt) => break receipt,
-            Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
-            Attempt::Retry => return Err(AppError::Internal),
-        }
-    };
+    let receipt = submit_with_retries("application", || {
+        submit_once(cx, holder_id, &input, &hash, by_parent)
+    })
+    .await?;
     cx.session
         .insert(LAST_APPLICATION_SESSION_KEY, &receipt.serial_no)
         .await
@@ -460,25 +456,15 @@ async fn submit_once(
 
     let now = Utc::now();
     let today = taiwan_time(now).date_naive();
-    let prefix = serial_prefix(today);
-    let last = applications::Entity::find()
-        .filter(applications::Column::SerialNo.starts_with(&prefix))
-        .order_by_desc(applications::Column::SerialNo)
-        .one(&txn)
+    // Serial and payment serial from their counters: taken last, after every check,
+    // because on PostgreSQL each holds its counter's row lock until commit.
+    let seq = serials::next(&txn, Counter::Application(today))
         .await
         .map_err(internal)?;
-    let seq = last
-        .and_then(|r| r.serial_no[prefix.len()..].parse::<u32>().ok())
-        .unwrap_or(0)
-        + 1;
-    let serial = format!("{prefix}{seq:06}");
-    let payment_serial = applications::Entity::find()
-        .order_by_desc(applications::Column::PaymentSerial)
-        .one(&txn)
+    let serial = format!("{}{seq:06}", serial_prefix(today));
+    let payment_serial = serials::next(&txn, Counter::Payment)
         .await
-        .map_err(internal)?
-        .map_or(0, |a| a.payment_serial)
-        + 1;
+        .map_err(internal)?;
     let payment_no = PaymentNumber::new(
         &ps.merchant_prefix,
         u64::try_from(payment_serial).map_err(internal)?,

@@ -9,8 +9,10 @@
 //! - A stop is exactly once: the idempotency key, the card's state change, the stop
 //!   row, its audit row and the spent code are written in one transaction. SQLite's
 //!   `BEGIN IMMEDIATE` serialises duplicates; on PostgreSQL the card rows are locked
-//!   (`FOR UPDATE`) and a unique violation (idempotency key, serial number) retries
-//!   the transaction, which then finds the first answer.
+//!   (`FOR UPDATE`) and a unique violation of the idempotency key retries the
+//!   transaction (a few times, then 503), which then finds the first answer. The
+//!   serial number comes from the day's `server::serials` counter in the same
+//!   transaction, so concurrent stops never pick the same one.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rand::Rng;
@@ -28,11 +30,12 @@ use crate::domain::refund::{self, RefundChoice, RefundEstimate, StopFees};
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
-use crate::server::db::{Attempt, begin_write, retry_if_unique};
+use crate::server::db::{Attempt, begin_write, retry_if_unique, submit_with_retries};
 use crate::server::entities::{cards, holders, idempotency_keys, one_time_codes, stop_requests};
 use crate::server::guardian_notices::{self, CardAction, CardNotice};
 use crate::server::holder_cards::{self, HolderCards};
 use crate::server::outbox::{self, Channel, NewMessage};
+use crate::server::serials::{self, Counter};
 use crate::server::settings;
 use crate::wizard::{Wizard, session};
 
@@ -48,7 +51,6 @@ pub const RESEND_AFTER_SECS: i64 = 60;
 /// Codes per holder and hour.
 pub const CODES_PER_HOUR: usize = 5;
 const CARD_REF_LEN: usize = 20;
-const MAX_SUBMIT_TRIES: u32 = 5;
 
 /// The opaque reference of a card on the stop pages.
 pub fn card_ref(cx: &CallContext, outer_no: &str) -> String {
@@ -521,15 +523,10 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
         by_parent: crate::parent::service::bound_parent_wizard(cx, holder.id).await,
         contact,
     };
-    let mut tries = 0;
-    let receipt = loop {
-        tries += 1;
-        match submit_once(cx, &holder, &check, &input, &hash).await? {
-            Attempt::Done(receipt) => break receipt,
-            Attempt::Retry if tries < MAX_SUBMIT_TRIES => {}
-            Attempt::Retry => return Err(AppError::Internal),
-        }
-    };
+    let receipt = submit_with_retries("stop", || {
+        submit_once(cx, &holder, &check, &input, &hash)
+    })
+    .await?;
     cx.session
         .insert(LAST_STOP_SESSION_KEY, &receipt.serial_no)
         .await
@@ -643,21 +640,13 @@ async fn submit_once(
     let hours = liability_hours(&txn).await.map_err(internal)?;
     let protected_from = now + Duration::hours(i64::from(hours));
 
-    // The day's next serial number (Taiwan date). Two PostgreSQL transactions may
-    // pick the same one: the unique index refuses the second, which runs again.
-    let prefix = serial_no(taiwan_time(now).date_naive(), 0);
-    let prefix = &prefix[..prefix.len() - 6];
-    let last = stop_requests::Entity::find()
-        .filter(stop_requests::Column::SerialNo.starts_with(prefix))
-        .order_by_desc(stop_requests::Column::SerialNo)
-        .one(&txn)
+    // The day's next serial number (Taiwan date), from its counter: taken last, after
+    // every check, because on PostgreSQL it holds the counter's row lock until commit.
+    let day = taiwan_time(now).date_naive();
+    let seq = serials::next(&txn, Counter::Stop(day))
         .await
         .map_err(internal)?;
-    let seq = last
-        .and_then(|r| r.serial_no[prefix.len()..].parse::<u32>().ok())
-        .unwrap_or(0)
-        + 1;
-    let serial = format!("{prefix}{seq:06}");
+    let serial = serial_no(day, u32::try_from(seq).map_err(internal)?);
 
     let cipher = &cx.state.cipher;
     let (bank, cheque) = match input.choice {

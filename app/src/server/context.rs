@@ -114,7 +114,7 @@ impl CallContext {
 }
 
 /// Sets the HTTP status (and `Retry-After`) of a server-function response from its
-/// error, so machines and tests see 403/422/429 rather than a blanket 500.
+/// error, so machines and tests see 403/422/429/503 rather than a blanket 500.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
         set_response_status(err);
@@ -129,7 +129,8 @@ pub fn set_response_status(err: &AppError) {
         if let Ok(status) = http::StatusCode::from_u16(err.status()) {
             opts.set_status(status);
         }
-        if let AppError::RateLimited { retry_after_secs } = err
+        if let AppError::RateLimited { retry_after_secs }
+        | AppError::Unavailable { retry_after_secs } = err
             && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
         {
             opts.insert_header(http::header::RETRY_AFTER, v);

@@ -16,6 +16,7 @@ pub mod holder_cards;
 pub mod outbox;
 pub mod photo;
 pub mod roster;
+pub mod serials;
 pub mod session_store;
 pub mod settings;
 pub mod staff;

@@ -323,6 +323,7 @@ pub fn form_error_text(locale: Locale, err: &crate::AppError) -> String {
         E::Unauthorized => td_string!(locale, common.session_expired).to_string(),
         E::Forbidden => td_string!(locale, common.error_forbidden).to_string(),
         E::Transport(_) => td_string!(locale, common.error_network).to_string(),
+        E::Unavailable { .. } => td_string!(locale, common.error_busy).to_string(),
         _ => td_string!(locale, common.error_internal).to_string(),
     }
 }

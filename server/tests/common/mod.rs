@@ -7,6 +7,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod providers;
+pub mod wizards;
 
 use app::server::crypto::PiiCipher;
 use reqwest::StatusCode;

@@ -23,6 +23,7 @@ pub mod parent_login_attempts;
 pub mod replacement_applications;
 pub mod school_holidays;
 pub mod schools;
+pub mod serial_counters;
 pub mod sessions;
 pub mod settings;
 pub mod sms_cancellations;
