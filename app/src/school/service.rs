@@ -22,6 +22,7 @@ use super::{
 };
 use crate::apply::payments::{self, ReconciliationReport};
 use crate::apply::{ApplicationReason, ApplicationStatus, effective_status};
+use crate::domain::csv::csv_cell;
 use crate::domain::masking::{
     mask_email, mask_identifier, mask_line_user_id, mask_mobile, mask_name,
 };
@@ -619,20 +620,6 @@ pub async fn queue(cx: &CallContext, filter: QueueFilter) -> Result<QueuePage, A
     })
 }
 
-fn csv_field(s: &str) -> String {
-    // Cells that a spreadsheet would run as a formula are quoted with a leading '.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The whole queue with the current filters as CSV (UTF-8 with BOM, for Excel).
 ///
 /// # Errors
@@ -661,7 +648,7 @@ pub async fn export_csv(cx: &CallContext, filter: QueueFilter) -> Result<String,
             review_zh(&r.review).into(),
             r.review_reason.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -708,7 +695,7 @@ pub async fn export_bindings_csv(
             r.status.as_str().to_owned(),
             r.return_reason.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -1470,14 +1457,6 @@ pub async fn resend_dead_message(cx: &CallContext, message_id: &str) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 
     #[test]
     fn item_refs_name_their_kind() {
