@@ -10,9 +10,10 @@ const PORT = Number(process.env.E2E_PORT ?? 3210);
 const LINE = `http://127.0.0.1:${PORT + 1}`;
 const readerKey = () => readFileSync(path.join(__dirname, '../.tmp/server/reader-key'), 'utf8').trim();
 
-/** The latest weekday up to today, as YYYY-MM-DD in Taiwan. */
+/** The latest weekday in Taiwan whose 16:05 has passed, as YYYY-MM-DD: the server
+ * refuses swipes and «補登» times ahead of its clock. */
 function lastWeekday(): string {
-  const d = new Date(Date.now() + 8 * 3600_000);
+  const d = new Date(Date.now() + 8 * 3600_000 - (16 * 60 + 6) * 60_000);
   while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() - 1);
   return d.toISOString().slice(0, 10);
 }

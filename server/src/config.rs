@@ -41,6 +41,11 @@ pub struct ServerConfig {
     pub absence_check_at: chrono::NaiveTime,
     /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: the outbox's transports.
     pub notifications: NotificationSettings,
+    /// `PORTAL_SWIPE_MAX_AGE_HOURS` (default 168): older swipes are refused.
+    pub swipe_max_age_hours: u32,
+    /// `PORTAL_SWIPE_MAX_AHEAD_SECONDS` (default 300): swipes dated further ahead of
+    /// the server's clock are refused.
+    pub swipe_max_ahead_seconds: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -81,7 +86,13 @@ impl ServerConfig {
             ),
             None => None,
         };
+        let number = |name: &str, default: u32| match var(name) {
+            Some(v) => v.parse::<u32>().map_err(|e| format!("{name}: {e}")),
+            None => Ok(default),
+        };
         Ok(Self {
+            swipe_max_age_hours: number("PORTAL_SWIPE_MAX_AGE_HOURS", 168)?,
+            swipe_max_ahead_seconds: number("PORTAL_SWIPE_MAX_AHEAD_SECONDS", 300)?,
             addr,
             database_url,
             demo: var("PORTAL_DEMO").as_deref() != Some("0"),
@@ -117,6 +128,8 @@ impl ServerConfig {
             line_official_account: self.line_official_account.clone(),
             absence_check_at: self.absence_check_at,
             notifications: self.notifications.clone(),
+            swipe_max_age: chrono::Duration::hours(i64::from(self.swipe_max_age_hours)),
+            swipe_max_ahead: chrono::Duration::seconds(i64::from(self.swipe_max_ahead_seconds)),
         }
     }
 

@@ -32,6 +32,22 @@ enum Command {
     Serve,
     /// Import a roster CSV; all rows or none.
     ImportRoster { file: std::path::PathBuf },
+    /// Move a card holder to another school, class and student number (a roster
+    /// import never moves a holder between schools); audited as `holder.transfer`.
+    TransferHolder {
+        /// The holder's national or resident ID.
+        #[arg(long)]
+        id_no: String,
+        /// The code of the school the holder moves to.
+        #[arg(long)]
+        to_school: String,
+        /// The class there (created if the school has none of that name).
+        #[arg(long)]
+        class: String,
+        /// The student number there (default: the current one).
+        #[arg(long)]
+        student_no: Option<String>,
+    },
     /// Reconcile payments from the collection agency's file
     /// (`payment_no,amount,paid_on,channel`); re-importing a file changes nothing.
     ImportPayments { file: std::path::PathBuf },
@@ -138,6 +154,45 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve => serve(state, config).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
         Command::ImportPayments { file } => import_payments(&state, &file).await,
+        Command::TransferHolder {
+            id_no,
+            to_school,
+            class,
+            student_no,
+        } => {
+            let t = app::server::holder_transfer::Transfer {
+                id_no,
+                to_school,
+                class,
+                student_no,
+            };
+            match app::server::holder_transfer::transfer_holder(
+                &state.db,
+                &state.cipher,
+                &t,
+                Actor::Cli,
+            )
+            .await
+            {
+                Ok(done) => {
+                    println!(
+                        "transferred {}: {} {} ({}) -> {} {} ({})",
+                        done.masked_id,
+                        done.from.0,
+                        done.from.1,
+                        done.from.2,
+                        done.to.0,
+                        done.to.1,
+                        done.to.2
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}; nothing was changed");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::AddUser {
             role,
             username,

@@ -492,7 +492,7 @@ fn bearer(req: &Request<Body>) -> Option<String> {
 /// key (`Authorization: Bearer <key>`), idempotent by event id. The messages it
 /// causes are queued in the same transaction; the outbox worker is woken to send them.
 async fn post_swipe(State(state): State<WebState>, req: Request<Body>) -> Response {
-    use app::notify::swipes;
+    use app::notify::swipes::{self, SwipeRefusal};
     let client = req.extensions().get::<ClientContext>().cloned();
     let reader = match bearer(&req) {
         Some(key) => swipes::reader_by_key(&state.app, &key).await,
@@ -544,7 +544,7 @@ async fn post_swipe(State(state): State<WebState>, req: Request<Body>) -> Respon
             }
             Json(receipt).into_response()
         }
-        Err(app::AppError::Validation(fields)) => (
+        Err(SwipeRefusal::Invalid(fields)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(serde_json::json!({
                 "error": "invalid_swipe",
@@ -553,12 +553,17 @@ async fn post_swipe(State(state): State<WebState>, req: Request<Body>) -> Respon
             })),
         )
             .into_response(),
-        Err(app::AppError::Forbidden) => api_error(
+        Err(SwipeRefusal::WrongReader) => api_error(
             StatusCode::FORBIDDEN,
             "wrong_reader",
             "reader_id is not the reader of this key",
         ),
-        Err(e) => app_error_response(&e),
+        Err(SwipeRefusal::WrongSchool) => api_error(
+            StatusCode::FORBIDDEN,
+            "wrong_school",
+            "the card belongs to a student of another school than this reader's",
+        ),
+        Err(SwipeRefusal::Failed(e)) => app_error_response(&e),
     }
 }
 

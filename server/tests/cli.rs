@@ -1,5 +1,5 @@
-//! The operator's commands of SPEC §9, run as the real binary: `server import-roster`
-//! and `server add-user`.
+//! The operator's commands of SPEC §9, run as the real binary: `server import-roster`,
+//! `server transfer-holder` and `server add-user`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -223,4 +223,102 @@ async fn add_user_refuses_a_teacher_without_a_class_or_with_an_unknown_one() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(db.count("staff_users").await, 1);
+}
+
+#[tokio::test]
+async fn import_roster_refuses_a_student_of_another_school_and_transfer_holder_moves_them() {
+    let db = TestDb::new().await;
+    // 王小明 of school 173602, with his guardian's mobile.
+    let other = format!(
+        "{}\n173602,基隆市立信義國小,信義區,國小,210001,王小明,F131104093,2015-08-21,M,601,4,KL-PRIMARY,0517300009,active,10,2021-09-01\n",
+        ROSTER.trim_end()
+    );
+    let file = db.write_file("roster.csv", &other);
+    let out = db.cli(&["import-roster", &file.display().to_string()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let holder = || async {
+        app::server::entities::holders::Entity::find()
+            .filter(
+                app::server::entities::holders::Column::IdNoHash.eq(common::id_hash("F131104093")),
+            )
+            .one(&db.db)
+            .await
+            .expect("holder query")
+            .expect("holder")
+    };
+    let before = holder().await;
+    let counts = db.roster_counts().await;
+
+    // School 173601's file names him with another birth date.
+    let takeover = ROSTER.to_owned()
+        + "173601,基隆市立仁愛國小,仁愛區,國小,110003,王小明,F131104093,2015-01-01,M,501,3,KL-PRIMARY,0517300009,active,0,2021-09-01\n";
+    let file = db.write_file("takeover.csv", &takeover);
+    let out = db.cli(&["import-roster", &file.display().to_string()], None);
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 4, id_no: belongs to a student of another school"),
+        "{err}"
+    );
+    assert!(!err.contains("F131104093"), "{err}");
+    assert_eq!(db.roster_counts().await, counts, "nothing was written");
+    assert_eq!(holder().await, before);
+
+    // The explicit transfer.
+    let transfer = |school: &str| {
+        db.cli(
+            &[
+                "transfer-holder",
+                "--id-no",
+                "F131104093",
+                "--to-school",
+                school,
+                "--class",
+                "501",
+                "--student-no",
+                "110003",
+            ],
+            None,
+        )
+    };
+    let refused = transfer("999999");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("no school with code 999999"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(holder().await, before);
+    let out = transfer("173601");
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("F13110****: 173602 601 (210001) -> 173601 501 (110003)"),
+        "{printed}"
+    );
+    assert!(!printed.contains("F131104093"));
+    let after = holder().await;
+    assert_ne!(after.school_id, before.school_id);
+    assert_eq!(
+        (after.student_no.as_str(), after.birth_date),
+        ("110003", before.birth_date)
+    );
+    let audit = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("holder.transfer"))
+        .one(&db.db)
+        .await
+        .expect("audit query")
+        .expect("an audit row for the transfer");
+    assert_eq!(audit.actor_kind, "cli");
+    let detail: serde_json::Value =
+        serde_json::from_str(&audit.detail.unwrap_or_default()).expect("json");
+    assert_eq!(
+        detail["from"],
+        serde_json::json!({ "school": "173602", "class": "601", "student_no": "210001" })
+    );
+    assert_eq!(detail["to"]["school"], "173601");
+    // Now 173601's file is an ordinary update of its own student.
+    let out = db.cli(&["import-roster", &file.display().to_string()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(holder().await.birth_date.to_string(), "2015-01-01");
 }

@@ -62,7 +62,16 @@ impl Setup {
         roster::import(&db.db, &cipher(), roster_file().as_bytes(), Actor::Cli)
             .await
             .expect("roster import");
-        let server = TestServer::start(&db, &[("PORTAL_LINE_CHANNEL_SECRET", LINE_SECRET)]).await;
+        // These tests post swipes on fixed days up to a year back (the window itself
+        // is tested in `swipes.rs`).
+        let server = TestServer::start(
+            &db,
+            &[
+                ("PORTAL_LINE_CHANNEL_SECRET", LINE_SECRET),
+                ("PORTAL_SWIPE_MAX_AGE_HOURS", "17520"),
+            ],
+        )
+        .await;
         Self { db, server }
     }
 
@@ -738,7 +747,13 @@ async fn attendance_shows_swipes_staff_entries_and_missing_days() {
     while !notify::is_school_day(&s.db.db, 1, day).await.expect("db") {
         day -= Duration::days(1);
     }
-    let arrived = format!("{day}T07:41:00+08:00");
+    // 07:41 that day, or just now when today's 07:41 is still ahead (a swipe ahead of
+    // the server's clock is refused).
+    let arrived = chrono::DateTime::parse_from_rfc3339(&format!("{day}T07:41:00+08:00"))
+        .expect("time")
+        .with_timezone(&Utc)
+        .min(Utc::now() - Duration::seconds(1))
+        .to_rfc3339();
     let reply = s
         .swipe(&key, &swipe_body("att-1", LIN_CARD, "in", &arrived))
         .await;

@@ -8,6 +8,7 @@ use app::domain::id_number::with_check_digit;
 use app::server::audit::Actor;
 use app::server::crypto::holder_id_aad;
 use app::server::entities::{audit_log, cards, classes, holders, schools};
+use app::server::holder_transfer::{Transfer, TransferError, transfer_holder};
 use app::server::roster::{self, ImportError, ImportSummary, RowError};
 use common::{TestDb, cipher, id_hash};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -327,7 +328,12 @@ async fn reimporting_a_changed_roster_updates_holders_and_cards_in_place() {
     let summary = import(&db, &changed).await.expect("third import");
     assert_eq!((summary.holders_created, summary.cards_created), (0, 0));
     assert_eq!(db.count("holders").await, 3);
-    assert_eq!(db.count("audit_log").await, 3, "one audit row per import");
+    let imports = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("roster.import"))
+        .all(&db.db)
+        .await
+        .expect("audit");
+    assert_eq!(imports.len(), 3, "one audit row per import");
 }
 
 #[tokio::test]
@@ -376,4 +382,222 @@ async fn a_student_number_taken_by_another_student_is_a_conflict() {
         (2, "student_no")
     );
     assert_eq!(db.roster_counts().await, before);
+}
+
+async fn audits(db: &TestDb, action: &str) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .all(&db.db)
+        .await
+        .expect("audit query")
+}
+
+/// The attack of the "Trust" issue: school 173601's file names 陳冠宇 of 173502 by his
+/// ID, with another birth date and the attacker's mobile.
+fn takeover_file() -> String {
+    format!(
+        "{HEADER}\n\
+         173601,基隆市立仁愛國小,仁愛區,國小,110007,陳冠宇,{},2012-01-01,M,501,9,,,none,,,0987654321,evil@example.com\n",
+        junior_id()
+    )
+}
+
+#[tokio::test]
+async fn an_import_never_moves_or_rewrites_a_holder_of_another_school() {
+    let db = TestDb::new().await;
+    import(&db, &good_file()).await.expect("first import");
+    let victim = holder_by_id_no(&db, &junior_id()).await.expect("holder");
+    let before = db.roster_counts().await;
+
+    let rows = roster::parse(
+        takeover_file().as_bytes(),
+        &roster::card_type_index(&db.db).await.expect("types"),
+    )
+    .rows;
+    let preview = roster::other_school_rows(&db.db, &cipher(), &rows)
+        .await
+        .expect("check");
+    let errors = invalid(import(&db, &takeover_file()).await);
+    for errors in [&preview, &errors] {
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(
+            (errors[0].line, errors[0].column.as_str(), errors[0].code),
+            (2, "id_no", Some(roster::OTHER_SCHOOL))
+        );
+    }
+    assert_eq!(db.roster_counts().await, before, "nothing was written");
+    assert_eq!(
+        holder_by_id_no(&db, &junior_id()).await.expect("holder"),
+        victim,
+        "school, class, birth date and guardian contacts unchanged"
+    );
+    // The same student under their own school's code is an ordinary update.
+    assert!(
+        roster::other_school_rows(
+            &db.db,
+            &cipher(),
+            &roster::parse(
+                good_file().as_bytes(),
+                &roster::card_type_index(&db.db).await.expect("types"),
+            )
+            .rows
+        )
+        .await
+        .expect("check")
+        .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_holder_explicitly_and_is_audited() {
+    let db = TestDb::new().await;
+    import(&db, &good_file()).await.expect("first import");
+    let before = holder_by_id_no(&db, &junior_id()).await.expect("holder");
+    let transfer = |to_school: &str, student_no: Option<&str>| Transfer {
+        id_no: junior_id(),
+        to_school: to_school.into(),
+        class: "601".into(),
+        student_no: student_no.map(Into::into),
+    };
+    let refused = [
+        (transfer("999999", None), "UnknownSchool"),
+        (transfer("173502", None), "SameSchool"),
+        (transfer("173601", Some("110001")), "StudentNoTaken"),
+        (
+            Transfer {
+                id_no: "A123456788".into(),
+                ..transfer("173601", None)
+            },
+            "InvalidId",
+        ),
+        (
+            Transfer {
+                id_no: with_check_digit('E', "12345678").expect("valid ID"),
+                ..transfer("173601", None)
+            },
+            "UnknownHolder",
+        ),
+    ];
+    for (t, expected) in refused {
+        let err = transfer_holder(&db.db, &cipher(), &t, Actor::Cli)
+            .await
+            .expect_err(expected);
+        assert!(format!("{err:?}").starts_with(expected), "{err:?}");
+    }
+    assert!(matches!(
+        transfer_holder(
+            &db.db,
+            &cipher(),
+            &transfer("173601", Some("110001")),
+            Actor::Cli
+        )
+        .await,
+        Err(TransferError::StudentNoTaken(..))
+    ));
+    assert_eq!(
+        holder_by_id_no(&db, &junior_id()).await.expect("holder"),
+        before
+    );
+    assert!(audits(&db, "holder.transfer").await.is_empty());
+
+    let done = transfer_holder(
+        &db.db,
+        &cipher(),
+        &transfer("173601", Some("110007")),
+        Actor::Cli,
+    )
+    .await
+    .expect("transfer");
+    assert_eq!(done.from, ("173502".into(), "801".into(), "120001".into()));
+    assert_eq!(done.to, ("173601".into(), "601".into(), "110007".into()));
+    let after = holder_by_id_no(&db, &junior_id()).await.expect("holder");
+    assert_eq!(after.id, before.id);
+    assert_ne!(after.school_id, before.school_id);
+    assert_eq!(after.student_no, "110007");
+    assert_eq!(
+        (after.birth_date, &after.name, &after.guardian_mobile_enc),
+        (before.birth_date, &before.name, &before.guardian_mobile_enc)
+    );
+    let audit = audits(&db, "holder.transfer").await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor_kind, "cli");
+    assert_eq!(audit[0].subject.as_deref(), Some("B12345****"));
+    let detail: serde_json::Value =
+        serde_json::from_str(audit[0].detail.as_deref().expect("detail")).expect("json");
+    assert_eq!(
+        detail,
+        serde_json::json!({
+            "from": { "school": "173502", "class": "801", "student_no": "120001" },
+            "to": { "school": "173601", "class": "601", "student_no": "110007" },
+        })
+    );
+    // Now the new school's file updates the student in place.
+    let summary = import(&db, &takeover_file())
+        .await
+        .expect("import after transfer");
+    assert_eq!((summary.holders_created, summary.holders_updated), (0, 1));
+}
+
+#[tokio::test]
+async fn each_changed_holder_is_audited_with_masked_before_and_after() {
+    let db = TestDb::new().await;
+    import(&db, &good_file()).await.expect("first import");
+    // 林雨晴: new name, class, seat, birth date and guardian contacts; 王小明 and
+    // 陳冠宇 unchanged.
+    let changed = good_file()
+        .replace("110001,林雨晴", "110001,王雨青")
+        .replace("2015-03-14,F,501,12", "2015-03-15,F,601,7")
+        .replace("0912345678,mom@example.com", "0922333444,dad@example.org");
+    import(&db, &changed).await.expect("re-import");
+    let rows = audits(&db, "roster.holder_changed").await;
+    assert_eq!(rows.len(), 1, "only the changed holder: {rows:#?}");
+    let row = &rows[0];
+    assert_eq!(row.actor_kind, "cli");
+    assert_eq!(row.subject.as_deref(), Some("A22345****"));
+    let text = row.detail.as_deref().expect("detail");
+    let detail: serde_json::Value = serde_json::from_str(text).expect("json");
+    assert_eq!(
+        detail["changes"],
+        serde_json::json!({
+            "name": { "from": "林○晴", "to": "王○青" },
+            "class": { "from": "501", "to": "601" },
+            "seat_no": { "from": 12, "to": 7 },
+            "birth_date": "changed",
+            "guardian_mobile": { "from": "0912***678", "to": "0922***444" },
+            "guardian_email": { "from": "m***@example.com", "to": "d***@example.org" },
+        })
+    );
+    assert_eq!(
+        (detail["line"].as_u64(), detail["school"].as_str()),
+        (Some(2), Some("173601"))
+    );
+    for clear in [
+        female_id().as_str(),
+        "林雨晴",
+        "王雨青",
+        "2015-03-1",
+        "0912345678",
+        "0922333444",
+        "mom@example.com",
+        "dad@example.org",
+    ] {
+        assert!(!text.contains(clear), "{clear} in {text}");
+    }
+    // Importing the same file again changes nothing and audits no holder.
+    import(&db, &changed).await.expect("third import");
+    assert_eq!(audits(&db, "roster.holder_changed").await.len(), 1);
+    // Removing a contact is a change too.
+    let removed = changed.replace("0922333444,dad@example.org", ",");
+    import(&db, &removed).await.expect("fourth import");
+    let rows = audits(&db, "roster.holder_changed").await;
+    assert_eq!(rows.len(), 2);
+    let detail: serde_json::Value =
+        serde_json::from_str(rows[1].detail.as_deref().expect("detail")).expect("json");
+    assert_eq!(
+        detail["changes"],
+        serde_json::json!({
+            "guardian_mobile": { "from": "0922***444", "to": null },
+            "guardian_email": { "from": "d***@example.org", "to": null },
+        })
+    );
 }

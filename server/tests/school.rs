@@ -431,6 +431,20 @@ async fn the_csv_export_has_a_bom_a_header_and_the_filtered_rows() {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[1..].iter().all(|l| l.starts_with("停卡,ST")));
     assert!(!text.contains(&id(1)), "no clear IDs in exports");
+
+    // A reason typed as a (full-width) formula is exported defused.
+    let r = review(&officer, &[w.stop_a502.as_str()], false, "＝HYPERLINK(1)").await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let text = officer
+        .http
+        .get(officer.url("/api/school/export.csv?kind=stops&review=returned"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.trim_end().ends_with(",'＝HYPERLINK(1)"), "{text}");
 }
 
 #[tokio::test]

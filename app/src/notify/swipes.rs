@@ -119,7 +119,33 @@ pub async fn reader_by_key(
         .map_err(internal)
 }
 
-fn parse_swipe(event: &SwipeEvent) -> Result<(bool, DateTime<Utc>), AppError> {
+/// Why a swipe was not recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SwipeRefusal {
+    /// Malformed fields (field → `format`, `control_character`, `too_old`, `future`).
+    Invalid(crate::error::FieldErrors),
+    /// `reader_id` is not the reader of the API key.
+    WrongReader,
+    /// The card belongs to a student of another school than the reader's (audited).
+    WrongSchool,
+    /// A database or other internal error.
+    Failed(AppError),
+}
+
+impl From<AppError> for SwipeRefusal {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+/// Checks every field of a swipe: no control characters anywhere (a NUL would reach
+/// the database), known direction, an RFC 3339 time within the configured window
+/// around `now`.
+fn parse_swipe(
+    state: &AppState,
+    event: &SwipeEvent,
+    now: DateTime<Utc>,
+) -> Result<(bool, DateTime<Utc>), SwipeRefusal> {
     let mut errors = crate::error::FieldErrors::new();
     let ok_id = |s: &str| !s.trim().is_empty() && s.len() <= 100;
     if !ok_id(&event.event_id) {
@@ -139,12 +165,32 @@ fn parse_swipe(event: &SwipeEvent) -> Result<(bool, DateTime<Utc>), AppError> {
     let time = DateTime::parse_from_rfc3339(event.time.trim())
         .map(|t| t.with_timezone(&Utc))
         .ok();
-    if time.is_none() {
-        errors.insert("time".into(), "format".into());
+    match time {
+        None => {
+            errors.insert("time".into(), "format".into());
+        }
+        Some(t) if t < now - state.config.swipe_max_age => {
+            errors.insert("time".into(), "too_old".into());
+        }
+        Some(t) if t > now + state.config.swipe_max_ahead => {
+            errors.insert("time".into(), "future".into());
+        }
+        Some(_) => {}
+    }
+    for (field, value) in [
+        ("event_id", &event.event_id),
+        ("card_outer_no", &event.card_outer_no),
+        ("reader_id", &event.reader_id),
+        ("direction", &event.direction),
+        ("time", &event.time),
+    ] {
+        if value.chars().any(char::is_control) {
+            errors.insert(field.into(), "control_character".into());
+        }
     }
     match (arriving, time) {
         (Some(a), Some(t)) if errors.is_empty() => Ok((a, t)),
-        _ => Err(AppError::Validation(errors)),
+        _ => Err(SwipeRefusal::Invalid(errors)),
     }
 }
 
@@ -152,16 +198,18 @@ fn parse_swipe(event: &SwipeEvent) -> Result<(bool, DateTime<Utc>), AppError> {
 /// subscribed guardian and verified channel (and per active SMS subscription).
 ///
 /// # Errors
-/// `Validation` for malformed fields, `Forbidden` when `reader_id` is not the key's
-/// reader, database errors.
+/// `Invalid` for malformed fields or a time outside the window, `WrongReader` when
+/// `reader_id` is not the key's reader, `WrongSchool` (audited, nothing recorded)
+/// when the card's holder is of another school than the reader, `Failed` for
+/// database errors.
 pub async fn record_swipe(
     state: &AppState,
     reader: &gate_readers::Model,
     event: &SwipeEvent,
-) -> Result<(SwipeReceipt, Vec<String>), AppError> {
-    let (arriving, at) = parse_swipe(event)?;
+) -> Result<(SwipeReceipt, Vec<String>), SwipeRefusal> {
+    let (arriving, at) = parse_swipe(state, event, Utc::now())?;
     if event.reader_id != reader.reader_code {
-        return Err(AppError::Forbidden);
+        return Err(SwipeRefusal::WrongReader);
     }
     let db = &state.db;
     let now = Utc::now();
@@ -188,6 +236,33 @@ pub async fn record_swipe(
         .await
         .map_err(internal)?;
     let holder_id = card.as_ref().map(|c| c.holder_id);
+    if let Some(holder_id) = holder_id {
+        let holder_school = holders::Entity::find_by_id(holder_id)
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .map(|h| h.school_id);
+        if holder_school != Some(reader.school_id) {
+            txn.rollback().await.map_err(internal)?;
+            audit::record(
+                db,
+                None,
+                AuditEvent {
+                    actor: Actor::System,
+                    action: "swipe.api",
+                    subject: Some(mask_identifier(event.card_outer_no.trim())),
+                    result: "denied",
+                    detail: Some(serde_json::json!({
+                        "reason": "wrong_school",
+                        "reader": reader.reader_code,
+                    })),
+                },
+            )
+            .await
+            .map_err(internal)?;
+            return Err(SwipeRefusal::WrongSchool);
+        }
+    }
     let inserted = swipes::ActiveModel {
         reader_id: Set(Some(reader.id)),
         event_id: Set(event_id),
@@ -212,7 +287,7 @@ pub async fn record_swipe(
                 Vec::new(),
             ));
         }
-        return Err(internal(e));
+        return Err(internal(e).into());
     }
     let mut reader_row: gate_readers::ActiveModel = reader.clone().into();
     reader_row.last_seen_at = Set(Some(now));

@@ -208,6 +208,17 @@ pub struct AuditPage {
     pub page_size: u32,
 }
 
+/// One invalid row of a roster file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterLineError {
+    pub line: u32,
+    pub column: String,
+    /// In English (as the command line prints it).
+    pub problem: String,
+    /// Set for problems shown in the user's language: `other_school`.
+    pub code: Option<String>,
+}
+
 /// The roster import's preview (nothing written yet) or its result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterPreview {
@@ -216,8 +227,8 @@ pub struct RosterPreview {
     pub classes: u32,
     /// The first rows as (student number, masked name, class, card status).
     pub first_rows: Vec<(String, String, String, String)>,
-    /// Every invalid row: (line, column, problem).
-    pub errors: Vec<(u32, String, String)>,
+    /// Every invalid row.
+    pub errors: Vec<RosterLineError>,
     /// Set once written: the summary line.
     pub imported: Option<String>,
 }

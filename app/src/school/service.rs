@@ -17,11 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AuditFilter, AuditPage, AuditRow, DeadMessage, LockedHolder, OutboxOverview, ProcessingForm,
-    QueueFilter, QueueKind, QueuePage, QueueRow, ReviewInput, ReviewOutcome, RosterPreview,
-    SchoolOption, StaffLoginInput, StaffMe,
+    QueueFilter, QueueKind, QueuePage, QueueRow, ReviewInput, ReviewOutcome, RosterLineError,
+    RosterPreview, SchoolOption, StaffLoginInput, StaffMe,
 };
 use crate::apply::payments::{self, ReconciliationReport};
 use crate::apply::{ApplicationReason, ApplicationStatus, effective_status};
+use crate::domain::csv::csv_cell;
 use crate::domain::masking::{
     mask_email, mask_identifier, mask_line_user_id, mask_mobile, mask_name,
 };
@@ -619,20 +620,6 @@ pub async fn queue(cx: &CallContext, filter: QueueFilter) -> Result<QueuePage, A
     })
 }
 
-fn csv_field(s: &str) -> String {
-    // Cells that a spreadsheet would run as a formula are quoted with a leading '.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The whole queue with the current filters as CSV (UTF-8 with BOM, for Excel).
 ///
 /// # Errors
@@ -661,7 +648,7 @@ pub async fn export_csv(cx: &CallContext, filter: QueueFilter) -> Result<String,
             review_zh(&r.review).into(),
             r.review_reason.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -708,7 +695,7 @@ pub async fn export_bindings_csv(
             r.status.as_str().to_owned(),
             r.return_reason.clone().unwrap_or_default(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -1242,17 +1229,13 @@ pub async fn roster_import(
     let db = &cx.state.db;
     let types = roster::card_type_index(db).await.map_err(internal)?;
     let parsed = roster::parse(csv.as_bytes(), &types);
-    let mut errors: Vec<(u32, String, String)> = parsed
-        .errors
-        .iter()
-        .map(|e| {
-            (
-                u32::try_from(e.line).unwrap_or(0),
-                e.column.clone(),
-                e.problem.clone(),
-            )
-        })
-        .collect();
+    let line_error = |e: roster::RowError| RosterLineError {
+        line: u32::try_from(e.line).unwrap_or(0),
+        column: e.column,
+        problem: e.problem,
+        code: e.code.map(str::to_owned),
+    };
+    let mut errors: Vec<RosterLineError> = parsed.errors.iter().cloned().map(line_error).collect();
     if let Scope::School { school_id } = staff.scope {
         let own = schools::Entity::find_by_id(school_id)
             .one(db)
@@ -1262,15 +1245,24 @@ pub async fn roster_import(
             .unwrap_or_default();
         for r in &parsed.rows {
             if r.school_code != own {
-                errors.push((
-                    u32::try_from(r.line).unwrap_or(0),
-                    "school_code".into(),
-                    format!("is not your school ({own})"),
-                ));
+                errors.push(RosterLineError {
+                    line: u32::try_from(r.line).unwrap_or(0),
+                    column: "school_code".into(),
+                    problem: format!("is not your school ({own})"),
+                    code: None,
+                });
             }
         }
     }
-    errors.sort();
+    // A student of another school is never taken over by an import (a transfer is).
+    errors.extend(
+        roster::other_school_rows(db, &cx.state.cipher, &parsed.rows)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(line_error),
+    );
+    errors.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
     let schools: std::collections::HashSet<&str> =
         parsed.rows.iter().map(|r| r.school_code.as_str()).collect();
     let classes: std::collections::HashSet<(&str, &str)> = parsed
@@ -1304,10 +1296,7 @@ pub async fn roster_import(
         match roster::import(db, &cx.state.cipher, csv.as_bytes(), staff.actor()).await {
             Ok(summary) => preview.imported = Some(summary.to_string()),
             Err(roster::ImportError::Invalid(errs)) => {
-                preview.errors = errs
-                    .into_iter()
-                    .map(|e| (u32::try_from(e.line).unwrap_or(0), e.column, e.problem))
-                    .collect();
+                preview.errors = errs.into_iter().map(line_error).collect();
             }
             Err(e) => return Err(internal(e)),
         }
@@ -1470,14 +1459,6 @@ pub async fn resend_dead_message(cx: &CallContext, message_id: &str) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 
     #[test]
     fn item_refs_name_their_kind() {

@@ -797,8 +797,13 @@ pub fn RosterImportPage() -> impl IntoView {
                             {(!ok).then(|| view! {
                                 <div class="form-alert" role="alert">
                                     <p>{move || td_string!(i18n.get_locale(), school.roster_invalid, n = n_errors).to_string()}</p>
-                                    <ul class="line-errors">{p.errors.clone().into_iter().map(|(line, col, problem)| view! {
-                                        <li>{move || td_string!(i18n.get_locale(), school.line_error, line = line).to_string()}" "<code>{col}</code>" "{problem}</li>
+                                    <ul class="line-errors">{p.errors.clone().into_iter().map(|e| {
+                                        let line = e.line;
+                                        if e.code.as_deref() == Some("other_school") {
+                                            view! { <li>{move || td_string!(i18n.get_locale(), school.roster_other_school, line = line).to_string()}</li> }.into_any()
+                                        } else {
+                                            view! { <li>{move || td_string!(i18n.get_locale(), school.line_error, line = line).to_string()}" "<code>{e.column}</code>" "{e.problem}</li> }.into_any()
+                                        }
                                     }).collect_view()}</ul>
                                 </div>
                             })}

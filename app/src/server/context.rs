@@ -32,6 +32,12 @@ pub struct PortalConfig {
     pub absence_check_at: chrono::NaiveTime,
     /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: where the outbox sends.
     pub notifications: super::outbox::NotificationSettings,
+    /// `PORTAL_SWIPE_MAX_AGE_HOURS` (default 168): a gate reader's swipe older than
+    /// this is refused.
+    pub swipe_max_age: chrono::Duration,
+    /// `PORTAL_SWIPE_MAX_AHEAD_SECONDS` (default 300): a swipe dated further ahead of
+    /// the server's clock is refused.
+    pub swipe_max_ahead: chrono::Duration,
 }
 
 impl Default for PortalConfig {
@@ -45,6 +51,8 @@ impl Default for PortalConfig {
             line_official_account: "@student-card".into(),
             absence_check_at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             notifications: super::outbox::NotificationSettings::default(),
+            swipe_max_age: chrono::Duration::hours(168),
+            swipe_max_ahead: chrono::Duration::seconds(300),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod entities;
 pub mod guardian_notices;
 pub mod holder_cards;
+pub mod holder_transfer;
 pub mod outbox;
 pub mod photo;
 pub mod roster;

@@ -3,7 +3,11 @@
 //! Every row is checked before anything is written; if any row is invalid, nothing is
 //! written and every problem is reported with its line number. A re-import updates
 //! schools, classes, holders (matched by the keyed hash of their ID) and cards
-//! (matched by outer number) in place. The CLI and the back office share this code.
+//! (matched by outer number) in place, with a `roster.holder_changed` audit row (masked
+//! before → after) per changed holder. A row whose ID belongs to a holder of another
+//! school is an error for every importer: moving a student between schools is
+//! `server transfer-holder` (`holder_transfer`). The CLI and the back office share
+//! this code.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
@@ -17,6 +21,7 @@ use super::audit::{self, Actor, AuditEvent};
 use super::crypto::{PiiCipher, holder_id_aad};
 use super::db::begin_write;
 use super::entities::{card_types, cards, classes, holders, schools};
+use super::roster_changes::holder_changes;
 use crate::domain::id_number::{self, IdKind};
 use crate::domain::masking::mask_identifier;
 
@@ -48,7 +53,26 @@ pub struct RowError {
     /// 1-based line in the file (the header is line 1).
     pub line: u64,
     pub column: String,
+    /// In English, for the command line.
     pub problem: String,
+    /// A stable code for problems the back office shows in the user's language
+    /// ([`OTHER_SCHOOL`]); `None` for the others.
+    pub code: Option<&'static str>,
+}
+
+/// The code of a row whose ID belongs to a holder of another school: an import never
+/// moves a student between schools (`server transfer-holder` does, audited).
+pub const OTHER_SCHOOL: &str = "other_school";
+
+impl RowError {
+    fn other_school(line: u64) -> Self {
+        Self {
+            line,
+            column: "id_no".into(),
+            problem: "belongs to a student of another school; use `server transfer-holder`".into(),
+            code: Some(OTHER_SCHOOL),
+        }
+    }
 }
 
 impl fmt::Display for RowError {
@@ -155,7 +179,7 @@ pub async fn card_type_index(db: &impl ConnectionTrait) -> Result<CardTypeIndex,
     Ok(index)
 }
 
-fn is_code(s: &str, max: usize) -> bool {
+pub(crate) fn is_code(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.chars().count() <= max
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -177,6 +201,7 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 line: 1,
                 column: "header".into(),
                 problem: format!("unreadable: {e}"),
+                code: None,
             });
             return parsed;
         }
@@ -197,6 +222,7 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 COLUMNS.join(","),
                 OPTIONAL_COLUMNS.join(",")
             ),
+            code: None,
         });
         return parsed;
     }
@@ -212,6 +238,7 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                     line,
                     column: "row".into(),
                     problem: format!("unreadable: {e}"),
+                    code: None,
                 });
                 continue;
             }
@@ -229,6 +256,7 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                     record.len(),
                     header.len()
                 ),
+                code: None,
             });
             continue;
         }
@@ -239,6 +267,7 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 line,
                 column: column.into(),
                 problem: problem.into(),
+                code: None,
             });
         };
 
@@ -409,9 +438,56 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
             line: 1,
             column: "file".into(),
             problem: "has no student rows".into(),
+            code: None,
         });
     }
     parsed
+}
+
+/// The rows whose ID belongs to a holder of another school than the row's: the
+/// back office's preview lists them before anything is confirmed; [`import`] refuses
+/// the same rows.
+///
+/// # Errors
+/// Database errors.
+pub async fn other_school_rows(
+    db: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    rows: &[RosterRow],
+) -> Result<Vec<RowError>, DbErr> {
+    let hashes: Vec<String> = rows
+        .iter()
+        .map(|r| cipher.keyed_hash("holder.id_no", &r.id_no))
+        .collect();
+    let mut school_of: HashMap<String, i32> = HashMap::new();
+    for chunk in hashes.chunks(500) {
+        for h in holders::Entity::find()
+            .filter(holders::Column::IdNoHash.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            school_of.insert(h.id_no_hash, h.school_id);
+        }
+    }
+    if school_of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let codes: HashMap<i32, String> = schools::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.code))
+        .collect();
+    Ok(rows
+        .iter()
+        .zip(&hashes)
+        .filter(|(row, hash)| {
+            school_of
+                .get(*hash)
+                .is_some_and(|id| codes.get(id) != Some(&row.school_code))
+        })
+        .map(|(row, _)| RowError::other_school(row.line))
+        .collect())
 }
 
 /// Reads, checks and applies a roster file in one transaction: all rows or none.
@@ -501,8 +577,17 @@ pub async fn import(
         };
         touched_students.insert((school_id, row.student_no.clone()));
 
-        // Holder: by the keyed hash of the ID.
+        // Holder: by the keyed hash of the ID, and only within the row's school: a
+        // holder of another school is never moved or rewritten by an import.
         let id_hash = cipher.keyed_hash("holder.id_no", &row.id_no);
+        let existing = holders::Entity::find()
+            .filter(holders::Column::IdNoHash.eq(id_hash.clone()))
+            .one(&txn)
+            .await?;
+        if existing.as_ref().is_some_and(|h| h.school_id != school_id) {
+            conflicts.push(RowError::other_school(row.line));
+            continue;
+        }
         let same_student = holders::Entity::find()
             .filter(holders::Column::SchoolId.eq(school_id))
             .filter(holders::Column::StudentNo.eq(row.student_no.clone()))
@@ -515,6 +600,7 @@ pub async fn import(
                 line: row.line,
                 column: "student_no".into(),
                 problem: "belongs to another student of this school already".into(),
+                code: None,
             });
             continue;
         }
@@ -527,15 +613,40 @@ pub async fn import(
             .guardian_email
             .as_ref()
             .map(|m| cipher.encrypt(m, &format!("holders.guardian_email:{id_hash}")));
-        let existing = holders::Entity::find()
-            .filter(holders::Column::IdNoHash.eq(id_hash.clone()))
-            .one(&txn)
-            .await?;
         let holder_id = match existing {
-            Some(h) => {
+            Some(before) => {
                 summary.holders_updated += 1;
-                let mut h: holders::ActiveModel = h.into();
-                h.school_id = Set(school_id);
+                let classes = if before.class_id == class_id {
+                    (row.class.clone(), row.class.clone())
+                } else {
+                    let old = classes::Entity::find_by_id(before.class_id)
+                        .one(&txn)
+                        .await?
+                        .map(|c| c.name)
+                        .unwrap_or_default();
+                    (old, row.class.clone())
+                };
+                if let Some(changes) =
+                    holder_changes(cipher, &before, (&classes.0, &classes.1), row)
+                {
+                    audit::record(
+                        &txn,
+                        None,
+                        AuditEvent {
+                            actor: actor.clone(),
+                            action: "roster.holder_changed",
+                            subject: Some(mask_identifier(&row.id_no)),
+                            result: "ok",
+                            detail: Some(serde_json::json!({
+                                "line": row.line,
+                                "school": row.school_code,
+                                "changes": changes,
+                            })),
+                        },
+                    )
+                    .await?;
+                }
+                let mut h: holders::ActiveModel = before.into();
                 h.class_id = Set(class_id);
                 h.student_no = Set(row.student_no.clone());
                 h.name = Set(row.name.clone());
@@ -587,6 +698,7 @@ pub async fn import(
                         "card {} belongs to another holder",
                         mask_identifier(&card.outer_no)
                     ),
+                    code: None,
                 }),
                 Some(c) => {
                     summary.cards_updated += 1;
