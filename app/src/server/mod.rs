@@ -17,6 +17,7 @@ pub mod holder_transfer;
 pub mod outbox;
 pub mod photo;
 pub mod roster;
+mod roster_changes;
 pub mod serials;
 pub mod session_store;
 pub mod settings;
