@@ -9,7 +9,8 @@
 # already running, nothing is started. Only the `export …` line goes to standard
 # output; progress goes to standard error.
 #
-# Environment: PORTAL_PG_PORT (default 55432), PORTAL_PG_DIR (default
+# Environment: PORTAL_PG_PORT (default 55432; when another program already listens
+# there, the next free port up to +50 is taken), PORTAL_PG_DIR (default
 # /tmp/portal-pg-test). The server trusts local connections: for tests only.
 set -euo pipefail
 
@@ -58,6 +59,11 @@ reachable() {
     fi
 }
 
+# Whether anything accepts TCP connections on 127.0.0.1:$1.
+listening() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 stop() {
     local bin
     if [ -f "$DIR/data/postmaster.pid" ] && bin="$(pg_bin)"; then
@@ -75,11 +81,17 @@ start() {
         echo "export TEST_POSTGRES_ADMIN_URL=${TEST_POSTGRES_ADMIN_URL}"
         return 0
     fi
+    if [ -f "$DIR/port" ]; then
+        PORT="$(cat "$DIR/port")"
+        URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
+    fi
     if reachable "$URL"; then
         log "already running on port $PORT"
         echo "export TEST_POSTGRES_ADMIN_URL=${URL}"
         return 0
     fi
+    PORT="${PORTAL_PG_PORT:-55432}"
+    URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
 
     local bin
     if ! bin="$(pg_bin)"; then
@@ -104,6 +116,24 @@ start() {
         fi
         rm -rf "$DIR"
     fi
+    # Another program (or someone else's PostgreSQL) on the port: take the next free one.
+    local tries=0
+    while listening "$PORT"; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 50 ]; then
+            log "no free port from ${PORTAL_PG_PORT:-55432} to $PORT"
+            exit 1
+        fi
+        log "port $PORT is taken by another program; trying $((PORT + 1))"
+        PORT=$((PORT + 1))
+        URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
+        if reachable "$URL"; then
+            log "already running on port $PORT"
+            echo "export TEST_POSTGRES_ADMIN_URL=${URL}"
+            return 0
+        fi
+    done
+
     mkdir -p "$DIR/socket"
     if [ "$(id -u)" = 0 ]; then
         chown -R postgres: "$DIR"
@@ -122,6 +152,7 @@ start() {
         -o "-p $PORT -k $DIR/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >&2 || { cat "$DIR/server.log" >&2; exit 1; }
 
+    echo "$PORT" >"$DIR/port"
     local i
     for i in $(seq 1 100); do
         if reachable "$URL"; then
