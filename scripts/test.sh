@@ -18,7 +18,8 @@ cargo build -p server
 cargo nextest run --no-fail-fast
 
 log "Rust tests on PostgreSQL"
-eval "$(bash scripts/postgres-test.sh)"
+pg_env="$(bash scripts/postgres-test.sh)"
+eval "$pg_env"
 TEST_POSTGRES_ADMIN_URL="$TEST_POSTGRES_ADMIN_URL" cargo nextest run -p server --no-fail-fast
 
 log "Playwright (phone and desktop)"
