@@ -199,13 +199,19 @@ async fn a_full_disk_refuses_writes_then_recovers_by_itself_and_loses_nothing_ac
     }
 
     // The disk fills up: a write is either stored for good or refused with an error;
-    // health reports the failing write path.
+    // health reports the failing write path. Readers also repeat events they sent
+    // before (a repeat reads, finds the event and ends its transaction unwritten).
     let filler = disk.fill();
     let mut refused = 0;
     let mut health_said_so = false;
     for n in 0..40 {
         let event = format!("full-{n}");
         let reply = swipe(&server, &key, &event).await;
+        let repeat = swipe(&server, &key, &acknowledged[n % acknowledged.len()]).await;
+        assert!(
+            repeat.status.is_server_error() || repeat.body["status"] == "duplicate",
+            "{repeat:?}"
+        );
         if reply.status == StatusCode::OK {
             assert_eq!(reply.body["status"], "recorded", "{reply:?}");
             acknowledged.push(event);
@@ -249,11 +255,13 @@ async fn a_full_disk_refuses_writes_then_recovers_by_itself_and_loses_nothing_ac
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    for n in 0..10 {
+    for n in 0..20 {
         let event = format!("after-{n}");
         let reply = swipe(&server, &key, &event).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
         assert_eq!(reply.body["status"], "recorded", "{reply:?}");
+        let repeat = swipe(&server, &key, &event).await;
+        assert_eq!(repeat.body["status"], "duplicate", "{repeat:?}");
         acknowledged.push(event);
     }
     assert!(
