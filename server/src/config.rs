@@ -117,6 +117,8 @@ impl ServerConfig {
             line_official_account: self.line_official_account.clone(),
             absence_check_at: self.absence_check_at,
             notifications: self.notifications.clone(),
+            // `serve` replaces it with its slot's stable id (`server::instance`).
+            instance_id: app::server::instance::transient_id(),
         }
     }
 

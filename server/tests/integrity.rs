@@ -222,17 +222,19 @@ async fn a_full_disk_refuses_writes_then_recovers_by_itself_and_loses_nothing_ac
         assert!(reply.body["message"].is_string(), "{reply:?}");
         refused += 1;
         if !health_said_so {
-            health_said_so =
-                health_becomes(&server, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(5))
-                    .await;
+            health_said_so = health_becomes(
+                &server,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Duration::from_secs(5),
+            )
+            .await;
         }
     }
     assert!(refused > 0, "no write failed: the disk was not full");
     assert!(health_said_so, "health said ok while writes failed");
     let stopped_while_full = holder.post_json("/api/stop/submit", &stop).await;
     assert!(
-        stopped_while_full.status == StatusCode::OK
-            || stopped_while_full.status.is_server_error(),
+        stopped_while_full.status == StatusCode::OK || stopped_while_full.status.is_server_error(),
         "{stopped_while_full:?}"
     );
 
@@ -358,7 +360,9 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_cleanly() {
 
     // A gate reader on a slow line: the headers and half the body now, the rest later.
     let addr = server.base.trim_start_matches("http://").to_owned();
-    let mut tcp = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut tcp = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     let body = swipe_body("slow-line-1").to_string();
     let (first, rest) = body.split_at(body.len() / 2);
     let head = format!(
@@ -504,7 +508,13 @@ async fn every_api_v1_error_is_json_with_a_code_and_a_message() {
     // A wrong method and an unknown endpoint.
     let reply = Reply::read(http.get(server.url("/api/v1/swipes")).send().await.unwrap()).await;
     assert_api_error(&reply, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
-    let reply = Reply::read(http.get(server.url("/api/v1/nothing")).send().await.unwrap()).await;
+    let reply = Reply::read(
+        http.get(server.url("/api/v1/nothing"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_api_error(&reply, StatusCode::NOT_FOUND, "not_found");
 
     // An internal error (the readers' table is gone) has a message too, and no cause.

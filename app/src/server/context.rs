@@ -32,6 +32,9 @@ pub struct PortalConfig {
     pub absence_check_at: chrono::NaiveTime,
     /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: where the outbox sends.
     pub notifications: super::outbox::NotificationSettings,
+    /// Which instance this process is (`server::instance`): names its outbox claims.
+    /// `server serve` holds a slot with a stable id; otherwise a transient one.
+    pub instance_id: String,
 }
 
 impl Default for PortalConfig {
@@ -45,6 +48,7 @@ impl Default for PortalConfig {
             line_official_account: "@student-card".into(),
             absence_check_at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             notifications: super::outbox::NotificationSettings::default(),
+            instance_id: super::instance::transient_id(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod holder_cards;
+pub mod instance;
 pub mod outbox;
 pub mod photo;
 pub mod roster;
