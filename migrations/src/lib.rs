@@ -17,6 +17,7 @@ mod m20261123_000008_add_staff_totp;
 mod m20261123_000009_outbox_delivery;
 mod m20261123_000010_create_notifications;
 mod m20261124_000001_create_serial_counters;
+mod m20261124_000002_claims_and_write_checks;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_outbox_delivery::Migration),
             Box::new(m20261123_000010_create_notifications::Migration),
             Box::new(m20261124_000001_create_serial_counters::Migration),
+            Box::new(m20261124_000002_claims_and_write_checks::Migration),
         ]
     }
 }

@@ -130,6 +130,8 @@ impl ServerConfig {
             notifications: self.notifications.clone(),
             swipe_max_age: chrono::Duration::hours(i64::from(self.swipe_max_age_hours)),
             swipe_max_ahead: chrono::Duration::seconds(i64::from(self.swipe_max_ahead_seconds)),
+            // `serve` replaces it with its slot's stable id (`server::instance`).
+            instance_id: app::server::instance::transient_id(),
         }
     }
 

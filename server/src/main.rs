@@ -2,6 +2,7 @@
 //!
 //! Every command first migrates the database it is pointed at.
 
+mod api_errors;
 mod config;
 mod web;
 
@@ -11,9 +12,11 @@ use app::server::session_store::DbSessionStore;
 use app::server::staff::{self, NewStaffUser, StaffRole};
 use app::server::{AppState, db, demo, outbox, roster};
 use clap::{Parser, Subcommand};
+use std::future::IntoFuture;
 use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::session_store::ExpiredDeletion;
 
@@ -149,9 +152,21 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         .await
         .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     let cipher = Arc::new(PiiCipher::from_secret(&config.load_secret()?));
-    let state = AppState::new(db, cipher, config.portal_config())?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(state, config).await,
+    let command = cli.command.unwrap_or(Command::Serve);
+    let mut portal = config.portal_config();
+    // `serve` holds an instance slot for its whole life: its outbox claims carry a
+    // stable id, so its next start can release those a crash left behind.
+    let instance = match command {
+        Command::Serve => {
+            let instance = app::server::instance::claim(&config.data_dir)?;
+            portal.instance_id.clone_from(&instance.id);
+            Some(instance)
+        }
+        _ => None,
+    };
+    let state = AppState::new(db, cipher, portal)?;
+    match command {
+        Command::Serve => serve(state, config, instance).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
         Command::ImportPayments { file } => import_payments(&state, &file).await,
         Command::TransferHolder {
@@ -244,7 +259,16 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String> {
+/// How long a shutdown waits for the requests in flight before it exits anyway.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+/// How long a shutdown waits for the outbox worker to finish the message in hand.
+const WORKER_STOP_LIMIT: Duration = Duration::from_secs(10);
+
+async fn serve(
+    state: AppState,
+    config: ServerConfig,
+    _instance: Option<app::server::instance::Instance>,
+) -> Result<ExitCode, String> {
     if config.test_captcha.is_some() {
         tracing::warn!(
             "PORTAL_TEST_CAPTCHA is set: a fixed captcha answer is accepted. Never use it in production."
@@ -286,9 +310,25 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
             }
         }
     });
+    // Whether writes reach the disk, for /api/v1/health.
+    tokio::spawn(db::watch_writes(
+        state.db.clone(),
+        state.config.instance_id.clone(),
+    ));
     // The outbox worker: sends queued messages, retries, takes over a dead worker's.
-    outbox::worker::spawn(state.clone());
-    let app = web::router(state, &config);
+    // First the messages this instance was sending when it last stopped: nobody is
+    // sending them any more.
+    let released = outbox::worker::release_own_claims(&state)
+        .await
+        .map_err(|e| format!("outbox: {e}"))?;
+    if released > 0 {
+        tracing::warn!(
+            released,
+            "messages this instance was sending when it stopped are due again"
+        );
+    }
+    let worker = outbox::worker::spawn(state.clone());
+    let app = web::router(state.clone(), &config);
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("listening on {}: {e}", config.addr))?;
@@ -302,16 +342,58 @@ async fn serve(state: AppState, config: ServerConfig) -> Result<ExitCode, String
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(
+    // Ctrl-C or SIGTERM: no new connections; the requests in flight finish (for at
+    // most DRAIN_LIMIT), then the worker finishes the message in hand.
+    let signal = shutdown_signal()?;
+    let (signalled, mut draining) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
+    .with_graceful_shutdown(async move {
+        signal.await;
+        tracing::info!("shutting down: finishing the requests in flight");
+        let _ = signalled.send(true);
+    })
+    .into_future();
+    let drain_limit = async move {
+        let _ = draining.wait_for(|started| *started).await;
+        tokio::time::sleep(DRAIN_LIMIT).await;
+    };
+    tokio::select! {
+        served = serving => served.map_err(|e| e.to_string())?,
+        () = drain_limit => tracing::warn!(
+            "requests still in flight {} s after the shutdown signal; exiting anyway",
+            DRAIN_LIMIT.as_secs()
+        ),
+    }
+    state.delivery.stop();
+    if tokio::time::timeout(WORKER_STOP_LIMIT, worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the outbox worker is still sending; that message goes out again at the next start"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `systemctl stop`, `docker stop` and
+/// Kubernetes send). SIGTERM is listened for from the call on.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    #[cfg(unix)]
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("listening for SIGTERM: {e}"))?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn deliver_all(state: &AppState, ids: &[String]) {

@@ -23,6 +23,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::api_errors;
 use crate::config::ServerConfig;
 
 /// Idle timeout of a session (SPEC §7).
@@ -143,6 +144,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
             post(line_webhook).layer(RequestBodyLimitLayer::new(SMALL_BODY_LIMIT)),
         )
         .route("/api/v1/{*rest}", any(api_not_found))
+        .layer(middleware::map_response(api_errors::json_errors))
         .with_state(state.clone());
 
     let server_fns = Router::new()
@@ -517,7 +519,7 @@ async fn post_swipe(State(state): State<WebState>, req: Request<Body>) -> Respon
                 "a valid reader API key is required",
             );
         }
-        Err(e) => return app_error_response(&e),
+        Err(e) => return api_errors::from_app_error(&e),
     };
     let Ok(bytes) = axum::body::to_bytes(req.into_body(), SMALL_BODY_LIMIT).await else {
         return api_error(
@@ -563,7 +565,7 @@ async fn post_swipe(State(state): State<WebState>, req: Request<Body>) -> Respon
             "wrong_school",
             "the card belongs to a student of another school than this reader's",
         ),
-        Err(SwipeRefusal::Failed(e)) => app_error_response(&e),
+        Err(SwipeRefusal::Failed(e)) => api_errors::from_app_error(&e),
     }
 }
 
@@ -598,15 +600,19 @@ async fn line_webhook(State(state): State<WebState>, req: Request<Body>) -> Resp
     for (user, text) in line_text_messages(&body) {
         if let Err(e) = app::notify::service::link_line_user(&state.app, &user, &text).await {
             tracing::error!(error = %e, "linking a LINE user failed");
-            return app_error_response(&e);
+            return api_errors::from_app_error(&e);
         }
     }
     Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
+/// `GET /api/v1/health`: 200 when the database answers and writes get through
+/// (the last write, or the background write check after it, succeeded); else 503.
 async fn health(State(state): State<WebState>) -> Response {
     let db_ok = state.app.db.execute_unprepared("SELECT 1").await.is_ok();
-    let status = if db_ok {
+    let writes_ok = !app::server::db::write_health().is_failing();
+    let ok = db_ok && writes_ok;
+    let status = if ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -614,8 +620,9 @@ async fn health(State(state): State<WebState>) -> Response {
     (
         status,
         Json(serde_json::json!({
-            "status": if db_ok { "ok" } else { "degraded" },
+            "status": if ok { "ok" } else { "degraded" },
             "database": if db_ok { "ok" } else { "unreachable" },
+            "writes": if writes_ok { "ok" } else { "failing" },
         })),
     )
         .into_response()

@@ -38,6 +38,9 @@ pub struct PortalConfig {
     /// `PORTAL_SWIPE_MAX_AHEAD_SECONDS` (default 300): a swipe dated further ahead of
     /// the server's clock is refused.
     pub swipe_max_ahead: chrono::Duration,
+    /// Which instance this process is (`server::instance`): names its outbox claims.
+    /// `server serve` holds a slot with a stable id; otherwise a transient one.
+    pub instance_id: String,
 }
 
 impl Default for PortalConfig {
@@ -53,6 +56,7 @@ impl Default for PortalConfig {
             notifications: super::outbox::NotificationSettings::default(),
             swipe_max_age: chrono::Duration::hours(168),
             swipe_max_ahead: chrono::Duration::seconds(300),
+            instance_id: super::instance::transient_id(),
         }
     }
 }

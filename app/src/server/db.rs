@@ -1,15 +1,42 @@
-//! Connecting, migrating, and write transactions that never hit SQLite's busy snapshot.
+//! Connecting, migrating, write transactions that never hit SQLite's busy snapshot
+//! and never nest, and whether writes get through at all (for `/api/v1/health`).
+//!
+//! Why the pool is watched: when a commit fails (SQLite with a full disk rolls the
+//! transaction back by itself, then refuses the `ROLLBACK` that follows), sqlx still
+//! counts the connection as inside a transaction. Back in the pool, the next `begin`
+//! on it would silently become a `SAVEPOINT` whose "commit" only releases it —
+//! answered as stored, never stored — and the transaction it sits in would hold the
+//! write lock until a restart. So a connection that comes back inside a transaction
+//! is closed (SQLite rolls back whatever it still held), none is handed out inside
+//! one, and the failure marks the write path as failing until a write check passes.
 
+use chrono::Utc;
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::sqlx::Connection as _;
+use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
+use tokio::sync::Notify;
+
+use super::entities::write_checks;
+
+/// How long a writer waits for another one's transaction (SQLite) before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 use crate::error::AppError;
 
 /// Connects to `url` (creating an SQLite file if needed) and runs every migration.
+///
+/// SQLite: the file is in WAL mode (readers beside the one writer; a property of
+/// the file, set once), and every connection of the pool gets the busy timeout,
+/// foreign keys and `synchronous=FULL` (a commit is on disk before it is answered).
+/// Both backends: a connection left inside a transaction is closed rather than
+/// reused (see the module notes).
 ///
 /// # Errors
 /// When the database cannot be reached or a migration fails.
@@ -23,31 +50,193 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
         .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.busy_timeout(BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .synchronous(SqliteSynchronous::Full)
+        })
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_release(|conn, _| {
+                Box::pin(async move {
+                    // A transaction dropped without a commit queued its rollback on the
+                    // connection's worker; the ping waits until it has run.
+                    conn.ping().await?;
+                    Ok(usable(conn.is_in_transaction()))
+                })
+            })
+            .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn.is_in_transaction())) }))
+        })
+        .map_sqlx_postgres_pool_opts(|pool| {
+            pool.after_release(|conn, _| {
+                Box::pin(async move { Ok(usable(conn.is_in_transaction())) })
+            })
+            .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn.is_in_transaction())) }))
+        });
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        // WAL lets readers run beside the one writer; busy_timeout makes a second
-        // writer wait instead of failing.
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
-        )
-        .await?;
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
     }
     Migrator::up(&db, None).await?;
     Ok(db)
 }
 
+/// Whether a pooled connection may be used again: not if it is still inside a
+/// transaction (its commit or rollback failed), which also counts as a failed write.
+fn usable(in_transaction: bool) -> bool {
+    if in_transaction {
+        write_health().failed("a connection was left inside a transaction (a failed commit or rollback); it is closed");
+    }
+    !in_transaction
+}
+
 /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (SPEC §7), the default on
-/// PostgreSQL. Use it for every read-then-write path.
+/// PostgreSQL. Use it for every read-then-write path. It is always a transaction of
+/// its own, never a savepoint: the pool hands out no connection inside one.
 ///
 /// # Errors
-/// When the database refuses to begin.
+/// When the database refuses to begin (also counted as a failed write).
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await;
+    if let Err(e) = &txn {
+        write_health().failed(&format!("begin: {e}"));
+    }
+    txn
+}
+
+/// Whether writes get through, as `/api/v1/health` reports it. A failed write (a
+/// transaction that could not begin, a commit or rollback that failed) marks the
+/// write path failing until a write check ([`watch_writes`]) that started after it
+/// succeeds. One per process.
+pub struct WriteHealth {
+    state: Mutex<WriteState>,
+    wake: Notify,
+}
+
+#[derive(Default)]
+struct WriteState {
+    failing: bool,
+    /// Failures so far: a check clears `failing` only if none came during it.
+    failures: u64,
+}
+
+impl WriteHealth {
+    fn state(&self) -> std::sync::MutexGuard<'_, WriteState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a failed write; the write check then runs at once, and every second
+    /// until writes pass again.
+    pub fn failed(&self, why: &str) {
+        let was_failing = self.record_failure();
+        tracing::error!(%why, "a database write failed");
+        if !was_failing {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Marks the path failing; whether it was already.
+    fn record_failure(&self) -> bool {
+        let mut state = self.state();
+        state.failures += 1;
+        std::mem::replace(&mut state.failing, true)
+    }
+
+    /// Whether the last word on writes is a failure.
+    pub fn is_failing(&self) -> bool {
+        self.state().failing
+    }
+
+    fn failures(&self) -> u64 {
+        self.state().failures
+    }
+
+    /// A write check passed that began when `failures_before` failures had been seen.
+    fn check_passed(&self, failures_before: u64) {
+        let mut state = self.state();
+        if state.failures == failures_before && state.failing {
+            state.failing = false;
+            tracing::warn!("database writes succeed again");
+        }
+    }
+}
+
+static WRITE_HEALTH: LazyLock<WriteHealth> = LazyLock::new(|| WriteHealth {
+    state: Mutex::new(WriteState::default()),
+    wake: Notify::new(),
+});
+
+/// This process's [`WriteHealth`].
+pub fn write_health() -> &'static WriteHealth {
+    &WRITE_HEALTH
+}
+
+/// One write transaction about the size of a small real one: rewrites the
+/// `write_checks` row of `instance` with a few KB of fresh characters.
+///
+/// # Errors
+/// Whatever the database answers.
+pub async fn check_writes(db: &DatabaseConnection, instance: &str) -> Result<(), DbErr> {
+    use rand::Rng;
+    let filler: String = rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(4000)
+        .map(char::from)
+        .collect();
+    let txn = begin_write(db).await?;
+    write_checks::Entity::insert(write_checks::ActiveModel {
+        instance: Set(instance.to_owned()),
+        checked_at: Set(Utc::now()),
+        filler: Set(filler),
     })
-    .await
+    .on_conflict(
+        OnConflict::column(write_checks::Column::Instance)
+            .update_columns([
+                write_checks::Column::CheckedAt,
+                write_checks::Column::Filler,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await
+}
+
+/// A check every [`CHECK_EVERY`] while writes pass; at once after a failed write and
+/// then every second until one passes.
+pub const CHECK_EVERY: Duration = Duration::from_secs(15);
+
+/// The write checks of `server serve`, until the process ends.
+pub async fn watch_writes(db: DatabaseConnection, instance: String) {
+    let health = write_health();
+    loop {
+        let before = health.failures();
+        match tokio::time::timeout(BUSY_TIMEOUT * 2, check_writes(&db, &instance)).await {
+            Ok(Ok(())) => health.check_passed(before),
+            Ok(Err(e)) => {
+                health.record_failure();
+                tracing::error!(error = %e, "the write check failed");
+            }
+            Err(_) => {
+                health.record_failure();
+                tracing::error!("the write check timed out");
+            }
+        }
+        let wait = if health.is_failing() {
+            Duration::from_secs(1)
+        } else {
+            CHECK_EVERY
+        };
+        tokio::select! {
+            () = health.wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
 }
 
 /// One try of an exactly-once submission.

@@ -335,10 +335,44 @@ impl TestServer {
         }
     }
 
-    /// Kills the server and starts it again on the same database (on a new port).
+    /// Kills the server (if it still runs) and starts it again on the same database
+    /// (on a new port).
     pub async fn restart(&mut self) {
         self.kill();
         self.spawn().await;
+    }
+
+    /// The server's process id (while it runs).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes send), with
+    /// `kill -TERM`, and returns at once.
+    pub fn terminate(&self) {
+        let pid = self.pid().expect("a running server");
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -TERM {pid}: {status}");
+    }
+
+    /// Waits up to `within` for the process to exit; its exit status, or `None` if it
+    /// still runs.
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            let child = self.child.as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// What the server wrote so far.

@@ -33,3 +33,4 @@ pub mod stop_requests;
 pub mod swipes;
 pub mod verification_attempts;
 pub mod verification_locks;
+pub mod write_checks;

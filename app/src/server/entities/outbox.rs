@@ -30,6 +30,9 @@ pub struct Model {
     /// When a worker claimed it; a claim older than the in-flight timeout is taken
     /// over as if that worker had died.
     pub in_flight_since: Option<DateTimeUtc>,
+    /// The server instance that made the current claim (`server::instance`): after
+    /// a crash, the restarted instance sends its own claims again at once.
+    pub claimed_by: Option<String>,
     pub last_attempt_at: Option<DateTimeUtc>,
     /// Why the last attempt failed, without recipients or secrets.
     pub last_error: Option<String>,

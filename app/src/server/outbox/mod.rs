@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use super::crypto::PiiCipher;
 use super::entities::outbox;
 
+mod claims;
 pub mod transport;
 pub mod worker;
 
@@ -108,6 +109,7 @@ pub async fn enqueue(
         sent_at: Set(None),
         next_attempt_at: Set(None),
         in_flight_since: Set(None),
+        claimed_by: Set(None),
         last_attempt_at: Set(None),
         last_error: Set(None),
         secrets_removed: Set(false),

@@ -10,6 +10,14 @@
 //! than a send may take, [`RetryPolicy::send_timeout`]) is taken over: the message is
 //! sent again with the same e-mail Message-ID and the same LINE retry key, which LINE
 //! answers with 409 if the first push had reached it.
+//!
+//! A claim also names the instance that made it (`claimed_by`, a stable id from
+//! `server::instance`): when `server serve` starts, before it claims anything, it
+//! releases the claims its previous run left behind ([`release_own_claims`]) — that
+//! run is dead, so those messages go out at once rather than after the timeout.
+//! Another instance's claim is never released early: it may still be sending.
+//! On shutdown the worker finishes the message in hand and claims no more
+//! ([`Delivery::stop`]).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -17,9 +25,12 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::Notify;
 
+pub use super::claims::release_own_claims;
+use super::claims::take_over_stale_claims;
 use super::transport::{
     FileTransport, LineTransport, NotificationSettings, Outgoing, SendError, SmtpTransport,
     Transport,
@@ -81,6 +92,8 @@ pub struct Delivery {
     line: Box<dyn Transport>,
     pub policy: RetryPolicy,
     wake: Notify,
+    /// Set on shutdown: no more claims.
+    stopping: AtomicBool,
 }
 
 impl Delivery {
@@ -111,6 +124,7 @@ impl Delivery {
             line,
             policy: settings.retry.clone(),
             wake: Notify::new(),
+            stopping: AtomicBool::new(false),
         })
     }
 
@@ -131,6 +145,16 @@ impl Delivery {
     /// it after committing a transaction that queued messages.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Shutdown: the worker finishes the message in hand, claims no more and ends.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 }
 
@@ -239,6 +263,9 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> Result<Deliver
         ..Default::default()
     };
     for _ in 0..BATCH {
+        if state.delivery.stopping() {
+            break;
+        }
         let at = clock.now();
         let due = outbox::Entity::find()
             .filter(outbox::Column::Status.eq(status::PENDING))
@@ -266,7 +293,7 @@ pub async fn run(state: AppState) {
         line = state.delivery.transport_name(Channel::Line),
         "outbox worker started"
     );
-    loop {
+    while !state.delivery.stopping() {
         match deliver_due(&state, Utc::now()).await {
             Ok(report) if !report.is_empty() => {
                 tracing::info!(
@@ -291,7 +318,7 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Starts [`run`] on the runtime.
+/// Starts [`run`] on the runtime; it ends after [`Delivery::stop`].
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(run(state))
 }
@@ -316,7 +343,11 @@ pub async fn requeue_dead(conn: &impl ConnectionTrait, id: &str) -> Result<bool,
     Ok(result.rows_affected == 1)
 }
 
-fn no_time() -> Option<DateTime<Utc>> {
+pub(super) fn no_time() -> Option<DateTime<Utc>> {
+    None
+}
+
+pub(super) fn no_one() -> Option<String> {
     None
 }
 
@@ -334,6 +365,10 @@ async fn attempt(state: &AppState, id: &str, clock: &Clock) -> Result<DeliveryOu
     let claim = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(status::IN_FLIGHT))
         .col_expr(outbox::Column::InFlightSince, Expr::value(claimed_at))
+        .col_expr(
+            outbox::Column::ClaimedBy,
+            Expr::value(Some(state.config.instance_id.clone())),
+        )
         .col_expr(outbox::Column::LastAttemptAt, Expr::value(claimed_at))
         .col_expr(
             outbox::Column::Attempts,
@@ -411,7 +446,7 @@ pub fn scrub(reason: &str, recipient: &str, payload: &serde_json::Value) -> Stri
 }
 
 /// The payload without its secrets, and whether there were any.
-fn without_secrets(payload: &str) -> (String, bool) {
+pub(super) fn without_secrets(payload: &str) -> (String, bool) {
     let mut value: serde_json::Value =
         serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
     let mut removed = false;
@@ -433,6 +468,7 @@ async fn record(
     let policy = &state.delivery.policy;
     let update = outbox::Entity::update_many()
         .col_expr(outbox::Column::InFlightSince, Expr::value(no_time()))
+        .col_expr(outbox::Column::ClaimedBy, Expr::value(no_one()))
         .filter(outbox::Column::Id.eq(row.id.clone()))
         .filter(outbox::Column::Status.eq(status::IN_FLIGHT))
         .filter(outbox::Column::Attempts.eq(row.attempts));
@@ -495,45 +531,6 @@ async fn record(
         ),
     }
     Ok(outcome)
-}
-
-/// Claims older than the in-flight timeout: their worker died mid-send. The message is
-/// due again at once (or dead, if that was its last attempt).
-async fn take_over_stale_claims(state: &AppState, now: DateTime<Utc>) -> Result<u32, DbErr> {
-    const INTERRUPTED: &str = "interrupted: the worker stopped while sending";
-    let policy = &state.delivery.policy;
-    let stale = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(status::IN_FLIGHT))
-        .filter(outbox::Column::InFlightSince.lte(now - policy.in_flight_timeout))
-        .all(&state.db)
-        .await?;
-    let mut taken = 0;
-    for row in stale {
-        let update = outbox::Entity::update_many()
-            .col_expr(outbox::Column::InFlightSince, Expr::value(no_time()))
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(no_time()))
-            .col_expr(outbox::Column::LastError, Expr::value(INTERRUPTED))
-            .filter(outbox::Column::Id.eq(row.id.clone()))
-            .filter(outbox::Column::Status.eq(status::IN_FLIGHT))
-            .filter(outbox::Column::Attempts.eq(row.attempts));
-        let update = if row.attempts >= policy.max_attempts {
-            let (payload, removed) = without_secrets(&row.payload);
-            update
-                .col_expr(outbox::Column::Status, Expr::value(status::DEAD))
-                .col_expr(outbox::Column::Payload, Expr::value(payload))
-                .col_expr(
-                    outbox::Column::SecretsRemoved,
-                    Expr::value(row.secrets_removed || removed),
-                )
-        } else {
-            update.col_expr(outbox::Column::Status, Expr::value(status::PENDING))
-        };
-        if update.exec(&state.db).await?.rows_affected == 1 {
-            tracing::warn!(message = %row.id, attempts = row.attempts, "outbox claim taken over");
-            taken += 1;
-        }
-    }
-    Ok(taken)
 }
 
 #[cfg(test)]
