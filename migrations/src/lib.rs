@@ -16,6 +16,7 @@ mod m20261123_000007_create_parent_accounts;
 mod m20261123_000008_add_staff_totp;
 mod m20261123_000009_outbox_delivery;
 mod m20261123_000010_create_notifications;
+mod m20261124_000001_add_access_limits;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_add_staff_totp::Migration),
             Box::new(m20261123_000009_outbox_delivery::Migration),
             Box::new(m20261123_000010_create_notifications::Migration),
+            Box::new(m20261124_000001_add_access_limits::Migration),
         ]
     }
 }

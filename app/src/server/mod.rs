@@ -18,5 +18,6 @@ pub mod roster;
 pub mod session_store;
 pub mod settings;
 pub mod staff;
+pub mod throttle;
 
 pub use context::{AppState, ClientContext, PortalConfig};
