@@ -106,7 +106,7 @@ async fn thirty_parallel_parent_logins_from_one_address_admit_ten() {
     let db = TestDb::new().await;
     let server = TestServer::start(&db, &[("PORTAL_VERIFY_PER_IP_PER_MIN", "10")]).await;
     let visitors: Vec<Browser> = (0..30).map(|_| server.client()).collect();
-    let replies = join_all(visitors.iter().enumerate().map(|(i, b)| {
+    let replies = join_all(visitors.iter().enumerate().map(async |(i, b)| {
         b.post_json(
             "/api/parent/login",
             &json!({ "input": {
@@ -114,6 +114,7 @@ async fn thirty_parallel_parent_logins_from_one_address_admit_ten() {
                 "password": "a guessed password",
             }}),
         )
+        .await
     }))
     .await;
     assert_eq!(
@@ -131,7 +132,7 @@ async fn thirty_parallel_staff_logins_from_one_address_admit_ten() {
     let db = TestDb::new().await;
     let server = TestServer::start(&db, &[("PORTAL_VERIFY_PER_IP_PER_MIN", "10")]).await;
     let visitors: Vec<Browser> = (0..30).map(|_| server.client()).collect();
-    let replies = join_all(visitors.iter().enumerate().map(|(i, b)| {
+    let replies = join_all(visitors.iter().enumerate().map(async |(i, b)| {
         b.post_json(
             "/api/school/login",
             &json!({ "input": {
@@ -140,6 +141,7 @@ async fn thirty_parallel_staff_logins_from_one_address_admit_ten() {
                 "password": "a guessed password",
             }}),
         )
+        .await
     }))
     .await;
     assert_eq!(count(&replies, StatusCode::BAD_REQUEST), 10, "{replies:#?}");
