@@ -98,7 +98,10 @@ async fn thirty_parallel_verifications_from_one_address_let_ten_reach_the_lookup
         assert!((1..=60).contains(&retry_after(r)), "{r:?}");
     }
     assert_eq!(audit_count(&db, "identity.verify", "failed").await, 10);
-    assert_eq!(audit_count(&db, "identity.verify", "rate_limited").await, 20);
+    assert_eq!(
+        audit_count(&db, "identity.verify", "rate_limited").await,
+        20
+    );
 }
 
 #[tokio::test]

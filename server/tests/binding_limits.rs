@@ -131,7 +131,10 @@ async fn more_accounts_get_no_more_guesses_at_one_child() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{r:?}");
     assert_eq!(r.body["error"], "rate_limited");
     let wait = retry_after(&r);
-    assert!((23 * 3600..=24 * 3600).contains(&wait), "about a day: {wait}");
+    assert!(
+        (23 * 3600..=24 * 3600).contains(&wait),
+        "about a day: {wait}"
+    );
     let r = bind(&sixth, &[wang(WANG_BIRTH)]).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{r:?}");
     // With another child in the same call, that one is checked; this one is not.

@@ -206,7 +206,10 @@ async fn unknown_and_real_usernames_get_the_same_answers_after_failures() {
         if r.status == StatusCode::TOO_MANY_REQUESTS {
             // The same lock, seen a moment apart.
             assert_eq!(u.status, r.status, "{r:?} / {u:?}");
-            assert!(retry_after(&r).abs_diff(retry_after(&u)) <= 2, "{r:?} / {u:?}");
+            assert!(
+                retry_after(&r).abs_diff(retry_after(&u)) <= 2,
+                "{r:?} / {u:?}"
+            );
         } else {
             assert_eq!((r.status, &r.body), (u.status, &u.body), "{r:?} / {u:?}");
         }
@@ -220,7 +223,10 @@ async fn unknown_and_real_usernames_get_the_same_answers_after_failures() {
         );
     }
     let third = both("wrong password", "").await;
-    assert_eq!(third.body["detail"]["captcha"], "required_next", "{third:?}");
+    assert_eq!(
+        third.body["detail"]["captcha"], "required_next",
+        "{third:?}"
+    );
     // Now both need a captcha, for any password.
     let r = both(PASSWORD, "").await;
     assert_eq!(r.body["detail"]["captcha"], "required", "{r:?}");

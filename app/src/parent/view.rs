@@ -8,9 +8,8 @@ use super::api::{
     request_binding, start_password_reset, start_registration, unbind_child,
 };
 use super::{
-    BindChildInput, BindInput, BindOutcome, BindingStatus, ChangePasswordInput,
-    CodeRequestInput, LoginInput, ParentProfile, RegisterFinishInput, Relationship,
-    ResetPasswordInput,
+    BindChildInput, BindInput, BindOutcome, BindingStatus, ChangePasswordInput, CodeRequestInput,
+    LoginInput, ParentProfile, RegisterFinishInput, Relationship, ResetPasswordInput,
 };
 use crate::domain::dates::iso_date;
 use crate::error::{AppError, FieldErrors};
@@ -540,7 +539,8 @@ pub fn ParentBindPage() -> impl IntoView {
                     // One message for the form whatever did not match (no field named).
                     if o.iter().any(|x| matches!(x, BindOutcome::Mismatch)) {
                         form_error.set(Some(
-                            td_string!(i18n.get_locale_untracked(), parent.bind_mismatch).to_string(),
+                            td_string!(i18n.get_locale_untracked(), parent.bind_mismatch)
+                                .to_string(),
                         ));
                     }
                     outcomes.set(Some(o));

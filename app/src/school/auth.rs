@@ -70,7 +70,11 @@ pub async fn current(cx: &CallContext) -> Result<Staff, AppError> {
             && u.password_version == s.password_version
             && u.disabled_at.is_none()
     };
-    let Some(user) = session.zip(user).filter(|(s, u)| live(s, u)).map(|(_, u)| u) else {
+    let Some(user) = session
+        .zip(user)
+        .filter(|(s, u)| live(s, u))
+        .map(|(_, u)| u)
+    else {
         cx.session
             .remove_value(STAFF_SESSION_KEY)
             .await
@@ -240,7 +244,16 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
     .map_err(internal)?
     {
         let detail = Some(serde_json::json!({ "per": "ip" }));
-        record(db, cx, actor, "staff.login", subject, "rate_limited", detail).await?;
+        record(
+            db,
+            cx,
+            actor,
+            "staff.login",
+            subject,
+            "rate_limited",
+            detail,
+        )
+        .await?;
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let failures = recent_failures(db, &name_hash, now).await?;
@@ -264,7 +277,16 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
         .await
         .map_err(internal)?;
         if !ok {
-            record(db, cx, actor, "staff.login_captcha", subject, "failed", None).await?;
+            record(
+                db,
+                cx,
+                actor,
+                "staff.login_captcha",
+                subject,
+                "failed",
+                None,
+            )
+            .await?;
             return Err(AppError::field("captcha", "wrong"));
         }
     }
@@ -415,8 +437,7 @@ pub async fn change_password(
     }
     let actor = Actor::Staff(user.id);
     let subject = Some(user.username.clone());
-    if !staff::verify_password(input.current_password.clone(), user.password_hash.clone()).await
-    {
+    if !staff::verify_password(input.current_password.clone(), user.password_hash.clone()).await {
         let txn = begin_write(db).await.map_err(internal)?;
         insert_attempt(&txn, cx, &name_hash, false, now).await?;
         record(

@@ -8,9 +8,9 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
+pub mod password_view;
 #[cfg(feature = "ssr")]
 pub mod service;
-pub mod password_view;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};

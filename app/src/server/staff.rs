@@ -272,8 +272,14 @@ pub async fn store_password(
 ) -> Result<Option<staff_users::Model>, DbErr> {
     use sea_orm::sea_query::Expr;
     let updated = staff_users::Entity::update_many()
-        .col_expr(staff_users::Column::PasswordHash, Expr::value(password_hash))
-        .col_expr(staff_users::Column::PasswordVersion, Expr::value(version + 1))
+        .col_expr(
+            staff_users::Column::PasswordHash,
+            Expr::value(password_hash),
+        )
+        .col_expr(
+            staff_users::Column::PasswordVersion,
+            Expr::value(version + 1),
+        )
         .col_expr(staff_users::Column::MustChangePassword, Expr::value(false))
         .filter(staff_users::Column::Id.eq(id))
         .filter(staff_users::Column::PasswordVersion.eq(version))

@@ -67,7 +67,9 @@ pub async fn take_turn(
 pub enum Admission {
     Admitted,
     /// Over the limit: answer 429 with this `Retry-After`.
-    Refused { retry_after_secs: u64 },
+    Refused {
+        retry_after_secs: u64,
+    },
 }
 
 /// Counts one attempt of `purpose` (e.g. `identity.verify`) from `ip` if fewer than
