@@ -126,6 +126,7 @@ pub fn SchoolApp() -> impl IntoView {
                     <Route path=path!("/school/parents/new") view=school::view::NewParentPage />
                     <Route path=path!("/school/attendance") view=school::view::AttendanceEntryPage />
                     <Route path=path!("/school/outbox") view=school::view::OutboxPage />
+                    <Route path=path!("/school/password") view=school::password_view::StaffPasswordPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -18,6 +18,7 @@ mod m20261123_000009_outbox_delivery;
 mod m20261123_000010_create_notifications;
 mod m20261124_000001_create_serial_counters;
 mod m20261124_000002_claims_and_write_checks;
+mod m20261124_000003_add_access_limits;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_create_notifications::Migration),
             Box::new(m20261124_000001_create_serial_counters::Migration),
             Box::new(m20261124_000002_claims_and_write_checks::Migration),
+            Box::new(m20261124_000003_add_access_limits::Migration),
         ]
     }
 }

@@ -286,14 +286,18 @@ async fn serve(
             .await
             .map_err(|e| format!("demo data (parent): {e:?}"))?;
     }
-    // Expired sessions are deleted every ten minutes.
+    // Expired sessions and spent per-IP counts are deleted every ten minutes.
     let store = DbSessionStore::new(state.db.clone());
+    let purge_db = state.db.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(tokio::time::Duration::from_secs(600));
         loop {
             every.tick().await;
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "deleting expired sessions failed");
+            }
+            if let Err(e) = app::server::throttle::purge(&purge_db, chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "deleting spent limits failed");
             }
         }
     });

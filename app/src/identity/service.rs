@@ -3,7 +3,10 @@
 //! - Per ID (keyed hash, so it works for unknown IDs too and across instances):
 //!   5 failures → locked 15 minutes; 10 failures in 24 hours → locked until staff
 //!   unlock it.
-//! - Per client IP: `PORTAL_VERIFY_PER_IP_PER_MIN` attempts a minute.
+//! - Per client IP: `PORTAL_VERIFY_PER_IP_PER_MIN` attempts a minute
+//!   ([`throttle::admit_ip`], the same rule as parent and staff login).
+//! - The captcha is consumed by a conditional delete: of parallel requests with one
+//!   captcha exactly one gets past it.
 //! - "Not enrolled" and "wrong birth date" take the same path, with the same queries,
 //!   and give the same answer.
 
@@ -23,6 +26,7 @@ use crate::server::context::{CallContext, internal};
 use crate::server::db::begin_write;
 use crate::server::entities::{holders, verification_attempts, verification_locks};
 use crate::server::settings;
+use crate::server::throttle::{self, Admission};
 use crate::wizard::{VerifiedHolder, session};
 
 pub const FAILURES_BEFORE_TEMPORARY_LOCK: i32 = 5;
@@ -104,18 +108,20 @@ pub async fn verify(
     let masked = mask_identifier(&id_no);
     let now = Utc::now();
 
-    // Per-IP limit, counted in the database so it holds across instances.
-    let recent_from_ip = verification_attempts::Entity::find()
-        .filter(verification_attempts::Column::ClientIp.eq(cx.client.ip.clone()))
-        .filter(verification_attempts::Column::CreatedAt.gt(now - Duration::seconds(60)))
-        .count(db)
-        .await
-        .map_err(internal)?;
-    if recent_from_ip >= u64::from(cx.state.config.verify_per_ip_per_min) {
+    // Per-IP limit, counted in the database (across instances) in one step with the
+    // count, so parallel requests cannot all slip under it.
+    if let Admission::Refused { retry_after_secs } = throttle::admit_ip(
+        db,
+        "identity.verify",
+        &cx.client.ip,
+        cx.state.config.verify_per_ip_per_min,
+        now,
+    )
+    .await
+    .map_err(internal)?
+    {
         audit_event(db, cx, "identity.verify", Some(masked), "rate_limited").await?;
-        return Err(AppError::RateLimited {
-            retry_after_secs: 60,
-        });
+        return Err(AppError::RateLimited { retry_after_secs });
     }
 
     // The captcha is consumed whatever the outcome.

@@ -332,18 +332,6 @@ impl BindInput {
     }
 }
 
-/// Which step of the form to check when a child was not found. Never more than
-/// that: no roster data is revealed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BindMismatch {
-    /// No student with that number at that school (or no such school).
-    SchoolOrStudentNo,
-    Name,
-    BirthDate,
-    IdNo,
-}
-
 /// What became of one child of a `parent/bind` call, in the order sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -354,9 +342,11 @@ pub enum BindOutcome {
     AlreadyPending { request: BindingRequestRow },
     /// The parent is already bound to this child.
     AlreadyBound { request: BindingRequestRow },
-    /// Not found on the roster: check this step.
-    Mismatch { check: BindMismatch },
-    /// Too many attempts this hour; this child was not checked.
+    /// Not found on the roster. One answer whatever did not match (school, student
+    /// number, name, birth date or ID), so the form reveals nothing of the roster.
+    Mismatch,
+    /// Too many failed attempts (by this parent this hour, or for this child ID by
+    /// anyone today); this child was not checked.
     RateLimited { retry_after_secs: u64 },
 }
 

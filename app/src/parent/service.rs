@@ -13,9 +13,10 @@
 //! - **Staff-created accounts** carry a temporary password: until it is changed
 //!   every parent function but `me`, `change-password` and `logout` answers
 //!   [`AppError::MustChangePassword`].
-//! - **«親子綁定»**: each child is matched against the roster step by step (school and
-//!   student number, name after NFKC, birth date, ID by keyed hash); a mismatch names
-//!   only the step to check, and failed matches are limited per parent and hour. A
+//! - **«親子綁定»**: each child is matched against the roster (school and student
+//!   number, name after NFKC, birth date, ID by keyed hash); a mismatch is one generic
+//!   answer whatever did not match, and failed matches are limited per parent and
+//!   hour and per child ID and day across all accounts (no roster oracle). A
 //!   match creates a request «審核中» that the homeroom teacher, the school's card
 //!   officer or an issuer operator approves or returns; the parent is told either
 //!   way. An approved request is the binding, ended by the parent (`unbind`) or by
@@ -34,7 +35,7 @@ use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{
-    AccountData, AccountEvent, BindChildInput, BindInput, BindMismatch, BindOutcome, BindingFilter,
+    AccountData, AccountEvent, BindChildInput, BindInput, BindOutcome, BindingFilter,
     BindingRequestRow, BindingStatus, ChangePasswordInput, ChildOverview, CodeRequestInput,
     CodeSent, LoginInput, ParentContact, ParentDataExport, ParentProfile, REASON_MAX,
     RegisterFinishInput, Relationship, ResetPasswordInput, StaffBindingRow,
@@ -57,6 +58,7 @@ use crate::server::entities::{
 use crate::server::holder_cards;
 use crate::server::outbox::{self, Channel, NewMessage};
 use crate::server::staff::{self, PasswordRuleError, StaffRole};
+use crate::server::throttle::{self, Admission, LOCK_MINUTES, LOGIN_WINDOW_MINUTES, login_state};
 
 /// Session key of the logged-in parent.
 pub const SESSION_KEY: &str = "parent";
@@ -76,15 +78,10 @@ pub const RESET_CODE: CodeRules = CodeRules {
     resend_after_secs: 60,
     per_hour: 5,
 };
-/// Login failures (per account, within [`LOGIN_WINDOW_MINUTES`]) before a captcha is
-/// required.
-pub const CAPTCHA_AFTER_FAILURES: usize = 3;
-/// Login failures within [`LOGIN_WINDOW_MINUTES`] that lock the account.
-pub const LOCK_AFTER_FAILURES: usize = 10;
-pub const LOGIN_WINDOW_MINUTES: i64 = 15;
-pub const LOCK_MINUTES: i64 = 15;
 /// Children that did not match the roster, per parent and hour.
 pub const BINDING_FAILURES_PER_HOUR: u64 = 10;
+/// Failed bindings per child ID (keyed hash) in 24 hours, whichever parents typed it.
+pub const BINDING_FAILURES_PER_CHILD_PER_DAY: u64 = 5;
 /// A parent session ends this long after login whatever its activity (SPEC §7).
 pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
 const TEMPORARY_PASSWORD_LEN: usize = 12;
@@ -639,33 +636,6 @@ async fn set_password(
 // ---------------------------------------------------------------------------------
 // Login and password change
 
-/// The login state of one account from its recent failures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LoginState {
-    pub captcha_required: bool,
-    /// Seconds the account stays locked.
-    pub locked_for: Option<u64>,
-}
-
-/// `failures`: the account's failed logins since its last success, newest first.
-/// A captcha is required after [`CAPTCHA_AFTER_FAILURES`] failures in the window; the
-/// account is locked for [`LOCK_MINUTES`] after the failure that makes
-/// [`LOCK_AFTER_FAILURES`] within the window.
-pub fn login_state(failures: &[DateTime<Utc>], now: DateTime<Utc>) -> LoginState {
-    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
-    let recent = failures.iter().filter(|t| **t > now - window).count();
-    let locked_for = failures.first().and_then(|newest| {
-        let burst = failures.iter().filter(|t| **t > *newest - window).count();
-        let until = *newest + Duration::minutes(LOCK_MINUTES);
-        (burst >= LOCK_AFTER_FAILURES && until > now)
-            .then(|| u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1))
-    });
-    LoginState {
-        captcha_required: recent >= CAPTCHA_AFTER_FAILURES || locked_for.is_some(),
-        locked_for,
-    }
-}
-
 async fn recent_failures(
     conn: &impl ConnectionTrait,
     account_hash: &str,
@@ -742,14 +712,17 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
     let hash = contact_hash(&state.cipher, &contact);
     let masked = contact.masked();
     let now = Utc::now();
-    // Per client IP, as for identity verification (`PORTAL_VERIFY_PER_IP_PER_MIN`).
-    let from_ip = parent_login_attempts::Entity::find()
-        .filter(parent_login_attempts::Column::ClientIp.eq(cx.client.ip.clone()))
-        .filter(parent_login_attempts::Column::CreatedAt.gt(now - Duration::seconds(60)))
-        .count(&state.db)
-        .await
-        .map_err(internal)?;
-    if from_ip >= u64::from(state.config.verify_per_ip_per_min) {
+    // Per client IP, the rule of identity verification (`PORTAL_VERIFY_PER_IP_PER_MIN`).
+    if let Admission::Refused { retry_after_secs } = throttle::admit_ip(
+        &state.db,
+        "parent.login",
+        &cx.client.ip,
+        state.config.verify_per_ip_per_min,
+        now,
+    )
+    .await
+    .map_err(internal)?
+    {
         record(
             &state.db,
             Some(&cx.client),
@@ -760,9 +733,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
             serde_json::json!({ "per": "ip" }),
         )
         .await?;
-        return Err(AppError::RateLimited {
-            retry_after_secs: 60,
-        });
+        return Err(AppError::RateLimited { retry_after_secs });
     }
     let failures = recent_failures(&state.db, &hash, now).await?;
     let before = login_state(&failures, now);
@@ -1266,19 +1237,41 @@ async fn requests_of(
         .collect())
 }
 
-/// Finds the roster holder a child's details name, or the step to check.
+/// Why a child did not match: for the audit row only. The parent gets one answer
+/// whatever it was ([`BindOutcome::Mismatch`]), so the form is no roster oracle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mismatch {
+    SchoolOrStudentNo,
+    Name,
+    BirthDate,
+    IdNo,
+}
+
+impl Mismatch {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::SchoolOrStudentNo => "school_or_student_no",
+            Self::Name => "name",
+            Self::BirthDate => "birth_date",
+            Self::IdNo => "id_no",
+        }
+    }
+}
+
+/// Finds the roster holder a child's details name (`id_hash`: the keyed hash of the
+/// ID typed).
 async fn match_child(
     conn: &impl ConnectionTrait,
-    cx: &CallContext,
     child: &BindChildInput,
-) -> Result<Result<holders::Model, BindMismatch>, AppError> {
+    id_hash: &str,
+) -> Result<Result<holders::Model, Mismatch>, AppError> {
     let Some(school) = schools::Entity::find()
         .filter(schools::Column::Code.eq(child.school_code.trim()))
         .one(conn)
         .await
         .map_err(internal)?
     else {
-        return Ok(Err(BindMismatch::SchoolOrStudentNo));
+        return Ok(Err(Mismatch::SchoolOrStudentNo));
     };
     let Some(holder) = holders::Entity::find()
         .filter(holders::Column::SchoolId.eq(school.id))
@@ -1287,48 +1280,69 @@ async fn match_child(
         .await
         .map_err(internal)?
     else {
-        return Ok(Err(BindMismatch::SchoolOrStudentNo));
+        return Ok(Err(Mismatch::SchoolOrStudentNo));
     };
     if normalize_name(&child.name) != normalize_name(&holder.name) {
-        return Ok(Err(BindMismatch::Name));
+        return Ok(Err(Mismatch::Name));
     }
     if parse_iso_date(&child.birth_date) != Some(holder.birth_date) {
-        return Ok(Err(BindMismatch::BirthDate));
+        return Ok(Err(Mismatch::BirthDate));
     }
-    let id_hash = crate::identity::service::id_hash(cx, &id_number::normalize(&child.id_no));
     if id_hash != holder.id_no_hash {
-        return Ok(Err(BindMismatch::IdNo));
+        return Ok(Err(Mismatch::IdNo));
     }
     Ok(Ok(holder))
 }
 
+/// Seconds until the oldest of the counted failures leaves its window.
+fn wait_for(oldest: Option<DateTime<Utc>>, window: Duration, now: DateTime<Utc>) -> u64 {
+    let until = oldest.map_or(now + window, |t| t + window);
+    u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1)
+}
+
 /// «親子綁定»: checks each child against the roster and files a request «審核中» for
 /// each match. Children that do not match count toward
-/// [`BINDING_FAILURES_PER_HOUR`]; once it is reached the remaining children are not
-/// checked.
+/// [`BINDING_FAILURES_PER_HOUR`] of the parent and toward
+/// [`BINDING_FAILURES_PER_CHILD_PER_DAY`] of the child ID typed, whoever typed it;
+/// a child over either limit is not checked. Both limits take their keys' turns first
+/// ([`throttle::take_turn`]), so parallel calls cannot slip under them.
 ///
 /// # Errors
 /// `Unauthorized`, `MustChangePassword`, `Validation` (`children.{i}.{field}`),
-/// `RateLimited` when the hour's failures are used up before the call.
+/// `RateLimited` when no child of the call could be checked (the parent's hour or
+/// every child ID's day used up).
 pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>, AppError> {
     let account = current(cx, false).await?;
     validated(input.field_errors())?;
     let parent_id = account.id;
     let now = Utc::now();
+    let child_hashes: Vec<String> = input
+        .children
+        .iter()
+        .map(|c| crate::identity::service::id_hash(cx, &id_number::normalize(&c.id_no)))
+        .collect();
     let txn = begin_write(&cx.state.db).await.map_err(internal)?;
-    let hour_ago = now - Duration::hours(1);
+    // One order for every call (sorted), so two calls never wait for each other.
+    let mut keys: Vec<String> = child_hashes
+        .iter()
+        .map(|h| format!("bind.child:{h}"))
+        .chain([format!("bind.parent:{parent_id}")])
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for key in &keys {
+        throttle::take_turn(&txn, key, now)
+            .await
+            .map_err(internal)?;
+    }
+    let hour = Duration::hours(1);
     let failures = binding_attempts::Entity::find()
         .filter(binding_attempts::Column::ParentId.eq(parent_id))
         .filter(binding_attempts::Column::Matched.eq(false))
-        .filter(binding_attempts::Column::CreatedAt.gt(hour_ago))
+        .filter(binding_attempts::Column::CreatedAt.gt(now - hour))
         .order_by_asc(binding_attempts::Column::CreatedAt);
     let used = failures.clone().count(&txn).await.map_err(internal)?;
     let oldest = failures.one(&txn).await.map_err(internal)?;
-    let retry_after = |oldest: Option<DateTime<Utc>>| {
-        oldest.map_or(3600, |t| {
-            u64::try_from((t + Duration::hours(1) - now).num_seconds().max(1)).unwrap_or(1)
-        })
-    };
     if used >= BINDING_FAILURES_PER_HOUR {
         record(
             &txn,
@@ -1337,12 +1351,12 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
             "parent.bind",
             None,
             "rate_limited",
-            serde_json::json!({}),
+            serde_json::json!({ "per": "parent" }),
         )
         .await?;
         txn.commit().await.map_err(internal)?;
         return Err(AppError::RateLimited {
-            retry_after_secs: retry_after(oldest.map(|o| o.created_at)),
+            retry_after_secs: wait_for(oldest.map(|o| o.created_at), hour, now),
         });
     }
     let mut budget = BINDING_FAILURES_PER_HOUR - used;
@@ -1354,18 +1368,44 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
         AlreadyPending(binding_requests::Model),
         AlreadyBound(binding_requests::Model),
     }
+    let day = Duration::hours(24);
     let mut results = Vec::with_capacity(input.children.len());
-    for child in &input.children {
+    for (child, child_hash) in input.children.iter().zip(&child_hashes) {
         if budget == 0 {
             results.push(Checked::Done(BindOutcome::RateLimited {
-                retry_after_secs: retry_after(first_failure),
+                retry_after_secs: wait_for(first_failure, hour, now),
             }));
             continue;
         }
-        let matched = match_child(&txn, cx, child).await?;
+        // Per child ID, across all parent accounts: more accounts are no more guesses.
+        let child_failures = binding_attempts::Entity::find()
+            .filter(binding_attempts::Column::ChildHash.eq(child_hash.clone()))
+            .filter(binding_attempts::Column::Matched.eq(false))
+            .filter(binding_attempts::Column::CreatedAt.gt(now - day))
+            .order_by_asc(binding_attempts::Column::CreatedAt);
+        let child_used = child_failures.clone().count(&txn).await.map_err(internal)?;
+        if child_used >= BINDING_FAILURES_PER_CHILD_PER_DAY {
+            let oldest = child_failures.one(&txn).await.map_err(internal)?;
+            record(
+                &txn,
+                Some(&cx.client),
+                Actor::Parent(parent_id),
+                "parent.bind",
+                None,
+                "rate_limited",
+                serde_json::json!({ "per": "child" }),
+            )
+            .await?;
+            results.push(Checked::Done(BindOutcome::RateLimited {
+                retry_after_secs: wait_for(oldest.map(|o| o.created_at), day, now),
+            }));
+            continue;
+        }
+        let matched = match_child(&txn, child, child_hash).await?;
         binding_attempts::ActiveModel {
             parent_id: Set(parent_id),
             matched: Set(matched.is_ok()),
+            child_hash: Set(Some(child_hash.clone())),
             created_at: Set(now),
             ..Default::default()
         }
@@ -1384,10 +1424,10 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
                     "parent.bind",
                     None,
                     "failed",
-                    serde_json::to_value(BindOutcome::Mismatch { check }).map_err(internal)?,
+                    serde_json::json!({ "check": check.as_str() }),
                 )
                 .await?;
-                results.push(Checked::Done(BindOutcome::Mismatch { check }));
+                results.push(Checked::Done(BindOutcome::Mismatch));
                 continue;
             }
         };
@@ -1460,6 +1500,17 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
         });
     }
     txn.commit().await.map_err(internal)?;
+    // Nothing could be checked: the call as a whole is over the limit.
+    let waits: Option<Vec<u64>> = outcomes
+        .iter()
+        .map(|o| match o {
+            BindOutcome::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        })
+        .collect();
+    if let Some(retry_after_secs) = waits.and_then(|w| w.into_iter().min()) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
     Ok(outcomes)
 }
 
@@ -2074,30 +2125,6 @@ mod tests {
         assert_eq!(normalize_name(" \u{F9F4}雨晴\u{3000}"), "林雨晴");
         assert_eq!(normalize_name("ＡＮＮＡ　Ｌｅｅ"), "ANNA Lee");
         assert_ne!(normalize_name("林雨睛"), normalize_name("林雨晴"));
-    }
-
-    #[test]
-    fn login_needs_a_captcha_after_three_failures_and_locks_after_ten() {
-        let now = Utc::now();
-        let ago = |m: i64| now - Duration::minutes(m);
-        assert_eq!(
-            login_state(&[], now),
-            LoginState {
-                captcha_required: false,
-                locked_for: None
-            }
-        );
-        assert!(!login_state(&[ago(1), ago(2)], now).captcha_required);
-        assert!(login_state(&[ago(1), ago(2), ago(3)], now).captcha_required);
-        assert!(!login_state(&[ago(1), ago(2), ago(16)], now).captcha_required);
-        let ten: Vec<_> = (0..10).map(ago).collect();
-        assert_eq!(login_state(&ten, now).locked_for, Some(15 * 60));
-        // The lock runs out 15 minutes after the tenth failure.
-        let old: Vec<_> = (16..26).map(ago).collect();
-        assert_eq!(login_state(&old, now).locked_for, None);
-        // Ten failures spread over more than 15 minutes do not lock.
-        let spread: Vec<_> = (0..10).map(|i| ago(i * 2)).collect();
-        assert_eq!(login_state(&spread, now).locked_for, None);
     }
 
     #[test]

@@ -8,9 +8,8 @@ use super::api::{
     request_binding, start_password_reset, start_registration, unbind_child,
 };
 use super::{
-    BindChildInput, BindInput, BindMismatch, BindOutcome, BindingStatus, ChangePasswordInput,
-    CodeRequestInput, LoginInput, ParentProfile, RegisterFinishInput, Relationship,
-    ResetPasswordInput,
+    BindChildInput, BindInput, BindOutcome, BindingStatus, ChangePasswordInput, CodeRequestInput,
+    LoginInput, ParentProfile, RegisterFinishInput, Relationship, ResetPasswordInput,
 };
 use crate::domain::dates::iso_date;
 use crate::error::{AppError, FieldErrors};
@@ -515,15 +514,6 @@ impl ChildForm {
     }
 }
 
-fn mismatch_text(locale: Locale, m: BindMismatch) -> &'static str {
-    match m {
-        BindMismatch::SchoolOrStudentNo => td_string!(locale, parent.check_school),
-        BindMismatch::Name => td_string!(locale, parent.check_name),
-        BindMismatch::BirthDate => td_string!(locale, parent.check_birth),
-        BindMismatch::IdNo => td_string!(locale, parent.check_id),
-    }
-}
-
 /// «親子綁定»: one or more children (siblings in other schools too) in one request.
 #[component]
 pub fn ParentBindPage() -> impl IntoView {
@@ -539,12 +529,22 @@ pub fn ParentBindPage() -> impl IntoView {
         ev.prevent_default();
         busy.set(true);
         form_error.set(None);
+        errors.set(FieldErrors::new());
         let input = BindInput {
             children: forms.get_untracked().iter().map(ChildForm::input).collect(),
         };
         spawn_local(async move {
             match request_binding(input).await {
-                Ok(o) => outcomes.set(Some(o)),
+                Ok(o) => {
+                    // One message for the form whatever did not match (no field named).
+                    if o.iter().any(|x| matches!(x, BindOutcome::Mismatch)) {
+                        form_error.set(Some(
+                            td_string!(i18n.get_locale_untracked(), parent.bind_mismatch)
+                                .to_string(),
+                        ));
+                    }
+                    outcomes.set(Some(o));
+                }
                 Err(AppError::Validation(f)) => {
                     errors.set(f);
                     form_error.set(Some(
@@ -573,8 +573,8 @@ pub fn ParentBindPage() -> impl IntoView {
                         BindOutcome::AlreadyBound { request } => view! {
                             <li><strong>{request.masked_name}</strong>"：已核可"</li>
                         }.into_any(),
-                        BindOutcome::Mismatch { check } => view! {
-                            <li class="outcome--bad">{move || mismatch_text(i18n.get_locale(), check)}</li>
+                        BindOutcome::Mismatch => view! {
+                            <li class="outcome--bad">{tr(i18n, |l| td_string!(l, parent.bind_mismatch))}</li>
                         }.into_any(),
                         BindOutcome::RateLimited { .. } => view! {
                             <li class="outcome--bad">{tr(i18n, |l| td_string!(l, common.rate_limited))}</li>

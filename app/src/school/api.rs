@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::{
     AuditFilter, AuditPage, LockedHolder, ProcessingForm, QueueFilter, QueuePage, ReviewInput,
-    ReviewOutcome, RosterPreview, SchoolOption, StaffLoginInput, StaffMe,
+    ReviewOutcome, RosterPreview, SchoolOption, StaffLoginInput, StaffMe, StaffPasswordInput,
 };
 use crate::apply::payments::ReconciliationReport;
 use crate::error::AppError;
@@ -47,6 +47,12 @@ pub async fn load_staff_me() -> Result<StaffMe, AppError> {
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/logout")]
 pub async fn staff_logout() -> Result<(), AppError> {
     call!(async |cx| super::service::logout(&cx).await)
+}
+
+/// «變更密碼»: every other session of the account ends.
+#[server(prefix = "/api", endpoint = "school/change-password", input = server_fn::codec::Json)]
+pub async fn change_staff_password(input: StaffPasswordInput) -> Result<StaffMe, AppError> {
+    call!(async |cx| super::service::change_password(&cx, input).await)
 }
 
 /// One page of the applications and stops queue.

@@ -7,6 +7,9 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod auth;
+pub mod password_view;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod view;
 
@@ -38,6 +41,37 @@ pub struct StaffLoginInput {
     /// The authenticator app's 6-digit code, for accounts with a second factor.
     #[serde(default)]
     pub otp: String,
+}
+
+/// «變更密碼» of the logged-in staff member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl StaffPasswordInput {
+    /// `current_password` → `required`; `new_password` → `required|too_short|
+    /// too_long|same_as_current` (the server also refuses common passwords).
+    pub fn field_errors(&self) -> crate::error::FieldErrors {
+        let mut errors = crate::error::FieldErrors::new();
+        if self.current_password.is_empty() {
+            errors.insert("current_password".into(), "required".into());
+        }
+        let n = self.new_password.chars().count();
+        let code = match n {
+            0 => Some("required"),
+            1..8 => Some("too_short"),
+            129.. => Some("too_long"),
+            _ if self.new_password == self.current_password => Some("same_as_current"),
+            _ => None,
+        };
+        if let Some(code) = code {
+            errors.insert("new_password".into(), code.into());
+        }
+        errors
+    }
 }
 
 /// The logged-in staff member.

@@ -1,5 +1,6 @@
-//! Rules of the school back office (SPEC §3, §7): staff login, scoped queues, reviews,
-//! exports, unlocking, the audit log, roster import and payment reconciliation.
+//! Rules of the school back office (SPEC §3, §7): scoped queues, reviews, exports,
+//! unlocking, the audit log, roster import and payment reconciliation. Staff login
+//! and the staff session are in [`super::auth`].
 //!
 //! Scope: a teacher acts on their own class, an officer on their school, an operator
 //! on every school. Requests outside the scope are refused with 403 and an audit row;
@@ -13,12 +14,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 
 use super::{
     AuditFilter, AuditPage, AuditRow, DeadMessage, LockedHolder, OutboxOverview, ProcessingForm,
     QueueFilter, QueueKind, QueuePage, QueueRow, ReviewInput, ReviewOutcome, RosterLineError,
-    RosterPreview, SchoolOption, StaffLoginInput, StaffMe,
+    RosterPreview, SchoolOption,
 };
 use crate::apply::payments::{self, ReconciliationReport};
 use crate::apply::{ApplicationReason, ApplicationStatus, effective_status};
@@ -29,7 +29,6 @@ use crate::domain::masking::{
 use crate::domain::refund::RefundChoice;
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
-use crate::server::captcha;
 use crate::server::context::{CallContext, internal};
 use crate::server::db::begin_write;
 use crate::server::entities::{
@@ -38,22 +37,11 @@ use crate::server::entities::{
     verification_locks,
 };
 use crate::server::outbox::status as outbox_status;
-use crate::server::{roster, staff};
+use crate::server::roster;
 
-/// Session key of the logged-in staff member.
-pub const STAFF_SESSION_KEY: &str = "staff";
-/// Failed logins after which a captcha is required.
-pub const CAPTCHA_AFTER_FAILURES: i32 = 3;
-/// Failed logins after which the account waits.
-pub const LOCK_AFTER_FAILURES: i32 = 10;
-pub const LOCK_MINUTES: i64 = 15;
+pub use super::auth::{change_password, current, login, logout, me};
+
 pub const PAGE_SIZE: u32 = 20;
-
-/// What the staff session remembers.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct StaffSession {
-    pub staff_id: i32,
-}
 
 /// What a staff member may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,26 +92,6 @@ impl Staff {
     }
 }
 
-/// The staff member of this session.
-///
-/// # Errors
-/// `Unauthorized` without a staff login.
-pub async fn current(cx: &CallContext) -> Result<Staff, AppError> {
-    let s = cx
-        .session
-        .get::<StaffSession>(STAFF_SESSION_KEY)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Unauthorized)?;
-    let user = staff_users::Entity::find_by_id(s.staff_id)
-        .one(&cx.state.db)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::Unauthorized)?;
-    let scope = Scope::of(&user).ok_or(AppError::Forbidden)?;
-    Ok(Staff { user, scope })
-}
-
 /// Records a refused request and returns 403.
 async fn deny(cx: &CallContext, staff: &Staff, action: &str, subject: Option<String>) -> AppError {
     let event = AuditEvent {
@@ -158,207 +126,6 @@ pub async fn schools(cx: &CallContext) -> Result<Vec<SchoolOption>, AppError> {
             level: s.level,
         })
         .collect())
-}
-
-async fn me_of(
-    conn: &impl ConnectionTrait,
-    user: &staff_users::Model,
-) -> Result<StaffMe, AppError> {
-    let school_name = match user.school_id {
-        Some(id) => schools::Entity::find_by_id(id)
-            .one(conn)
-            .await
-            .map_err(internal)?
-            .map(|s| s.name),
-        None => None,
-    };
-    let class_name = match user.class_id {
-        Some(id) => classes::Entity::find_by_id(id)
-            .one(conn)
-            .await
-            .map_err(internal)?
-            .map(|c| c.name),
-        None => None,
-    };
-    Ok(StaffMe {
-        username: user.username.clone(),
-        role: user.role.clone(),
-        school_name,
-        class_name,
-    })
-}
-
-/// # Errors
-/// `Unauthorized` without a staff login.
-pub async fn me(cx: &CallContext) -> Result<StaffMe, AppError> {
-    let staff = current(cx).await?;
-    me_of(&cx.state.db, &staff.user).await
-}
-
-/// «登入»: school, account and password; a captcha after failed attempts; a wait
-/// after many. Every failure gets the same answer, whatever was wrong.
-///
-/// # Errors
-/// `NoMatch` (wrong school, account or password), `Validation` on `captcha`
-/// (`required`, `wrong`), `RateLimited` while locked.
-pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, AppError> {
-    let db = &cx.state.db;
-    let now = Utc::now();
-    let username = input.username.trim().to_owned();
-    let user = staff_users::Entity::find()
-        .filter(staff_users::Column::Username.eq(username.clone()))
-        .one(db)
-        .await
-        .map_err(internal)?;
-    let record = async |result: &str, subject: Option<String>| {
-        audit::record(
-            db,
-            Some(&cx.client),
-            AuditEvent {
-                actor: user.as_ref().map_or(Actor::Visitor, |u| Actor::Staff(u.id)),
-                action: "staff.login",
-                subject,
-                result,
-                detail: None,
-            },
-        )
-        .await
-        .map_err(internal)
-    };
-    let Some(user) = user.clone() else {
-        // Same work as a real check, so timing tells nothing.
-        let _ = staff::verify_password(input.password.clone(), dummy_hash().await).await;
-        record("failed", Some(mask_identifier(&username))).await?;
-        return Err(AppError::NoMatch);
-    };
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        record("locked", Some(user.username.clone())).await?;
-        return Err(AppError::RateLimited {
-            retry_after_secs: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(60),
-        });
-    }
-    let recent_failures = match user.last_failed_at {
-        Some(t) if now - t < Duration::minutes(LOCK_MINUTES) => user.failed_logins,
-        _ => 0,
-    };
-    if recent_failures >= CAPTCHA_AFTER_FAILURES {
-        if input.captcha.trim().is_empty() {
-            return Err(AppError::field("captcha", "required"));
-        }
-        let binding = crate::identity::service::captcha_binding(cx).await?;
-        let ok = captcha::check_and_consume(
-            db,
-            &cx.state.cipher,
-            &binding,
-            &input.captcha,
-            cx.state.config.test_captcha.as_deref(),
-        )
-        .await
-        .map_err(internal)?;
-        if !ok {
-            return Err(AppError::field("captcha", "wrong"));
-        }
-    }
-    let password_ok =
-        staff::verify_password(input.password.clone(), user.password_hash.clone()).await;
-    let school_ok = match user.school_id {
-        None => input.school_code.trim().is_empty() || user.role == "operator",
-        Some(id) => schools::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .map_err(internal)?
-            .is_some_and(|s| s.code == input.school_code.trim()),
-    };
-    // The second factor, checked only after the password (never revealing which
-    // accounts have one to someone without the password).
-    let otp_state = if password_ok && school_ok {
-        staff::check_totp(&cx.state.cipher, &user, &input.otp)
-    } else {
-        None
-    };
-    if password_ok && school_ok && input.otp.trim().is_empty() && otp_state.is_some() {
-        return Err(AppError::field("otp", "required"));
-    }
-    let otp_ok = otp_state.unwrap_or(true);
-    if password_ok
-        && school_ok
-        && otp_state.is_none()
-        && cx.state.config.require_mfa
-        && matches!(user.role.as_str(), "officer" | "operator")
-    {
-        record("mfa_missing", Some(user.username.clone())).await?;
-        return Err(AppError::Conflict("mfa_setup_required".into()));
-    }
-    if !(password_ok && school_ok && otp_ok) {
-        let failures = recent_failures + 1;
-        let mut row: staff_users::ActiveModel = user.clone().into();
-        row.failed_logins = Set(failures);
-        row.last_failed_at = Set(Some(now));
-        if failures >= LOCK_AFTER_FAILURES {
-            row.locked_until = Set(Some(now + Duration::minutes(LOCK_MINUTES)));
-        }
-        row.update(db).await.map_err(internal)?;
-        record("failed", Some(user.username.clone())).await?;
-        if password_ok && school_ok && !otp_ok {
-            return Err(AppError::field("otp", "wrong"));
-        }
-        return Err(if failures >= CAPTCHA_AFTER_FAILURES {
-            // The next try needs a captcha: say so next to the field.
-            AppError::field("captcha", "required_next")
-        } else {
-            AppError::NoMatch
-        });
-    }
-    let mut row: staff_users::ActiveModel = user.clone().into();
-    row.failed_logins = Set(0);
-    row.last_failed_at = Set(None);
-    row.locked_until = Set(None);
-    row.update(db).await.map_err(internal)?;
-    cx.session.cycle_id().await.map_err(internal)?;
-    cx.session
-        .insert(STAFF_SESSION_KEY, StaffSession { staff_id: user.id })
-        .await
-        .map_err(internal)?;
-    record("ok", Some(user.username.clone())).await?;
-    me_of(db, &user).await
-}
-
-/// An Argon2id hash (made once) to verify against when the account does not exist.
-async fn dummy_hash() -> String {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY
-        .get_or_init(|| async {
-            staff::hash_password("no account has this password".into())
-                .await
-                .unwrap_or_default()
-        })
-        .await
-        .clone()
-}
-
-/// «登出»: the session is gone on the server.
-///
-/// # Errors
-/// Session store errors.
-pub async fn logout(cx: &CallContext) -> Result<(), AppError> {
-    if let Ok(staff) = current(cx).await {
-        audit::record(
-            &cx.state.db,
-            Some(&cx.client),
-            AuditEvent {
-                actor: staff.actor(),
-                action: "staff.logout",
-                subject: Some(staff.user.username.clone()),
-                result: "ok",
-                detail: None,
-            },
-        )
-        .await
-        .map_err(internal)?;
-    }
-    cx.session.flush().await.map_err(internal)
 }
 
 /// The holders (with class and school names) this staff member may see.

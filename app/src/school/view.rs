@@ -80,7 +80,7 @@ impl StaffState {
 
 /// Header with the back office's navigation, the staff member and «登出».
 #[component]
-fn StaffShell(children: ChildrenFn) -> impl IntoView {
+pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let state = StaffState::use_state();
     state.ensure_loaded();
@@ -136,6 +136,7 @@ fn StaffShell(children: ChildrenFn) -> impl IntoView {
                             {me.school_name.clone().map(|s| format!("・{s}"))}
                             {me.class_name.clone().map(|c| format!(" {c}"))}"）"
                         </span>
+                        <A href="/school/password">{tr(i18n, |l| td_string!(l, school.nav_password))}</A>
                     })}
                     <LanguageSwitch />
                     <button type="button" class="button button--secondary button--small" on:click=logout>

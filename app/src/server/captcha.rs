@@ -131,6 +131,10 @@ pub async fn issue(
 /// again. `test_answer` is `PORTAL_TEST_CAPTCHA`, accepted in place of the real one
 /// (but only while the session holds a live captcha).
 ///
+/// Of several requests racing with one captcha exactly one consumes it: the delete is
+/// conditional on the row still being there and unexpired, and only the request whose
+/// delete removed it may check the answer.
+///
 /// # Errors
 /// Database errors.
 pub async fn check_and_consume(
@@ -147,10 +151,13 @@ pub async fn check_and_consume(
     else {
         return Ok(false);
     };
-    captchas::Entity::delete_by_id(row.id.clone())
+    let consumed = captchas::Entity::delete_many()
+        .filter(captchas::Column::Id.eq(row.id.clone()))
+        .filter(captchas::Column::ExpiresAt.gt(Utc::now()))
         .exec(db)
         .await?;
-    if row.expires_at < Utc::now() {
+    if consumed.rows_affected != 1 {
+        // Expired, or another request consumed it first.
         return Ok(false);
     }
     if test_answer.is_some_and(|t| !t.is_empty() && t == answer.trim()) {

@@ -23,5 +23,6 @@ pub mod serials;
 pub mod session_store;
 pub mod settings;
 pub mod staff;
+pub mod throttle;
 
 pub use context::{AppState, ClientContext, PortalConfig};

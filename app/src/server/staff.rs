@@ -236,6 +236,7 @@ pub async fn add_user(db: &impl ConnectionTrait, new: NewStaffUser) -> Result<i3
         school_id: Set(school_id),
         class_id: Set(class_id),
         must_change_password: Set(false),
+        password_version: Set(1),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -254,6 +255,40 @@ pub async fn add_user(db: &impl ConnectionTrait, new: NewStaffUser) -> Result<i3
     )
     .await?;
     Ok(user.id)
+}
+
+/// Stores a new password hash for account `id` if it is still at `version`, and
+/// raises the version: every session of the old version has ended. Returns the
+/// updated account, or `None` when the version moved meanwhile (a conditional update:
+/// of two racing changes one wins).
+///
+/// # Errors
+/// Database errors.
+pub async fn store_password(
+    conn: &impl ConnectionTrait,
+    id: i32,
+    version: i32,
+    password_hash: String,
+) -> Result<Option<staff_users::Model>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let updated = staff_users::Entity::update_many()
+        .col_expr(
+            staff_users::Column::PasswordHash,
+            Expr::value(password_hash),
+        )
+        .col_expr(
+            staff_users::Column::PasswordVersion,
+            Expr::value(version + 1),
+        )
+        .col_expr(staff_users::Column::MustChangePassword, Expr::value(false))
+        .filter(staff_users::Column::Id.eq(id))
+        .filter(staff_users::Column::PasswordVersion.eq(version))
+        .exec(conn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(None);
+    }
+    staff_users::Entity::find_by_id(id).one(conn).await
 }
 
 /// The TOTP of a secret, for `account` (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step).

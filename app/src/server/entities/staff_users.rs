@@ -18,6 +18,10 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     /// The TOTP secret (encrypted), when the account has a second factor.
     pub totp_secret_enc: Option<String>,
+    /// Raised by every password change: sessions of an older version have ended.
+    pub password_version: i32,
+    /// Set when the account is disabled: no login, and its sessions have ended.
+    pub disabled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,185 @@
+//! Limits that hold under parallel requests and across server instances (SPEC §7).
+//!
+//! A limit is a count followed by an insert; two requests that both count before
+//! either inserts both pass. So every limited check runs inside a write transaction
+//! that first takes the key's turn ([`take_turn`]): an upsert of the key's row in
+//! `throttle_keys`. On PostgreSQL the upsert holds that row's lock until the
+//! transaction ends, so a second transaction on the same key waits at its upsert and
+//! then counts what the first committed (READ COMMITTED reads a fresh snapshot per
+//! statement); on SQLite `BEGIN IMMEDIATE` (see [`begin_write`]) already runs one
+//! writer at a time.
+//!
+//! The per-client-IP limit ([`admit_ip`]) is one rule for identity verification,
+//! parent login and staff login: `PORTAL_VERIFY_PER_IP_PER_MIN` admitted attempts in
+//! any sliding minute, per purpose. [`login_state`] is the one rule for a login's
+//! captcha and lock, counted per keyed hash of the account name (parents and staff),
+//! so an unknown account is treated exactly like a real one.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
+
+use super::db::begin_write;
+use super::entities::{throttle_hits, throttle_keys};
+
+/// Seconds in the per-IP window; also the `Retry-After` of a refusal.
+pub const IP_WINDOW_SECS: i64 = 60;
+/// Login failures (per account, within [`LOGIN_WINDOW_MINUTES`]) before a captcha is
+/// required: parents and staff.
+pub const CAPTCHA_AFTER_FAILURES: usize = 3;
+/// Login failures within [`LOGIN_WINDOW_MINUTES`] that lock the account.
+pub const LOCK_AFTER_FAILURES: usize = 10;
+pub const LOGIN_WINDOW_MINUTES: i64 = 15;
+pub const LOCK_MINUTES: i64 = 15;
+
+/// Serialises the rest of the transaction `txn` with every other transaction that
+/// takes the turn of `key` (hold the turn briefly: commit soon after).
+///
+/// Take several keys in one order everywhere (sorted), or two transactions may wait
+/// for each other.
+///
+/// # Errors
+/// Database errors.
+pub async fn take_turn(
+    txn: &impl ConnectionTrait,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    throttle_keys::Entity::insert(throttle_keys::ActiveModel {
+        key: Set(key.to_owned()),
+        touched_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(throttle_keys::Column::Key)
+            .update_column(throttle_keys::Column::TouchedAt)
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// The answer of [`admit_ip`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Over the limit: answer 429 with this `Retry-After`.
+    Refused {
+        retry_after_secs: u64,
+    },
+}
+
+/// Counts one attempt of `purpose` (e.g. `identity.verify`) from `ip` if fewer than
+/// `per_minute` were admitted in the last minute; the count and the insert are one
+/// step (see the module documentation). Refused attempts are not counted.
+///
+/// # Errors
+/// Database errors.
+pub async fn admit_ip(
+    db: &DatabaseConnection,
+    purpose: &str,
+    ip: &str,
+    per_minute: u32,
+    now: DateTime<Utc>,
+) -> Result<Admission, DbErr> {
+    let key = format!("{purpose}:{ip}");
+    let txn = begin_write(db).await?;
+    take_turn(&txn, &key, now).await?;
+    let since = now - Duration::seconds(IP_WINDOW_SECS);
+    let recent = throttle_hits::Entity::find()
+        .filter(throttle_hits::Column::Key.eq(key.clone()))
+        .filter(throttle_hits::Column::At.gt(since))
+        .count(&txn)
+        .await?;
+    if recent >= u64::from(per_minute) {
+        txn.commit().await?;
+        return Ok(Admission::Refused {
+            retry_after_secs: IP_WINDOW_SECS.unsigned_abs(),
+        });
+    }
+    throttle_hits::Entity::insert(throttle_hits::ActiveModel {
+        key: Set(key),
+        at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Admission::Admitted)
+}
+
+/// Deletes hits older than the window and keys untouched for a day (run now and
+/// then; the limits never read them).
+///
+/// # Errors
+/// Database errors.
+pub async fn purge(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
+    throttle_hits::Entity::delete_many()
+        .filter(throttle_hits::Column::At.lte(now - Duration::seconds(IP_WINDOW_SECS)))
+        .exec(db)
+        .await?;
+    throttle_keys::Entity::delete_many()
+        .filter(throttle_keys::Column::TouchedAt.lt(now - Duration::days(1)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The login state of one account from its recent failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginState {
+    pub captcha_required: bool,
+    /// Seconds the account stays locked.
+    pub locked_for: Option<u64>,
+}
+
+/// `failures`: the account's failed logins since its last success, newest first.
+/// A captcha is required after [`CAPTCHA_AFTER_FAILURES`] failures in the window; the
+/// account is locked for [`LOCK_MINUTES`] after the failure that makes
+/// [`LOCK_AFTER_FAILURES`] within the window.
+pub fn login_state(failures: &[DateTime<Utc>], now: DateTime<Utc>) -> LoginState {
+    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+    let recent = failures.iter().filter(|t| **t > now - window).count();
+    let locked_for = failures.first().and_then(|newest| {
+        let burst = failures.iter().filter(|t| **t > *newest - window).count();
+        let until = *newest + Duration::minutes(LOCK_MINUTES);
+        (burst >= LOCK_AFTER_FAILURES && until > now)
+            .then(|| u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1))
+    });
+    LoginState {
+        captcha_required: recent >= CAPTCHA_AFTER_FAILURES || locked_for.is_some(),
+        locked_for,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_needs_a_captcha_after_three_failures_and_locks_after_ten() {
+        let now = Utc::now();
+        let ago = |m: i64| now - Duration::minutes(m);
+        assert_eq!(
+            login_state(&[], now),
+            LoginState {
+                captcha_required: false,
+                locked_for: None
+            }
+        );
+        assert!(!login_state(&[ago(1), ago(2)], now).captcha_required);
+        assert!(login_state(&[ago(1), ago(2), ago(3)], now).captcha_required);
+        assert!(!login_state(&[ago(1), ago(2), ago(16)], now).captcha_required);
+        let ten: Vec<_> = (0..10).map(ago).collect();
+        assert_eq!(login_state(&ten, now).locked_for, Some(15 * 60));
+        // The lock runs out 15 minutes after the tenth failure.
+        let old: Vec<_> = (16..26).map(ago).collect();
+        assert_eq!(login_state(&old, now).locked_for, None);
+        // Ten failures spread over more than 15 minutes do not lock.
+        let spread: Vec<_> = (0..10).map(|i| ago(i * 2)).collect();
+        assert_eq!(login_state(&spread, now).locked_for, None);
+    }
+}
