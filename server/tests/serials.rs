@@ -50,7 +50,11 @@ where
     let mut tasks = tokio::task::JoinSet::new();
     for (i, holder) in holders.iter().enumerate() {
         let base = servers[i % servers.len()].base.clone();
-        let prepared = prepare(base, holder.clone(), format!("load-{i:04}-{}", uuid_like(i)));
+        let prepared = prepare(
+            base,
+            holder.clone(),
+            format!("load-{i:04}-{}", uuid_like(i)),
+        );
         let barrier = barrier.clone();
         tasks.spawn(async move {
             let prepared = prepared.await;
@@ -172,7 +176,10 @@ async fn applications_under_load(instances: usize) {
     // Payment serials 1…32: no payment number given twice.
     let mut payment: Vec<i64> = stored.iter().map(|a| a.payment_serial).collect();
     payment.sort_unstable();
-    assert_eq!(payment, (1..=i64::try_from(CLIENTS).unwrap()).collect::<Vec<_>>());
+    assert_eq!(
+        payment,
+        (1..=i64::try_from(CLIENTS).unwrap()).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -257,17 +264,23 @@ async fn counters_continue_from_the_serials_stored_before_the_upgrade() {
     // The server migrates at start; the next serials follow the stored ones.
     let server = TestServer::start(&db, &[]).await;
     let outbox = db.path().join("data").join("outbox");
-    let stop = common::wizards::prepare_stop(&server.base, &stoppers[1], &outbox, "upgrade-stop-0001")
-        .await
-        .expect("stop wizard")
-        .submit()
-        .await;
+    let stop =
+        common::wizards::prepare_stop(&server.base, &stoppers[1], &outbox, "upgrade-stop-0001")
+            .await
+            .expect("stop wizard")
+            .submit()
+            .await;
     assert_eq!(stop, Outcome::Acknowledged(format!("ST{day}000042")));
-    let apply = common::wizards::prepare_apply(&server.base, &applicants[1], &headshot(), "upgrade-apply-0001")
-        .await
-        .expect("apply wizard")
-        .submit()
-        .await;
+    let apply = common::wizards::prepare_apply(
+        &server.base,
+        &applicants[1],
+        &headshot(),
+        "upgrade-apply-0001",
+    )
+    .await
+    .expect("apply wizard")
+    .submit()
+    .await;
     assert_eq!(apply, Outcome::Acknowledged(format!("AP{day}000008")));
     let new_app = applications::Entity::find()
         .all(&db.db)

@@ -523,10 +523,8 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
         by_parent: crate::parent::service::bound_parent_wizard(cx, holder.id).await,
         contact,
     };
-    let receipt = submit_with_retries("stop", || {
-        submit_once(cx, &holder, &check, &input, &hash)
-    })
-    .await?;
+    let receipt =
+        submit_with_retries("stop", || submit_once(cx, &holder, &check, &input, &hash)).await?;
     cx.session
         .insert(LAST_STOP_SESSION_KEY, &receipt.serial_no)
         .await

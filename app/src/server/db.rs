@@ -312,7 +312,12 @@ mod tests {
         .await;
         assert_eq!(tries.load(Ordering::Relaxed), MAX_SUBMIT_TRIES);
         let err = result.expect_err("gave up");
-        assert_eq!(err, AppError::Unavailable { retry_after_secs: 1 });
+        assert_eq!(
+            err,
+            AppError::Unavailable {
+                retry_after_secs: 1
+            }
+        );
         assert_eq!(err.status(), 503);
     }
 

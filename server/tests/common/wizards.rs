@@ -78,9 +78,17 @@ pub enum Outcome {
     /// The receipt's serial number.
     Acknowledged(String),
     /// A 5xx answer at `step`.
-    ServerError { step: &'static str, status: u16, body: String },
+    ServerError {
+        step: &'static str,
+        status: u16,
+        body: String,
+    },
     /// Any other refusal at `step` (a 4xx).
-    Refused { step: &'static str, status: u16, body: String },
+    Refused {
+        step: &'static str,
+        status: u16,
+        body: String,
+    },
     /// No answer at all at `step` (connection refused or reset, timeout).
     Unreachable { step: &'static str, error: String },
 }
@@ -123,10 +131,14 @@ impl Visitor {
         req: reqwest::RequestBuilder,
     ) -> Result<Value, Outcome> {
         let origin = HeaderValue::from_str(&self.base).expect("base URL");
-        let res = req.header(ORIGIN, origin).send().await.map_err(|e| Outcome::Unreachable {
-            step,
-            error: e.to_string(),
-        })?;
+        let res = req
+            .header(ORIGIN, origin)
+            .send()
+            .await
+            .map_err(|e| Outcome::Unreachable {
+                step,
+                error: e.to_string(),
+            })?;
         let status = res.status();
         let body = res.text().await.unwrap_or_default();
         if status.is_server_error() {
@@ -215,7 +227,11 @@ pub struct Prepared {
 impl Prepared {
     /// Presses «送出»: the receipt's serial number, or how it failed.
     pub async fn submit(&self) -> Outcome {
-        match self.visitor.post_json("submit", self.path, &self.body).await {
+        match self
+            .visitor
+            .post_json("submit", self.path, &self.body)
+            .await
+        {
             Ok(receipt) => match receipt["serial_no"].as_str() {
                 Some(serial) => Outcome::Acknowledged(serial.to_owned()),
                 None => Outcome::Refused {
@@ -259,7 +275,11 @@ pub async fn prepare_stop(
         None
     } else {
         visitor
-            .post_form("send-code", "/api/stop/send-code", &[("card_ref", &card_ref)])
+            .post_form(
+                "send-code",
+                "/api/stop/send-code",
+                &[("card_ref", &card_ref)],
+            )
             .await?;
         let to = holder.guardian_email.clone().unwrap_or_default();
         Some(
