@@ -3,6 +3,7 @@
 //! Every command first migrates the database it is pointed at.
 
 mod api_errors;
+mod body_limit;
 mod config;
 mod web;
 

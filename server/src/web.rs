@@ -23,8 +23,8 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::api_errors;
 use crate::config::ServerConfig;
+use crate::{api_errors, body_limit};
 
 /// Idle timeout of a session (SPEC §7).
 pub const SESSION_IDLE_MINUTES: i64 = 30;
@@ -133,15 +133,21 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .route("/api/v1/health", get(health))
         .route(
             "/api/v1/payments",
-            post(post_payments).layer(RequestBodyLimitLayer::new(PAYMENTS_BODY_LIMIT)),
+            post(post_payments).layer(middleware::from_fn(|r, n| {
+                body_limit::limit(PAYMENTS_BODY_LIMIT, r, n)
+            })),
         )
         .route(
             "/api/v1/swipes",
-            post(post_swipe).layer(RequestBodyLimitLayer::new(SMALL_BODY_LIMIT)),
+            post(post_swipe).layer(middleware::from_fn(|r, n| {
+                body_limit::limit(SMALL_BODY_LIMIT, r, n)
+            })),
         )
         .route(
             "/api/v1/line/webhook",
-            post(line_webhook).layer(RequestBodyLimitLayer::new(SMALL_BODY_LIMIT)),
+            post(line_webhook).layer(middleware::from_fn(|r, n| {
+                body_limit::limit(SMALL_BODY_LIMIT, r, n)
+            })),
         )
         .route("/api/v1/{*rest}", any(api_not_found))
         .layer(middleware::map_response(api_errors::json_errors))

@@ -68,7 +68,8 @@ fn swipe_body(event: &str) -> Value {
         "card_outer_no": WANG_CARD,
         "reader_id": "gate-1",
         "direction": "in",
-        "time": "2026-11-23T07:40:00+08:00",
+        // Now: the portal refuses swipes outside its time window.
+        "time": chrono::Utc::now().to_rfc3339(),
     })
 }
 
@@ -470,10 +471,12 @@ async fn every_api_v1_error_is_json_with_a_code_and_a_message() {
     let server = TestServer::start(&db, &[("PORTAL_ISSUER_API_KEY", issuer_key)]).await;
     let http = reqwest::Client::new();
 
-    // Bodies over the limit, announced by Content-Length: refused before being read.
+    // Bodies over the limit, announced by Content-Length or not: the client hears the
+    // 413 even while it is still sending (the server reads on a bounded amount).
     for (path, bearer, size) in [
         ("/api/v1/swipes", key.as_str(), 64 * 1024 + 1),
         ("/api/v1/payments", issuer_key, 1024 * 1024 + 1),
+        ("/api/v1/payments", issuer_key, 4 * 1024 * 1024),
         ("/api/v1/line/webhook", "", 64 * 1024 + 1),
     ] {
         let reply = Reply::read(
@@ -488,8 +491,10 @@ async fn every_api_v1_error_is_json_with_a_code_and_a_message() {
         .await;
         assert_api_error(&reply, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
         // The same without Content-Length (chunked).
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-            (0..=size / 4096).map(|_| Ok(vec![b' '; 4096])).collect();
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..size)
+            .step_by(4096)
+            .map(|at| Ok(vec![b' '; 4096.min(size - at)]))
+            .collect();
         let reply = Reply::read(
             http.post(server.url(path))
                 .bearer_auth(bearer)

@@ -210,7 +210,15 @@ async fn counters_continue_from_the_serials_stored_before_the_upgrade() {
     assert!(out.status.success(), "{out:?}");
 
     // Back to the schema before the counters, with a stop and an application of today.
-    Migrator::down(&db.db, Some(1)).await.expect("down one");
+    let migrations = Migrator::migrations();
+    let counters_at = migrations
+        .iter()
+        .position(|m| m.name() == "m20261124_000001_create_serial_counters")
+        .expect("the serial_counters migration");
+    let after_counters = (migrations.len() - counters_at) as u32;
+    Migrator::down(&db.db, Some(after_counters))
+        .await
+        .expect("down to before the counters");
     let today = (Utc::now() + Duration::hours(8)).date_naive();
     let day = today.format("%Y%m%d").to_string();
     let cards = cards::Entity::find().all(&db.db).await.unwrap();

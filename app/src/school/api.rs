@@ -50,7 +50,7 @@ pub async fn staff_logout() -> Result<(), AppError> {
 }
 
 /// «變更密碼»: every other session of the account ends.
-#[server(prefix = "/api", endpoint = "school/change-password", input = server_fn::codec::Json)]
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/change-password", input = server_fn::codec::Json)]
 pub async fn change_staff_password(input: StaffPasswordInput) -> Result<StaffMe, AppError> {
     call!(async |cx| super::service::change_password(&cx, input).await)
 }
