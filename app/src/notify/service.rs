@@ -859,7 +859,7 @@ pub async fn list_sms_cancellations(
             continue;
         };
         let (holder, school, class) = holder_school_class(db, sub.holder_id).await?;
-        if !parents::in_scope(&staff, &holder) {
+        if !crate::server::staff_scope::covers(&staff, &holder) {
             continue;
         }
         let parent_name = match parents_seen.get(&c.parent_id) {
@@ -931,7 +931,7 @@ pub async fn review_sms_cancellation(
         .map_err(internal)?
         .ok_or(AppError::Internal)?;
     let (holder, school, _) = holder_school_class(&txn, sub.holder_id).await?;
-    if !parents::in_scope(&staff, &holder) {
+    if !crate::server::staff_scope::covers(&staff, &holder) {
         return Err(parents::deny(
             txn,
             client,

@@ -550,7 +550,7 @@ pub async fn enter_swipe(
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    if !crate::parent::service::in_scope(&staff, &holder) {
+    if !crate::server::staff_scope::covers(&staff, &holder) {
         return Err(crate::parent::service::deny(
             txn,
             client,

@@ -58,6 +58,7 @@ use crate::server::entities::{
 use crate::server::holder_cards;
 use crate::server::outbox::{self, Channel, NewMessage};
 use crate::server::staff::{self, PasswordRuleError, StaffRole};
+use crate::server::staff_scope;
 use crate::server::throttle::{self, Admission, LOCK_MINUTES, LOGIN_WINDOW_MINUTES, login_state};
 
 /// Session key of the logged-in parent.
@@ -959,7 +960,7 @@ pub async fn create_parent_by_staff(
                 .await
                 .map_err(internal)?
                 .ok_or(AppError::NotFound)?;
-            if !in_scope(&staff_user, &holder) {
+            if !staff_scope::covers(&staff_user, &holder) {
                 return Err(deny(
                     txn,
                     client,
@@ -1811,18 +1812,6 @@ pub(crate) async fn staff_user(
         .ok_or(AppError::Forbidden)
 }
 
-/// Teacher: their own class; officer: their school; operator: everyone.
-pub(crate) fn in_scope(staff: &staff_users::Model, holder: &holders::Model) -> bool {
-    match StaffRole::parse(&staff.role) {
-        Some(StaffRole::Operator) => true,
-        Some(StaffRole::Officer) => staff.school_id == Some(holder.school_id),
-        Some(StaffRole::Teacher) => {
-            staff.school_id == Some(holder.school_id) && staff.class_id == Some(holder.class_id)
-        }
-        None => false,
-    }
-}
-
 fn staff_row(
     state: &AppState,
     d: &Described,
@@ -1862,17 +1851,9 @@ pub async fn list_binding_requests(
     if let Some(s) = filter.status {
         q = q.filter(binding_requests::Column::Status.eq(s.as_str()));
     }
-    let scope = match StaffRole::parse(&staff_user.role) {
-        Some(StaffRole::Operator) => None,
-        Some(StaffRole::Officer) => Some(
-            Condition::all().add(holders::Column::SchoolId.eq(staff_user.school_id.unwrap_or(-1))),
-        ),
-        Some(StaffRole::Teacher) => Some(
-            Condition::all()
-                .add(holders::Column::SchoolId.eq(staff_user.school_id.unwrap_or(-1)))
-                .add(holders::Column::ClassId.eq(staff_user.class_id.unwrap_or(-1))),
-        ),
-        None => return Err(AppError::Forbidden),
+    let scope = match staff_scope::Scope::of(&staff_user).ok_or(AppError::Forbidden)? {
+        staff_scope::Scope::All => None,
+        scope => Some(scope.holders_condition()),
     };
     if let Some(scope) = scope {
         let ids: Vec<i32> = holders::Entity::find()
@@ -1971,7 +1952,7 @@ async fn decide(
         .await
         .map_err(internal)?
         .ok_or(AppError::Internal)?;
-    if !in_scope(&staff_user, &holder) {
+    if !staff_scope::covers(&staff_user, &holder) {
         return Err(deny(txn, client, Actor::Staff(staff_id), action, "out_of_scope").await);
     }
     if request.status != from.as_str() {

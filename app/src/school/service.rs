@@ -43,38 +43,7 @@ pub use super::auth::{change_password, current, login, logout, me};
 
 pub const PAGE_SIZE: u32 = 20;
 
-/// What a staff member may see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    Class { school_id: i32, class_id: i32 },
-    School { school_id: i32 },
-    All,
-}
-
-impl Scope {
-    pub fn of(user: &staff_users::Model) -> Option<Self> {
-        match (user.role.as_str(), user.school_id, user.class_id) {
-            ("operator", _, _) => Some(Scope::All),
-            ("officer", Some(school_id), _) => Some(Scope::School { school_id }),
-            ("teacher", Some(school_id), Some(class_id)) => Some(Scope::Class {
-                school_id,
-                class_id,
-            }),
-            _ => None,
-        }
-    }
-
-    pub fn covers(self, holder: &holders::Model) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::School { school_id } => holder.school_id == school_id,
-            Scope::Class {
-                school_id,
-                class_id,
-            } => holder.school_id == school_id && holder.class_id == class_id,
-        }
-    }
-}
+pub use crate::server::staff_scope::Scope;
 
 /// The logged-in staff member and their scope.
 pub struct Staff {
@@ -136,20 +105,8 @@ struct Visible {
 }
 
 async fn visible(conn: &impl ConnectionTrait, scope: Scope) -> Result<Visible, AppError> {
-    let mut q = holders::Entity::find();
-    match scope {
-        Scope::All => {}
-        Scope::School { school_id } => q = q.filter(holders::Column::SchoolId.eq(school_id)),
-        Scope::Class {
-            school_id,
-            class_id,
-        } => {
-            q = q
-                .filter(holders::Column::SchoolId.eq(school_id))
-                .filter(holders::Column::ClassId.eq(class_id));
-        }
-    }
-    let holders = q
+    let holders = holders::Entity::find()
+        .filter(scope.holders_condition())
         .all(conn)
         .await
         .map_err(internal)?

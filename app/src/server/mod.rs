@@ -23,6 +23,7 @@ pub mod serials;
 pub mod session_store;
 pub mod settings;
 pub mod staff;
+pub mod staff_scope;
 pub mod throttle;
 
 pub use context::{AppState, ClientContext, PortalConfig};
