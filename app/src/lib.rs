@@ -21,6 +21,8 @@ pub mod parent;
 pub mod query;
 pub mod school;
 pub mod strict;
+#[cfg(test)]
+mod layering;
 pub mod ui;
 pub mod wizard;
 
