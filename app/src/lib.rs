@@ -16,13 +16,13 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod identity;
+#[cfg(test)]
+mod layering;
 pub mod notify;
 pub mod parent;
 pub mod query;
 pub mod school;
 pub mod strict;
-#[cfg(test)]
-mod layering;
 pub mod ui;
 pub mod wizard;
 
