@@ -1,0 +1,107 @@
+//! The payment slip (print to A4): payment number, store barcodes, ATM account.
+
+use super::*;
+
+/// «繳費單»: a printable A4 page with two stubs, the three convenience-store
+/// barcodes, the ATM account and a QR code.
+#[component]
+pub fn SlipPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let serial = params.with_untracked(|p| p.get("serial").unwrap_or_default());
+    let slip = load_once(move || load_payment_slip(serial));
+    set_title(move || td_string!(i18n.get_locale(), apply.slip_title).to_string());
+    let print = move |_| {
+        #[cfg(feature = "csr")]
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! {
+        <PageShell>
+            {move || match slip.get() {
+                None => loading_view(i18n),
+                Some(Err(AppError::Unauthorized)) => view! {
+                    <h1>{tr(i18n, |l| td_string!(l, apply.slip_title))}</h1>
+                    <div class="form-alert" role="alert">{tr(i18n, |l| td_string!(l, common.session_expired))}</div>
+                    <Link href="/card/query/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_query))}</Link>
+                }.into_any(),
+                Some(Err(e)) => view! {
+                    <h1>{tr(i18n, |l| td_string!(l, apply.slip_title))}</h1>
+                    <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
+                }.into_any(),
+                Some(Ok(s)) => view! { <Slip slip=s print=Callback::new(print) /> }.into_any(),
+            }}
+        </PageShell>
+    }
+}
+
+#[component]
+pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let s = slip;
+    let facts = {
+        let s = s.clone();
+        move || {
+            let locale = i18n.get_locale();
+            view! {
+                <dl class="slip__facts">
+                    {fact(td_string!(locale, apply.slip_payer).into(), format!("{}（{}）", s.payer, s.school_name))}
+                    {fact(td_string!(locale, apply.slip_item).into(), pick(locale, &s.item_zh, &s.item_en))}
+                    {fact(td_string!(locale, apply.fee_total).into(), money(locale, s.amount))}
+                    {fact(td_string!(locale, apply.deadline).into(), iso_date(s.due_on))}
+                    {fact("繳款編號".into(), s.payment_no.clone())}
+                    {fact(td_string!(locale, apply.slip_payee).into(), pick(locale, &s.payee_zh, &s.payee_en))}
+                </dl>
+            }
+        }
+    };
+    let facts2 = facts.clone();
+    view! {
+        <div class="slip-toolbar no-print">
+            <h1>{tr(i18n, |l| td_string!(l, apply.slip_title))}</h1>
+            {s.paid.then(|| view! { <p class="notice notice--ok" role="status">{tr(i18n, |l| td_string!(l, apply.slip_paid))}</p> })}
+            <p class="hint">{tr(i18n, |l| td_string!(l, apply.slip_hint))}</p>
+            <button type="button" class="button button--primary" on:click=move |_| print.run(())>
+                {tr(i18n, |l| td_string!(l, apply.print))}
+            </button>
+        </div>
+        <div class="slip">
+            <section class="slip__stub" aria-labelledby="stub-1">
+                <h2 id="stub-1">"第一聯：本聯由收款單位留存"</h2>
+                {facts}
+                <div class="slip__barcodes">
+                    <h3>{tr(i18n, |l| td_string!(l, apply.slip_store))}</h3>
+                    {s.barcodes.iter().enumerate().map(|(i, b)| view! {
+                        <figure class="barcode">
+                            <div class="barcode__image" role="img"
+                                aria-label=format!("{} {}", td_string!(locale, apply.slip_barcode, n = i + 1), b.text)
+                                inner_html=b.svg.clone()></div>
+                            <figcaption class="mono">{b.text.clone()}</figcaption>
+                        </figure>
+                    }).collect_view()}
+                </div>
+            </section>
+            <div class="slip__cut" aria-hidden="true"></div>
+            <section class="slip__stub" aria-labelledby="stub-2">
+                <h2 id="stub-2">"第二聯：客戶收執聯"</h2>
+                {facts2}
+                <div class="slip__other">
+                    <div class="slip__atm">
+                        <h3>{tr(i18n, |l| td_string!(l, apply.slip_atm))}</h3>
+                        <dl class="slip__facts">
+                            {fact(td_string!(locale, apply.slip_bank).into(), s.atm_bank.clone())}
+                            {fact("轉帳帳號".into(), s.atm_account.clone())}
+                        </dl>
+                        <p class="hint">{tr(i18n, |l| td_string!(l, apply.slip_atm_hint))}</p>
+                    </div>
+                    <figure class="slip__qr">
+                        <div class="qr" role="img" aria-label=td_string!(locale, apply.slip_qr).to_string() inner_html=s.qr_svg.clone()></div>
+                        <figcaption>{tr(i18n, |l| td_string!(l, apply.slip_qr))}</figcaption>
+                    </figure>
+                </div>
+            </section>
+        </div>
+    }
+}

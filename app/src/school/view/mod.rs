@@ -1,0 +1,217 @@
+//! Back-office pages («學校端», desktop, keyboard-first): login, the applications and
+//! stops queue, the processing form, roster import, payment reconciliation, unlocking
+//! and the audit log.
+
+use super::api::{
+    import_payments, import_roster, load_locked_holders, load_outbox, load_processing_form,
+    load_queue, load_schools, load_staff_me, resend_message, review_items, search_audit,
+    staff_login, staff_logout, unlock_holder,
+};
+use super::{
+    AuditFilter, AuditPage, QueueFilter, QueueKind, QueuePage, ReviewInput, SchoolOption,
+    StaffLoginInput, StaffMe,
+};
+use crate::apply::payments::{PaymentOutcome, ReconciliationReport};
+use crate::domain::dates::{iso_date, parse_iso_date, taiwan_date_time};
+use crate::error::{AppError, FieldErrors};
+use crate::i18n::*;
+use crate::ui::{FormAlert, LanguageSwitch, form_error_text, load_once, set_title, tr};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+type I18n = leptos_i18n::I18nContext<Locale>;
+
+fn role_text(locale: Locale, role: &str) -> &'static str {
+    match role {
+        "teacher" => td_string!(locale, school.role_teacher),
+        "officer" => td_string!(locale, school.role_officer),
+        _ => td_string!(locale, school.role_operator),
+    }
+}
+
+fn level_text(locale: Locale, level: &str) -> &'static str {
+    match level {
+        "primary" => td_string!(locale, school.level_primary),
+        "junior" => td_string!(locale, school.level_junior),
+        _ => td_string!(locale, school.level_senior),
+    }
+}
+
+fn review_text(locale: Locale, review: &str) -> &'static str {
+    match review {
+        "approved" => td_string!(locale, school.review_approved),
+        "returned" => td_string!(locale, school.review_returned),
+        _ => td_string!(locale, school.review_pending),
+    }
+}
+
+/// The staff member of this session, loaded once per page.
+#[derive(Clone, Copy)]
+pub struct StaffState {
+    pub me: RwSignal<Option<Result<StaffMe, AppError>>>,
+}
+
+impl StaffState {
+    pub fn provide() {
+        provide_context(StaffState {
+            me: RwSignal::new(None),
+        });
+    }
+
+    fn use_state() -> Self {
+        use_context::<StaffState>().unwrap_or_else(|| {
+            Self::provide();
+            expect_context::<StaffState>()
+        })
+    }
+
+    fn ensure_loaded(self) {
+        if self.me.get_untracked().is_some() {
+            return;
+        }
+        spawn_local(async move {
+            let r = load_staff_me().await;
+            self.me.set(Some(r));
+        });
+    }
+}
+
+/// Header with the back office's navigation, the staff member and «登出».
+#[component]
+pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = StaffState::use_state();
+    state.ensure_loaded();
+    let navigate = use_navigate();
+    let logout = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = staff_logout().await;
+            state.me.set(Some(Err(AppError::Unauthorized)));
+            navigate("/school", Default::default());
+        });
+    };
+    let nav_navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Unauthorized)) = state.me.get() {
+            nav_navigate("/school", Default::default());
+        }
+    });
+    let children = StoredValue::new(children);
+    view! {
+        <a class="skip-link" href="#main">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
+        <header class="staff-header">
+            <div class="staff-header__inner">
+                <span class="staff-header__brand">{tr(i18n, |l| td_string!(l, school.title))}</span>
+                <nav aria-label=move || td_string!(i18n.get_locale(), school.nav_label).to_string()>
+                    <ul class="staff-nav">
+                        <li><A href="/school/queue">{tr(i18n, |l| td_string!(l, school.nav_queue))}</A></li>
+                        <li><A href="/school/bindings">{tr(i18n, |l| td_string!(l, school.nav_bindings))}</A></li>
+                        <li><A href="/school/sms">{tr(i18n, |l| td_string!(l, school.nav_sms))}</A></li>
+                        <li><A href="/school/parents/new">{tr(i18n, |l| td_string!(l, school.nav_new_parent))}</A></li>
+                        <li><A href="/school/attendance">{tr(i18n, |l| td_string!(l, school.nav_attendance))}</A></li>
+                        {move || state.me.get().and_then(Result::ok).map(|me| {
+                            let admin = me.role != "teacher";
+                            let operator = me.role == "operator";
+                            view! {
+                                {admin.then(|| view! {
+                                    <li><A href="/school/roster">{tr(i18n, |l| td_string!(l, school.nav_roster))}</A></li>
+                                    <li><A href="/school/unlock">{tr(i18n, |l| td_string!(l, school.nav_unlock))}</A></li>
+                                    <li><A href="/school/audit">{tr(i18n, |l| td_string!(l, school.nav_audit))}</A></li>
+                                })}
+                                {operator.then(|| view! {
+                                    <li><A href="/school/payments">{tr(i18n, |l| td_string!(l, school.nav_payments))}</A></li>
+                                    <li><A href="/school/outbox">{tr(i18n, |l| td_string!(l, school.nav_outbox))}</A></li>
+                                })}
+                            }
+                        })}
+                    </ul>
+                </nav>
+                <div class="staff-header__me">
+                    {move || state.me.get().and_then(Result::ok).map(|me| view! {
+                        <span class="staff-header__who">
+                            {me.username.clone()}"（"{move || role_text(i18n.get_locale(), &me.role)}
+                            {me.school_name.clone().map(|s| format!("・{s}"))}
+                            {me.class_name.clone().map(|c| format!(" {c}"))}"）"
+                        </span>
+                        <A href="/school/password">{tr(i18n, |l| td_string!(l, school.nav_password))}</A>
+                    })}
+                    <LanguageSwitch />
+                    <button type="button" class="button button--secondary button--small" on:click=logout>
+                        {tr(i18n, |l| td_string!(l, school.logout))}
+                    </button>
+                </div>
+            </div>
+        </header>
+        <main id="main" class="staff-main" tabindex="-1">
+            {move || match state.me.get() {
+                Some(Ok(_)) => children.with_value(|c| c()).into_any(),
+                Some(Err(AppError::Unauthorized)) | None => view! {
+                    <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p>
+                }.into_any(),
+                Some(Err(e)) => view! {
+                    <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// Reads the chosen file's text (UTF-8).
+#[cfg(feature = "csr")]
+async fn read_file(ev: &leptos::ev::Event) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let file = ev
+        .target()?
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .ok()?
+        .files()?
+        .get(0)?;
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .ok()?;
+    text.as_string()
+}
+
+/// A file input that reads the chosen CSV into `into`.
+fn csv_picker(i18n: I18n, id: &'static str, into: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="field__label" for=id>{tr(i18n, |l| td_string!(l, school.csv_file))}</label>
+            <input id=id type="file" accept=".csv,text/csv" class="input" on:change=move |ev| {
+                #[cfg(feature = "csr")]
+                spawn_local(async move { into.set(read_file(&ev).await); });
+                #[cfg(not(feature = "csr"))]
+                let _ = (ev, into);
+            } />
+        </div>
+    }
+}
+
+mod attendance;
+mod audit;
+mod bindings;
+mod login;
+mod new_parent;
+mod outbox;
+mod payments;
+mod processing;
+mod queue;
+mod roster;
+mod sms;
+mod unlock;
+
+pub use attendance::*;
+pub use audit::*;
+pub use bindings::*;
+pub use login::*;
+pub use new_parent::*;
+pub use outbox::*;
+pub use payments::*;
+pub use processing::*;
+pub use queue::*;
+pub use roster::*;
+pub use sms::*;
+pub use unlock::*;
