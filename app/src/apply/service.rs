@@ -117,18 +117,15 @@ struct Applicant {
 async fn applicant(conn: &impl ConnectionTrait, holder_id: i32) -> Result<Applicant, AppError> {
     let holder = holders::Entity::find_by_id(holder_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Unauthorized)?;
     let school = schools::Entity::find_by_id(holder.school_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let class = classes::Entity::find_by_id(holder.class_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     Ok(Applicant {
         holder,
@@ -154,8 +151,7 @@ async fn card_type_options(
         .filter(card_types::Column::Level.eq(level))
         .order_by_asc(card_types::Column::SortOrder)
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|t| CardTypeOption {
             code: t.code,
@@ -176,8 +172,7 @@ async fn block(
         .filter(cards::Column::HolderId.eq(holder_id))
         .filter(cards::Column::Status.is_in(["active", "locked"]))
         .one(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if let Some(card) = live_card {
         return Ok(Some(ApplyBlock::ActiveCard {
             outer_no_masked: mask_identifier(&card.outer_no),
@@ -188,8 +183,7 @@ async fn block(
         .filter(applications::Column::HolderId.eq(holder_id))
         .order_by_desc(applications::Column::Id)
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .find(|a| {
             ApplicationStatus::parse(&a.status)
@@ -210,13 +204,12 @@ pub async fn overview(cx: &CallContext) -> Result<ApplyOverview, AppError> {
         school,
         class,
     } = applicant(db, holder_id).await?;
-    let ps = payment_settings(db).await.map_err(internal)?;
+    let ps = payment_settings(db).await?;
     let has_stopped_card = cards::Entity::find()
         .filter(cards::Column::HolderId.eq(holder_id))
         .filter(cards::Column::Status.eq("stopped"))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .is_some();
     let id_no = cx
         .state
@@ -226,11 +219,7 @@ pub async fn overview(cx: &CallContext) -> Result<ApplyOverview, AppError> {
             &format!("holders.id_no:{}", holder.id_no_hash),
         )
         .map_err(internal)?;
-    let draft = cx
-        .session
-        .get::<ApplyDraft>(DRAFT_SESSION_KEY)
-        .await
-        .map_err(internal)?;
+    let draft = cx.session.get::<ApplyDraft>(DRAFT_SESSION_KEY).await?;
     let has_photo = session_photo(cx, holder_id).await?.is_some();
     Ok(ApplyOverview {
         masked_name: mask_name(&holder.name),
@@ -293,12 +282,7 @@ pub async fn save_draft(
 
 /// The headshot uploaded in this session for `holder_id`, if its file still waits.
 async fn session_photo(cx: &CallContext, holder_id: i32) -> Result<Option<SessionPhoto>, AppError> {
-    let Some(p) = cx
-        .session
-        .get::<SessionPhoto>(PHOTO_SESSION_KEY)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(p) = cx.session.get::<SessionPhoto>(PHOTO_SESSION_KEY).await? else {
         return Ok(None);
     };
     let waiting =
@@ -321,12 +305,7 @@ pub async fn upload_photo(cx: &CallContext, bytes: &[u8]) -> Result<(), AppError
     let pending = photo::store_pending(&dir, &headshot)
         .await
         .map_err(internal)?;
-    if let Some(old) = cx
-        .session
-        .get::<SessionPhoto>(PHOTO_SESSION_KEY)
-        .await
-        .map_err(internal)?
-    {
+    if let Some(old) = cx.session.get::<SessionPhoto>(PHOTO_SESSION_KEY).await? {
         photo::discard_pending(&dir, &old.file_name).await;
     }
     cx.session
@@ -383,8 +362,7 @@ pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationRe
     .await?;
     cx.session
         .insert(LAST_APPLICATION_SESSION_KEY, &receipt.serial_no)
-        .await
-        .map_err(internal)?;
+        .await?;
     cx.state.delivery.wake();
     Ok(receipt)
 }
@@ -412,14 +390,13 @@ async fn submit_once(
     request_hash: &str,
     by_parent: bool,
 ) -> Result<Attempt<ApplicationReceipt>, AppError> {
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     // Lock the holder's cards (PostgreSQL) so a concurrent duplicate waits here.
     cards::Entity::find()
         .filter(cards::Column::HolderId.eq(holder_id))
         .lock_exclusive()
         .all(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
 
     let scope = format!("apply:{holder_id}");
     let key = input.idempotency_key.trim().to_owned();
@@ -427,8 +404,7 @@ async fn submit_once(
         .filter(idempotency_keys::Column::Scope.eq(scope.clone()))
         .filter(idempotency_keys::Column::Key.eq(key.clone()))
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
     {
         if done.request_hash != request_hash {
             return Err(AppError::field("idempotency_key", "reused"));
@@ -438,7 +414,7 @@ async fn submit_once(
             .map_err(internal);
     }
 
-    let ps = payment_settings(&txn).await.map_err(internal)?;
+    let ps = payment_settings(&txn).await?;
     match block(&txn, holder_id, ps.grace_days).await? {
         Some(ApplyBlock::ActiveCard { .. }) => {
             return Err(AppError::Conflict("active_card".into()));
@@ -458,13 +434,9 @@ async fn submit_once(
     let today = taiwan_time(now).date_naive();
     // Serial and payment serial from their counters: taken last, after every check,
     // because on PostgreSQL each holds its counter's row lock until commit.
-    let seq = serials::next(&txn, Counter::Application(today))
-        .await
-        .map_err(internal)?;
+    let seq = serials::next(&txn, Counter::Application(today)).await?;
     let serial = format!("{}{seq:06}", serial_prefix(today));
-    let payment_serial = serials::next(&txn, Counter::Payment)
-        .await
-        .map_err(internal)?;
+    let payment_serial = serials::next(&txn, Counter::Payment).await?;
     let payment_no = PaymentNumber::new(
         &ps.merchant_prefix,
         u64::try_from(payment_serial).map_err(internal)?,
@@ -525,8 +497,7 @@ async fn submit_once(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     // «繳費單» issued: a message to the applicant's contact (sent after the commit).
     crate::notify::timeline::queue_application_status(
         &txn,
@@ -535,8 +506,7 @@ async fn submit_once(
         ApplicationStatus::AwaitingPayment,
         None,
     )
-    .await
-    .map_err(internal)?;
+    .await?;
 
     let receipt = ApplicationReceipt {
         serial_no: serial.clone(),
@@ -578,8 +548,7 @@ async fn submit_once(
             })),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     // «卡片異動通知» to every approved-bound parent (SPEC §7).
     guardian_notices::queue(
         &txn,
@@ -593,8 +562,7 @@ async fn submit_once(
             by_parent,
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     if let Err(e) = txn.commit().await {
         return retry_if_unique(e);
     }
@@ -618,8 +586,7 @@ pub async fn last_receipt(cx: &CallContext) -> Result<Option<ApplicationReceipt>
     let Some(serial) = cx
         .session
         .get::<String>(LAST_APPLICATION_SESSION_KEY)
-        .await
-        .map_err(internal)?
+        .await?
     else {
         return Ok(None);
     };
@@ -630,8 +597,7 @@ pub async fn last_receipt(cx: &CallContext) -> Result<Option<ApplicationReceipt>
     let t = card_types::Entity::find()
         .filter(card_types::Column::Code.eq(a.card_type.clone()))
         .one(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let delivery = Delivery::parse(&a.delivery).unwrap_or_default();
     let cipher = &cx.state.cipher;
     let aad = |col: &str| format!("replacement_applications.{col}:{}", a.serial_no);
@@ -702,17 +668,15 @@ pub async fn slip(cx: &CallContext, serial: &str) -> Result<PaymentSlip, AppErro
                 detail: Some(serde_json::json!({ "reason": "not_the_holders_application" })),
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         return Err(AppError::Forbidden);
     };
-    let ps = payment_settings(db).await.map_err(internal)?;
+    let ps = payment_settings(db).await?;
     let Applicant { holder, school, .. } = applicant(db, holder_id).await?;
     let t = card_types::Entity::find()
         .filter(card_types::Column::Code.eq(a.card_type.clone()))
         .one(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let payment_no = PaymentNumber::parse(&a.payment_no).map_err(internal)?;
     let amount = i64::from(a.amount_due);
     let codes = ConvenienceStoreBarcodes::new(a.due_on, &ps.item_code, &payment_no, amount)
@@ -761,27 +725,22 @@ pub async fn summaries(
     conn: &impl ConnectionTrait,
     holder_id: i32,
 ) -> Result<Vec<ApplicationSummary>, AppError> {
-    let ps = payment_settings(conn).await.map_err(internal)?;
+    let ps = payment_settings(conn).await?;
     let today = taiwan_today();
-    let types = card_types::Entity::find()
-        .all(conn)
-        .await
-        .map_err(internal)?;
+    let types = card_types::Entity::find().all(conn).await?;
     let apps = applications::Entity::find()
         .filter(applications::Column::HolderId.eq(holder_id))
         .order_by_desc(applications::Column::CreatedAt)
         .order_by_desc(applications::Column::Id)
         .all(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
     let events = application_events::Entity::find()
         .filter(application_events::Column::ApplicationId.is_in(ids))
         .order_by_asc(application_events::Column::At)
         .order_by_asc(application_events::Column::Id)
         .all(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(apps
         .into_iter()
         .map(|a| {

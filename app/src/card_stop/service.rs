@@ -169,8 +169,7 @@ async fn liability_hours(conn: &impl ConnectionTrait) -> Result<i32, DbErr> {
 async fn holder(conn: &impl ConnectionTrait, holder_id: i32) -> Result<holders::Model, AppError> {
     holders::Entity::find_by_id(holder_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Unauthorized)
 }
 
@@ -211,14 +210,14 @@ async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, A
         school_name: school.name,
         class_name: class.name,
         cards,
-        fees: fees(db).await.map_err(internal)?,
+        fees: fees(db).await?,
         step_up_contact: if started_by_parent {
             None
         } else {
             contact.as_ref().map(Contact::masked)
         },
         started_by_parent,
-        liability_hours: liability_hours(db).await.map_err(internal)?,
+        liability_hours: liability_hours(db).await?,
     })
 }
 
@@ -235,8 +234,7 @@ async fn find_card(
         .order_by_asc(cards::Column::Id)
         .lock_exclusive()
         .all(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(own
         .into_iter()
         .find(|c| card_ref(cx, &c.outer_no) == card_ref_value.trim()))
@@ -296,7 +294,7 @@ async fn set_locked(
     let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
     let action = if lock { "card.lock" } else { "card.unlock" };
     let by_parent = crate::parent::service::bound_parent_wizard(cx, holder_id).await;
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
         return Err(deny(txn, cx, holder_id, action).await);
     };
@@ -326,13 +324,12 @@ async fn set_locked(
             by_parent,
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let mut active: cards::ActiveModel = card.into();
     active.status = Set(to.into());
     active.locked_at = Set(lock.then_some(now));
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     audit::record(
         &txn,
         Some(&cx.client),
@@ -348,9 +345,8 @@ async fn set_locked(
             })),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     if !notices.is_empty() {
         cx.state.delivery.wake();
     }
@@ -385,7 +381,7 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
     let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
     let db = &cx.state.db;
     let holder = holder(db, holder_id).await?;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
         return Err(deny(txn, cx, holder_id, "stop.send_code").await);
     };
@@ -402,8 +398,7 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
         .filter(one_time_codes::Column::CreatedAt.gt(now - Duration::hours(1)))
         .order_by_desc(one_time_codes::Column::CreatedAt)
         .all(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let wait = match (recent.first(), recent.last()) {
         (Some(last), _) if last.created_at + Duration::seconds(RESEND_AFTER_SECS) > now => Some(
             seconds_until(last.created_at + Duration::seconds(RESEND_AFTER_SECS), now),
@@ -431,7 +426,7 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
     };
     if let Some(retry_after_secs) = wait {
         audit_send("rate_limited", serde_json::json!({})).await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::RateLimited { retry_after_secs });
     }
 
@@ -447,8 +442,7 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     let (channel, recipient) = match &contact {
         Contact::Sms(m) => (Channel::Sms, m.as_str()),
         Contact::Email(e) => (Channel::Email, e.as_str()),
@@ -468,15 +462,12 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
             }),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     audit_send("ok", serde_json::json!({ "channel": channel.as_str() })).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
 
     // Sent now if the transport answers; otherwise the outbox worker retries it.
-    outbox::deliver(&cx.state, &message_id)
-        .await
-        .map_err(internal)?;
+    outbox::deliver(&cx.state, &message_id).await?;
     Ok(StepUpSent {
         destination_masked: contact.masked(),
         resend_after_secs: RESEND_AFTER_SECS.unsigned_abs(),
@@ -527,8 +518,7 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
         submit_with_retries("stop", || submit_once(cx, &holder, &check, &input, &hash)).await?;
     cx.session
         .insert(LAST_STOP_SESSION_KEY, &receipt.serial_no)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(receipt)
 }
 
@@ -550,7 +540,7 @@ async fn submit_once(
     request_hash: &str,
 ) -> Result<Attempt<StopReceipt>, AppError> {
     let holder_id = holder.id;
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let Some(card) = find_card(&txn, cx, holder_id, &input.card_ref).await? else {
         return Err(deny(txn, cx, holder_id, "stop.submit").await);
     };
@@ -562,8 +552,7 @@ async fn submit_once(
         .filter(idempotency_keys::Column::Scope.eq(scope.clone()))
         .filter(idempotency_keys::Column::Key.eq(key.clone()))
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
     {
         if done.request_hash != request_hash {
             return Err(AppError::field("idempotency_key", "reused"));
@@ -588,8 +577,7 @@ async fn submit_once(
             .order_by_desc(one_time_codes::Column::CreatedAt)
             .order_by_desc(one_time_codes::Column::Id)
             .one(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let entered = input
             .step_up_code
             .as_deref()
@@ -607,7 +595,7 @@ async fn submit_once(
             let attempts = live.attempts + 1;
             let mut row: one_time_codes::ActiveModel = live.into();
             row.attempts = Set(attempts);
-            row.update(&txn).await.map_err(internal)?;
+            row.update(&txn).await?;
             audit::record(
                 &txn,
                 Some(&cx.client),
@@ -623,9 +611,8 @@ async fn submit_once(
                     detail: Some(serde_json::json!({ "attempts": attempts })),
                 },
             )
-            .await
-            .map_err(internal)?;
-            txn.commit().await.map_err(internal)?;
+            .await?;
+            txn.commit().await?;
             return Err(AppError::field("step_up_code", "wrong"));
         }
         Some(live)
@@ -633,17 +620,15 @@ async fn submit_once(
         None
     };
 
-    let fees = fees(&txn).await.map_err(internal)?;
+    let fees = fees(&txn).await?;
     let estimate = refund::estimate(card.balance, input.choice, fees);
-    let hours = liability_hours(&txn).await.map_err(internal)?;
+    let hours = liability_hours(&txn).await?;
     let protected_from = now + Duration::hours(i64::from(hours));
 
     // The day's next serial number (Taiwan date), from its counter: taken last, after
     // every check, because on PostgreSQL it holds the counter's row lock until commit.
     let day = taiwan_time(now).date_naive();
-    let seq = serials::next(&txn, Counter::Stop(day))
-        .await
-        .map_err(internal)?;
+    let seq = serials::next(&txn, Counter::Stop(day)).await?;
     let serial = serial_no(day, u32::try_from(seq).map_err(internal)?);
 
     let cipher = &cx.state.cipher;
@@ -693,8 +678,7 @@ async fn submit_once(
         .filter(cards::Column::Id.eq(card.id))
         .filter(cards::Column::Status.is_in(["active", "locked"]))
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if changed.rows_affected != 1 {
         return Ok(Attempt::Retry);
     }
@@ -721,7 +705,7 @@ async fn submit_once(
     if let Some(code) = spent_code {
         let mut code: one_time_codes::ActiveModel = code.into();
         code.used_at = Set(Some(now));
-        code.update(&txn).await.map_err(internal)?;
+        code.update(&txn).await?;
     }
     audit::record(
         &txn,
@@ -741,8 +725,7 @@ async fn submit_once(
             })),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     // «停卡掛失已受理» to the guardian contact on file (sent after the commit).
     if let Some(contact) = &check.contact {
         let (channel, recipient) = match contact {
@@ -764,8 +747,7 @@ async fn submit_once(
                 }),
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     }
     // «卡片異動通知» to every approved-bound parent (SPEC §7).
     let notices = guardian_notices::queue(
@@ -780,8 +762,7 @@ async fn submit_once(
             by_parent: check.by_parent,
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     if let Err(e) = txn.commit().await {
         return retry_if_unique(e);
     }
@@ -802,12 +783,7 @@ pub async fn last_receipt(cx: &CallContext) -> Result<Option<StopReceipt>, AppEr
     let (Wizard::Stop, Some(holder_id)) = (w.wizard, w.verified_holder_id) else {
         return Ok(None);
     };
-    let Some(serial) = cx
-        .session
-        .get::<String>(LAST_STOP_SESSION_KEY)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(serial) = cx.session.get::<String>(LAST_STOP_SESSION_KEY).await? else {
         return Ok(None);
     };
     let db = &cx.state.db;
@@ -815,15 +791,13 @@ pub async fn last_receipt(cx: &CallContext) -> Result<Option<StopReceipt>, AppEr
         .filter(stop_requests::Column::SerialNo.eq(serial))
         .filter(stop_requests::Column::HolderId.eq(holder_id))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
     else {
         return Ok(None);
     };
     let card = cards::Entity::find_by_id(stop.card_id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let choice = RefundChoice::parse(&stop.choice).ok_or(AppError::Internal)?;
     Ok(Some(StopReceipt {

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::ConsentNotice;
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
-use crate::server::context::{CallContext, internal};
+use crate::server::context::CallContext;
 use crate::server::db::begin_write;
 use crate::server::entities::{consent_records, consent_texts};
 use crate::server::settings;
@@ -14,14 +14,12 @@ use crate::wizard::{Wizard, WizardProgress, WizardSession, session};
 
 async fn current_text(db: &impl ConnectionTrait) -> Result<consent_texts::Model, AppError> {
     let version = settings::get(db, settings::CONSENT_CURRENT_VERSION)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     consent_texts::Entity::find()
         .filter(consent_texts::Column::Version.eq(version))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)
 }
 
@@ -58,7 +56,7 @@ pub async fn accept(
     if text.version != version {
         return Err(AppError::Conflict("consent_version".into()));
     }
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let record = consent_records::ActiveModel {
         consent_text_id: Set(text.id),
         wizard: Set(wizard.slug().into()),
@@ -68,8 +66,7 @@ pub async fn accept(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     audit::record(
         &txn,
         Some(&cx.client),
@@ -82,8 +79,8 @@ pub async fn accept(
         },
     )
     .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    ?;
+    txn.commit().await?;
     session::save(
         &cx.session,
         &WizardSession {

@@ -43,19 +43,11 @@ const CAPTCHA_SESSION_KEY: &str = "captcha_binding";
 /// # Errors
 /// Session store errors.
 pub async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
-    if let Some(k) = cx
-        .session
-        .get::<String>(CAPTCHA_SESSION_KEY)
-        .await
-        .map_err(internal)?
-    {
+    if let Some(k) = cx.session.get::<String>(CAPTCHA_SESSION_KEY).await? {
         return Ok(k);
     }
     let k = captcha::uuid_like();
-    cx.session
-        .insert(CAPTCHA_SESSION_KEY, &k)
-        .await
-        .map_err(internal)?;
+    cx.session.insert(CAPTCHA_SESSION_KEY, &k).await?;
     Ok(k)
 }
 
@@ -63,9 +55,7 @@ pub async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
 /// Database errors.
 pub async fn issue_captcha(cx: &CallContext) -> Result<CaptchaChallenge, AppError> {
     let binding = captcha_binding(cx).await?;
-    let issued = captcha::issue(&cx.state.db, &cx.state.cipher, &binding)
-        .await
-        .map_err(internal)?;
+    let issued = captcha::issue(&cx.state.db, &cx.state.cipher, &binding).await?;
     Ok(CaptchaChallenge {
         image: format!("data:image/png;base64,{}", issued.png_base64),
         audio: format!("data:audio/wav;base64,{}", issued.wav_base64),
@@ -117,8 +107,7 @@ pub async fn verify(
         cx.state.config.verify_per_ip_per_min,
         now,
     )
-    .await
-    .map_err(internal)?
+    .await?
     {
         audit_event(db, cx, "identity.verify", Some(masked), "rate_limited").await?;
         return Err(AppError::RateLimited { retry_after_secs });
@@ -133,29 +122,27 @@ pub async fn verify(
         &input.captcha,
         cx.state.config.test_captcha.as_deref(),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     if !captcha_ok {
-        let txn = begin_write(db).await.map_err(internal)?;
+        let txn = begin_write(db).await?;
         insert_attempt(&txn, cx, "", false, now).await?;
         audit_event(&txn, cx, "identity.captcha", Some(masked), "failed").await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::field("captcha", "wrong"));
     }
 
     let hash = id_hash(cx, &id_no);
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let lock = verification_locks::Entity::find_by_id(hash.clone())
         .one(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if let Some(wait) = lock_remaining(lock.as_ref(), now) {
         // Refused without checking anything: it counts toward the per-IP limit only
         // (no ID hash), not as a failed verification of this ID; otherwise a holder
         // retrying during a 15-minute lock would be locked for good after one more typo.
         insert_attempt(&txn, cx, "", false, now).await?;
         audit_event(&txn, cx, "identity.verify", Some(masked), "locked").await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::RateLimited {
             retry_after_secs: wait,
         });
@@ -164,8 +151,7 @@ pub async fn verify(
     let holder = holders::Entity::find()
         .filter(holders::Column::IdNoHash.eq(hash.clone()))
         .one(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let birth = crate::domain::dates::parse_iso_date(&input.birth_date);
     let method_fits = |h: &holders::Model| {
         matches!(
@@ -178,7 +164,7 @@ pub async fn verify(
 
     let Some(holder) = matched else {
         record_failure(&txn, cx, &hash, lock, &masked, now).await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::NoMatch);
     };
 
@@ -188,11 +174,9 @@ pub async fn verify(
         lock.failures = Set(0);
         lock.counting_since = Set(now);
         lock.updated_at = Set(now);
-        lock.update(&txn).await.map_err(internal)?;
+        lock.update(&txn).await?;
     }
-    let window = settings::get_i64(&txn, settings::VERIFICATION_WINDOW_MINUTES, 20)
-        .await
-        .map_err(internal)?;
+    let window = settings::get_i64(&txn, settings::VERIFICATION_WINDOW_MINUTES, 20).await?;
     audit::record(
         &txn,
         Some(&cx.client),
@@ -204,12 +188,11 @@ pub async fn verify(
             detail: Some(serde_json::json!({ "wizard": input.wizard.slug() })),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
 
     // A new session id for the verified session (no fixation).
-    cx.session.cycle_id().await.map_err(internal)?;
+    cx.session.cycle_id().await?;
     let until = now + Duration::minutes(window);
     let masked_name = mask_name(&holder.name);
     wizard_session.verified_holder_id = Some(holder.id);
@@ -234,8 +217,7 @@ async fn insert_attempt(
         ..Default::default()
     }
     .insert(txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -278,8 +260,7 @@ async fn record_failure(
         .filter(verification_attempts::Column::Succeeded.eq(false))
         .filter(verification_attempts::Column::CreatedAt.gte(since))
         .count(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let failures = lock.as_ref().map_or(0, |l| l.failures) + 1;
     let (failures, locked_until, permanent, result) =
         if failures_24h >= FAILURES_BEFORE_STAFF_UNLOCK {
@@ -303,9 +284,9 @@ async fn record_failure(
         updated_at: Set(now),
     };
     if lock.is_some() {
-        model.update(txn).await.map_err(internal)?;
+        model.update(txn).await?;
     } else {
-        model.insert(txn).await.map_err(internal)?;
+        model.insert(txn).await?;
     }
     audit_event(txn, cx, "identity.verify", Some(masked.to_owned()), result).await
 }

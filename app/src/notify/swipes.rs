@@ -58,15 +58,14 @@ pub async fn add_reader(
     let school = schools::Entity::find()
         .filter(schools::Column::Code.eq(school_code.trim()))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::field("school", "unknown"))?;
     let key = format!(
         "rdr_{}{}",
         crate::server::captcha::uuid_like(),
         crate::server::captcha::uuid_like()
     );
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let inserted = gate_readers::ActiveModel {
         reader_code: Set(reader_code.to_owned()),
         school_id: Set(school.id),
@@ -95,9 +94,8 @@ pub async fn add_reader(
             detail: Some(serde_json::json!({ "school": school.code })),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(key)
 }
 
@@ -343,13 +341,11 @@ async fn queue_for_holder(
 ) -> Result<Vec<String>, AppError> {
     let holder = holders::Entity::find_by_id(holder_id)
         .one(txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let school = schools::Entity::find_by_id(holder.school_id)
         .one(txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let template = match event {
         NotifyEvent::Arrival => "swipe_arrival",
@@ -368,24 +364,21 @@ async fn queue_for_holder(
         .filter(notification_subscriptions::Column::HolderId.eq(holder_id))
         .filter(notification_subscriptions::Column::Event.eq(event.as_str()))
         .all(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     for sub in subs {
         let bound = binding_requests::Entity::find()
             .filter(binding_requests::Column::ParentId.eq(sub.parent_id))
             .filter(binding_requests::Column::HolderId.eq(holder_id))
             .filter(binding_requests::Column::Status.eq(BindingStatus::Approved.as_str()))
             .one(txn)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some();
         let Some(channel) = NotifyChannel::parse(&sub.channel) else {
             continue;
         };
         let Some(parent) = parent_accounts::Entity::find_by_id(sub.parent_id)
             .one(txn)
-            .await
-            .map_err(internal)?
+            .await?
         else {
             continue;
         };
@@ -409,8 +402,7 @@ async fn queue_for_holder(
                     payload: payload.clone(),
                 },
             )
-            .await
-            .map_err(internal)?,
+            .await?,
         );
     }
     if event != NotifyEvent::Absence {
@@ -419,8 +411,7 @@ async fn queue_for_holder(
             .filter(sms_subscriptions::Column::PeriodStart.lte(day))
             .filter(sms_subscriptions::Column::PeriodEnd.gte(day))
             .all(txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         for s in sms {
             let wanted = match event {
                 NotifyEvent::Arrival => s.arrival,
@@ -441,8 +432,7 @@ async fn queue_for_holder(
                         payload: payload.clone(),
                     },
                 )
-                .await
-                .map_err(internal)?,
+                .await?,
             );
         }
     }
@@ -462,11 +452,10 @@ pub async fn run_absence_check(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
     let db = &state.db;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     if daily_job_runs::Entity::find_by_id((ABSENCE_JOB.to_owned(), day))
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .is_some()
     {
         return Ok(Vec::new());
@@ -487,19 +476,14 @@ pub async fn run_absence_check(
     let subs = notification_subscriptions::Entity::find()
         .filter(notification_subscriptions::Column::Event.eq(NotifyEvent::Absence.as_str()))
         .all(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut holder_ids: Vec<i32> = subs.iter().map(|s| s.holder_id).collect();
     holder_ids.sort_unstable();
     holder_ids.dedup();
     let mut ids = Vec::new();
     let mut checked = 0;
     for holder_id in holder_ids {
-        let Some(holder) = holders::Entity::find_by_id(holder_id)
-            .one(&txn)
-            .await
-            .map_err(internal)?
-        else {
+        let Some(holder) = holders::Entity::find_by_id(holder_id).one(&txn).await? else {
             continue;
         };
         if !is_school_day(&txn, holder.school_id, day).await? {
@@ -524,9 +508,8 @@ pub async fn run_absence_check(
             detail: Some(serde_json::json!({ "children_checked": checked, "messages": ids.len() })),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(ids)
 }
 
@@ -543,12 +526,11 @@ pub async fn enter_swipe(
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let db = &state.db;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let staff = crate::parent::service::staff_user(&txn, staff_id).await?;
     let holder = holders::Entity::find_by_id(holder_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     if !crate::server::staff_scope::covers(&staff, &holder) {
         return Err(crate::parent::service::deny(
@@ -573,8 +555,7 @@ pub async fn enter_swipe(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     audit::record(
         &txn,
         client,
@@ -587,7 +568,7 @@ pub async fn enter_swipe(
         },
     )
     .await
-    .map_err(internal)?;
+    ?;
     txn.commit().await.map_err(internal)
 }
 
@@ -634,8 +615,7 @@ pub async fn enter_attendance(
         .filter(holders::Column::SchoolId.eq(school_id))
         .filter(holders::Column::StudentNo.eq(student_no))
         .one(&state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::field("student_no", "not_found"))?;
     enter_swipe(state, client, staff_id, holder.id, input.arrival, at).await?;
     Ok(mask_name(&holder.name))
@@ -686,11 +666,7 @@ pub async fn absence_tick(state: &AppState, now: DateTime<Utc>) -> Result<Vec<St
         return Ok(Vec::new());
     }
     let mut ids = run_absence_check(state, local.date_naive(), now).await?;
-    ids.extend(
-        super::timeline::run_payment_reminders(state, local.date_naive(), now)
-            .await
-            .map_err(internal)?,
-    );
+    ids.extend(super::timeline::run_payment_reminders(state, local.date_naive(), now).await?);
     Ok(ids)
 }
 

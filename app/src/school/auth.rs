@@ -59,10 +59,11 @@ pub async fn current(cx: &CallContext) -> Result<Staff, AppError> {
         .ok()
         .flatten();
     let user = match &session {
-        Some(s) => staff_users::Entity::find_by_id(s.staff_id)
-            .one(&cx.state.db)
-            .await
-            .map_err(internal)?,
+        Some(s) => {
+            staff_users::Entity::find_by_id(s.staff_id)
+                .one(&cx.state.db)
+                .await?
+        }
         None => None,
     };
     let live = |s: &StaffSession, u: &staff_users::Model| {
@@ -75,10 +76,7 @@ pub async fn current(cx: &CallContext) -> Result<Staff, AppError> {
         .filter(|(s, u)| live(s, u))
         .map(|(_, u)| u)
     else {
-        cx.session
-            .remove_value(STAFF_SESSION_KEY)
-            .await
-            .map_err(internal)?;
+        cx.session.remove_value(STAFF_SESSION_KEY).await?;
         return Err(AppError::Unauthorized);
     };
     let scope = Scope::of(&user).ok_or(AppError::Forbidden)?;
@@ -92,16 +90,14 @@ async fn me_of(
     let school_name = match user.school_id {
         Some(id) => schools::Entity::find_by_id(id)
             .one(conn)
-            .await
-            .map_err(internal)?
+            .await?
             .map(|s| s.name),
         None => None,
     };
     let class_name = match user.class_id {
         Some(id) => classes::Entity::find_by_id(id)
             .one(conn)
-            .await
-            .map_err(internal)?
+            .await?
             .map(|c| c.name),
         None => None,
     };
@@ -141,8 +137,7 @@ async fn recent_failures(
         .order_by_desc(staff_login_attempts::Column::CreatedAt)
         .order_by_desc(staff_login_attempts::Column::Id)
         .all(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(attempts
         .into_iter()
         .take_while(|a| !a.succeeded)
@@ -165,8 +160,7 @@ async fn insert_attempt(
         ..Default::default()
     }
     .insert(conn)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -224,8 +218,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
     let user = staff_users::Entity::find()
         .filter(staff_users::Column::Username.eq(username.clone()))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|u| u.disabled_at.is_none());
     let actor = user.as_ref().map_or(Actor::Visitor, |u| Actor::Staff(u.id));
     let subject = Some(
@@ -240,8 +233,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
         cx.state.config.verify_per_ip_per_min,
         now,
     )
-    .await
-    .map_err(internal)?
+    .await?
     {
         let detail = Some(serde_json::json!({ "per": "ip" }));
         record(
@@ -274,8 +266,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
             &input.captcha,
             cx.state.config.test_captcha.as_deref(),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         if !ok {
             record(
                 db,
@@ -304,8 +295,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
             None => input.school_code.trim().is_empty() || u.role == "operator",
             Some(id) => schools::Entity::find_by_id(id)
                 .one(db)
-                .await
-                .map_err(internal)?
+                .await?
                 .is_some_and(|s| s.code == input.school_code.trim()),
         },
     };
@@ -329,7 +319,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
     }
     let otp_ok = otp_state.unwrap_or(true);
 
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let Some(user) = user.filter(|_| otp_ok) else {
         insert_attempt(&txn, cx, &name_hash, false, now).await?;
         let mut failures = failures;
@@ -341,7 +331,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
             "failed"
         };
         record(&txn, cx, actor, "staff.login", subject, result, None).await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         if password_ok && school_ok && !otp_ok {
             return Err(AppError::field("otp", "wrong"));
         }
@@ -357,7 +347,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
     };
     insert_attempt(&txn, cx, &name_hash, true, now).await?;
     record(&txn, cx, actor, "staff.login", subject, "ok", None).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     start_session(cx, &user, now).await?;
     me_of(db, &user).await
 }
@@ -368,7 +358,7 @@ async fn start_session(
     since: DateTime<Utc>,
 ) -> Result<(), AppError> {
     // A new session id for the logged-in session (no fixation).
-    cx.session.cycle_id().await.map_err(internal)?;
+    cx.session.cycle_id().await?;
     cx.session
         .insert(
             STAFF_SESSION_KEY,
@@ -438,7 +428,7 @@ pub async fn change_password(
     let actor = Actor::Staff(user.id);
     let subject = Some(user.username.clone());
     if !staff::verify_password(input.current_password.clone(), user.password_hash.clone()).await {
-        let txn = begin_write(db).await.map_err(internal)?;
+        let txn = begin_write(db).await?;
         insert_attempt(&txn, cx, &name_hash, false, now).await?;
         record(
             &txn,
@@ -450,16 +440,13 @@ pub async fn change_password(
             None,
         )
         .await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::field("current_password", "wrong"));
     }
-    let password_hash = staff::hash_password(input.new_password.clone())
-        .await
-        .map_err(internal)?;
-    let txn = begin_write(db).await.map_err(internal)?;
-    let Some(updated) = staff::store_password(&txn, user.id, user.password_version, password_hash)
-        .await
-        .map_err(internal)?
+    let password_hash = staff::hash_password(input.new_password.clone()).await?;
+    let txn = begin_write(db).await?;
+    let Some(updated) =
+        staff::store_password(&txn, user.id, user.password_version, password_hash).await?
     else {
         // Changed meanwhile by another session: this one has ended.
         return Err(AppError::Unauthorized);
@@ -476,7 +463,7 @@ pub async fn change_password(
         detail,
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let since = cx
         .session
         .get::<StaffSession>(STAFF_SESSION_KEY)

@@ -155,3 +155,18 @@ pub fn internal<E: std::fmt::Display>(err: E) -> AppError {
     tracing::error!(error = %err, "internal error");
     AppError::Internal
 }
+
+/// A database error is logged and hidden from the browser, so `?` on a sea-orm
+/// call needs no `map_err`.
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        internal(err)
+    }
+}
+
+/// The same for the session store (a table in the same database).
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        internal(err)
+    }
+}

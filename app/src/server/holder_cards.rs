@@ -3,7 +3,6 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::context::internal;
 use super::entities::{card_types, cards, classes, holders, schools, stop_requests};
 use crate::domain::refund::RefundChoice;
 use crate::error::AppError;
@@ -32,32 +31,27 @@ pub struct HolderCard {
 pub async fn load(db: &impl ConnectionTrait, holder_id: i32) -> Result<HolderCards, AppError> {
     let holder = holders::Entity::find_by_id(holder_id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Unauthorized)?;
     let school = schools::Entity::find_by_id(holder.school_id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let class = classes::Entity::find_by_id(holder.class_id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
-    let types = card_types::Entity::find().all(db).await.map_err(internal)?;
+    let types = card_types::Entity::find().all(db).await?;
     let stops = stop_requests::Entity::find()
         .filter(stop_requests::Column::HolderId.eq(holder.id))
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let cards = cards::Entity::find()
         .filter(cards::Column::HolderId.eq(holder.id))
         .order_by_desc(cards::Column::IssuedOn)
         .order_by_desc(cards::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|card| {
             let t = types.iter().find(|t| t.code == card.card_type);

@@ -36,14 +36,13 @@ pub async fn load_wizard_progress(wizard: Wizard) -> Result<WizardProgress, AppE
 /// Ends the wizard: forgets consent and verification in this session.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "wizard/finish")]
 pub async fn finish_wizard() -> Result<(), AppError> {
-    use crate::server::context::{CallContext, internal, respond};
+    use crate::server::context::{CallContext, respond};
     respond(
         async {
             let cx = CallContext::current()?;
             cx.session
                 .remove::<super::WizardSession>(super::session::KEY)
-                .await
-                .map_err(internal)?;
+                .await?;
             Ok(())
         }
         .await,

@@ -21,8 +21,7 @@ pub async fn is_school_day(
     let holidays = school_holidays::Entity::find()
         .filter(school_holidays::Column::Day.eq(day))
         .all(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(!holidays
         .iter()
         .any(|h| h.school_id.is_none() || h.school_id == Some(school_id)))
@@ -81,8 +80,7 @@ pub async fn attendance_days(
         .filter(swipes::Column::SwipedAt.lt(to))
         .order_by_asc(swipes::Column::SwipedAt)
         .all(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(days
         .iter()
         .map(|&day| {
@@ -108,7 +106,7 @@ pub async fn attendance_days(
 pub async fn attendance(cx: &CallContext, binding_id: i32) -> Result<ChildAttendance, AppError> {
     let account = current(cx, false).await?;
     let db = &cx.state.db;
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let (txn, binding) = parents::own_request_or_deny(
         cx,
         txn,
@@ -118,7 +116,7 @@ pub async fn attendance(cx: &CallContext, binding_id: i32) -> Result<ChildAttend
         "notify.attendance",
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let (holder, school, class) = holder_school_class(db, binding.holder_id).await?;
     let days = recent_school_days(db, school.id, taiwan_day(Utc::now())).await?;
     Ok(ChildAttendance {

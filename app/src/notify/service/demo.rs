@@ -20,21 +20,17 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
     let (account, password) = DEMO_PARENT;
     let contact = ParentContact::Email(account.into());
     let hash = parents::contact_hash(&state.cipher, &contact);
-    let password_hash = crate::server::staff::hash_password(password.into())
-        .await
-        .map_err(internal)?;
+    let password_hash = crate::server::staff::hash_password(password.into()).await?;
     let now = Utc::now();
     let holder = holders::Entity::find()
         .filter(holders::Column::StudentNo.eq("110001"))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let teacher = staff_users::Entity::find()
         .filter(staff_users::Column::Username.eq("teacher.501"))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let parent = parent_accounts::ActiveModel {
         contact_kind: Set(contact.kind().into()),
@@ -53,8 +49,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
         ..Default::default()
     }
     .insert(db)
-    .await
-    .map_err(internal)?;
+    .await?;
     binding_requests::ActiveModel {
         parent_id: Set(parent.id),
         holder_id: Set(holder.id),
@@ -67,8 +62,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
         ..Default::default()
     }
     .insert(db)
-    .await
-    .map_err(internal)?;
+    .await?;
     notification_subscriptions::ActiveModel {
         parent_id: Set(parent.id),
         holder_id: Set(holder.id),
@@ -78,8 +72,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
         ..Default::default()
     }
     .insert(db)
-    .await
-    .map_err(internal)?;
+    .await?;
     let today = taiwan_day(now);
     add_sms_subscription(
         state,
@@ -124,8 +117,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
                 ..Default::default()
             }
             .insert(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         }
     }
     Ok(())

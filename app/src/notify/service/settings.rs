@@ -25,8 +25,7 @@ pub(super) async fn settings_of(
     let subs = notification_subscriptions::Entity::find()
         .filter(notification_subscriptions::Column::ParentId.eq(account.id))
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut children = Vec::new();
     for b in bindings {
         let (holder, school, class) = holder_school_class(db, b.holder_id).await?;
@@ -69,18 +68,15 @@ pub(super) async fn holder_school_class(
 ) -> Result<(holders::Model, schools::Model, classes::Model), AppError> {
     let holder = holders::Entity::find_by_id(holder_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let school = schools::Entity::find_by_id(holder.school_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let class = classes::Entity::find_by_id(holder.class_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     Ok((holder, school, class))
 }
@@ -103,22 +99,19 @@ pub async fn start_email_verification(cx: &CallContext, email: &str) -> Result<C
     let state = &cx.state;
     let subject = email_subject(state, account.id, &email);
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
-    if let Some(retry_after_secs) = codes::wait_before_next(&txn, &EMAIL_CODE, &subject, now)
-        .await
-        .map_err(internal)?
+    let txn = begin_write(&state.db).await?;
+    if let Some(retry_after_secs) =
+        codes::wait_before_next(&txn, &EMAIL_CODE, &subject, now).await?
     {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let code = codes::issue(&txn, &state.cipher, &EMAIL_CODE, &subject, true, now)
-        .await
-        .map_err(internal)?;
+    let code = codes::issue(&txn, &state.cipher, &EMAIL_CODE, &subject, true, now).await?;
     let masked = crate::domain::masking::mask_email(&email);
     let mut active: parent_accounts::ActiveModel = account.clone().into();
     active.notify_email_enc = Set(Some(state.cipher.encrypt(&email, &email_aad(account.id))));
     active.notify_email_verified_at = Set(None);
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     let message_id = outbox::enqueue(
         &txn,
         &state.cipher,
@@ -129,8 +122,7 @@ pub async fn start_email_verification(cx: &CallContext, email: &str) -> Result<C
             payload: serde_json::json!({ "code": code, "minutes": EMAIL_CODE.valid_minutes }),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     parents::record(
         &txn,
         Some(&cx.client),
@@ -141,7 +133,7 @@ pub async fn start_email_verification(cx: &CallContext, email: &str) -> Result<C
         serde_json::json!({}),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     parents::deliver_notice(state, &message_id).await;
     Ok(CodeSent {
         destination_masked: masked,
@@ -171,10 +163,8 @@ pub async fn finish_email_verification(
     }
     let subject = email_subject(state, account.id, &email);
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
-    let checked = codes::check(&txn, &state.cipher, &EMAIL_CODE, &subject, code, now)
-        .await
-        .map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
+    let checked = codes::check(&txn, &state.cipher, &EMAIL_CODE, &subject, code, now).await?;
     let masked = crate::domain::masking::mask_email(&email);
     let live = match checked {
         CodeCheck::Valid(c) => c,
@@ -194,15 +184,15 @@ pub async fn finish_email_verification(
                 serde_json::json!({}),
             )
             .await?;
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             return Err(AppError::field("code", field));
         }
     };
-    codes::spend(&txn, live, now).await.map_err(internal)?;
+    codes::spend(&txn, live, now).await?;
     let mut active: parent_accounts::ActiveModel = account.clone().into();
     active.notify_email_verified_at = Set(Some(now));
     active.updated_at = Set(now);
-    let account = active.update(&txn).await.map_err(internal)?;
+    let account = active.update(&txn).await?;
     parents::record(
         &txn,
         Some(&cx.client),
@@ -213,7 +203,7 @@ pub async fn finish_email_verification(
         serde_json::json!({}),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     settings_of(state, &account).await
 }
 
@@ -231,13 +221,13 @@ pub async fn new_line_link_code(cx: &CallContext) -> Result<LineLinkCode, AppErr
         .collect();
     let now = Utc::now();
     let expires_at = now + Duration::minutes(LINE_CODE_MINUTES);
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let id = account.id;
     let mut active: parent_accounts::ActiveModel = account.into();
     active.line_link_code_hash = Set(Some(line_code_hash(state, &code)));
     active.line_link_code_expires_at = Set(Some(expires_at));
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     parents::record(
         &txn,
         Some(&cx.client),
@@ -248,7 +238,7 @@ pub async fn new_line_link_code(cx: &CallContext) -> Result<LineLinkCode, AppErr
         serde_json::json!({ "expires_at": expires_at.to_rfc3339() }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(LineLinkCode {
         code,
         expires_at,
@@ -271,13 +261,12 @@ pub async fn link_line_user(
         return Ok(false);
     }
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let Some(account) = parent_accounts::Entity::find()
         .filter(parent_accounts::Column::LineLinkCodeHash.eq(line_code_hash(state, &code)))
         .filter(parent_accounts::Column::LineLinkCodeExpiresAt.gt(now))
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
     else {
         return Ok(false);
     };
@@ -289,7 +278,7 @@ pub async fn link_line_user(
     active.line_link_code_hash = Set(None);
     active.line_link_code_expires_at = Set(None);
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     parents::record(
         &txn,
         None,
@@ -310,9 +299,8 @@ pub async fn link_line_user(
             payload: serde_json::json!({}),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     parents::deliver_notice(state, &message_id).await;
     Ok(true)
 }
@@ -325,20 +313,19 @@ pub async fn unlink_line(cx: &CallContext) -> Result<NotificationSettings, AppEr
     let account = current(cx, false).await?;
     let state = &cx.state;
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let id = account.id;
     let mut active: parent_accounts::ActiveModel = account.into();
     active.line_user_enc = Set(None);
     active.line_user_hash = Set(None);
     active.line_linked_at = Set(None);
     active.updated_at = Set(now);
-    let account = active.update(&txn).await.map_err(internal)?;
+    let account = active.update(&txn).await?;
     let removed = notification_subscriptions::Entity::delete_many()
         .filter(notification_subscriptions::Column::ParentId.eq(id))
         .filter(notification_subscriptions::Column::Channel.eq(NotifyChannel::Line.as_str()))
         .exec(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected;
     parents::record(
         &txn,
@@ -350,7 +337,7 @@ pub async fn unlink_line(cx: &CallContext) -> Result<NotificationSettings, AppEr
         serde_json::json!({ "subscriptions_removed": removed }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     settings_of(state, &account).await
 }
 
@@ -368,7 +355,7 @@ pub async fn change_subscription(
     if change.subscribed && verified_recipient(state, &account, change.channel)?.is_none() {
         return Err(AppError::field("channel", "unverified"));
     }
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let (txn, binding) = parents::own_request_or_deny(
         cx,
         txn,
@@ -384,8 +371,7 @@ pub async fn change_subscription(
         .filter(notification_subscriptions::Column::Channel.eq(change.channel.as_str()))
         .filter(notification_subscriptions::Column::Event.eq(change.event.as_str()))
         .one(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let before = existing.is_some();
     match (existing, change.subscribed) {
         (None, true) => {
@@ -398,21 +384,18 @@ pub async fn change_subscription(
                 ..Default::default()
             }
             .insert(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         (Some(row), false) => {
             notification_subscriptions::Entity::delete_by_id(row.id)
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
         _ => {}
     }
     let holder = holders::Entity::find_by_id(binding.holder_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     parents::record(
         &txn,
@@ -430,7 +413,7 @@ pub async fn change_subscription(
         }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     settings_of(state, &account).await
 }
 
@@ -442,12 +425,11 @@ pub async fn change_subscription(
 pub async fn withdraw_notifications(cx: &CallContext) -> Result<NotificationSettings, AppError> {
     let account = current(cx, false).await?;
     let state = &cx.state;
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let removed = notification_subscriptions::Entity::delete_many()
         .filter(notification_subscriptions::Column::ParentId.eq(account.id))
         .exec(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected;
     parents::record(
         &txn,
@@ -459,6 +441,6 @@ pub async fn withdraw_notifications(cx: &CallContext) -> Result<NotificationSett
         serde_json::json!({ "subscriptions_removed": removed }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     settings_of(state, &account).await
 }

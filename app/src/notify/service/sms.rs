@@ -41,8 +41,7 @@ pub async fn add_sms_subscription(
         ..Default::default()
     }
     .insert(&state.db)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(row.id)
 }
 
@@ -82,8 +81,7 @@ pub(super) async fn sms_rows_of(
             .filter(sms_subscriptions::Column::HolderId.eq(holder.id))
             .order_by_desc(sms_subscriptions::Column::PeriodStart)
             .all(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         for s in subs {
             let latest = latest_cancellation(db, s.id).await?;
             let status = if s.cancelled_from.is_some() {
@@ -134,18 +132,14 @@ pub(super) async fn own_sms_subscription(
     id: i32,
     action: &str,
 ) -> Result<(sea_orm::DatabaseTransaction, sms_subscriptions::Model), AppError> {
-    let sub = sms_subscriptions::Entity::find_by_id(id)
-        .one(&txn)
-        .await
-        .map_err(internal)?;
+    let sub = sms_subscriptions::Entity::find_by_id(id).one(&txn).await?;
     let bound = match &sub {
         Some(s) => binding_requests::Entity::find()
             .filter(binding_requests::Column::ParentId.eq(parent_id))
             .filter(binding_requests::Column::HolderId.eq(s.holder_id))
             .filter(binding_requests::Column::Status.eq(BindingStatus::Approved.as_str()))
             .one(&txn)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some(),
         None => false,
     };
@@ -173,7 +167,7 @@ pub async fn request_sms_cancellation(
 ) -> Result<Vec<SmsSubscriptionRow>, AppError> {
     let account = current(cx, false).await?;
     let state = &cx.state;
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let (txn, sub) =
         own_sms_subscription(cx, txn, account.id, subscription_id, "sms.cancel").await?;
     if sub.cancelled_from.is_some() {
@@ -194,8 +188,7 @@ pub async fn request_sms_cancellation(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     parents::record(
         &txn,
         Some(&cx.client),
@@ -206,7 +199,7 @@ pub async fn request_sms_cancellation(
         serde_json::json!({ "subscription_id": sub.id, "request_id": row.id, "to": "pending" }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     sms_rows_of(state, account.id).await
 }
 
@@ -220,7 +213,7 @@ pub async fn withdraw_sms_cancellation(
 ) -> Result<Vec<SmsSubscriptionRow>, AppError> {
     let account = current(cx, false).await?;
     let state = &cx.state;
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let (txn, sub) =
         own_sms_subscription(cx, txn, account.id, subscription_id, "sms.withdraw").await?;
     let Some(pending) = latest_cancellation(&txn, sub.id)
@@ -233,7 +226,7 @@ pub async fn withdraw_sms_cancellation(
     let mut active: sms_cancellations::ActiveModel = pending.into();
     active.status = Set(CancellationStatus::Withdrawn.as_str().into());
     active.decided_at = Set(Some(Utc::now()));
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     parents::record(
         &txn,
         Some(&cx.client),
@@ -244,7 +237,7 @@ pub async fn withdraw_sms_cancellation(
         serde_json::json!({ "subscription_id": sub.id, "request_id": request_id, "from": "pending", "to": "withdrawn" }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     sms_rows_of(state, account.id).await
 }
 
@@ -266,11 +259,10 @@ pub async fn list_sms_cancellations(
     }
     let mut rows = Vec::new();
     let mut parents_seen: HashMap<i32, String> = HashMap::new();
-    for c in q.all(db).await.map_err(internal)? {
+    for c in q.all(db).await? {
         let Some(sub) = sms_subscriptions::Entity::find_by_id(c.subscription_id)
             .one(db)
-            .await
-            .map_err(internal)?
+            .await?
         else {
             continue;
         };
@@ -283,8 +275,7 @@ pub async fn list_sms_cancellations(
             None => {
                 let n = parent_accounts::Entity::find_by_id(c.parent_id)
                     .one(db)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .map(|p| p.display_name)
                     .unwrap_or_default();
                 parents_seen.insert(c.parent_id, n.clone());
@@ -334,17 +325,15 @@ pub async fn review_sms_cancellation(
     }
     let db = &state.db;
     let now = Utc::now();
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let staff = parents::staff_user(&txn, staff_id).await?;
     let request = sms_cancellations::Entity::find_by_id(request_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let sub = sms_subscriptions::Entity::find_by_id(request.subscription_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let (holder, school, _) = holder_school_class(&txn, sub.holder_id).await?;
     if !crate::server::staff_scope::covers(&staff, &holder) {
@@ -372,11 +361,11 @@ pub async fn review_sms_cancellation(
     } else {
         active.reject_reason = Set(Some(reason.to_owned()));
     }
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     if approve {
         let mut s: sms_subscriptions::ActiveModel = sub.clone().into();
         s.cancelled_from = Set(Some(effective_on));
-        s.update(&txn).await.map_err(internal)?;
+        s.update(&txn).await?;
     }
     parents::record(
         &txn,
@@ -394,8 +383,7 @@ pub async fn review_sms_cancellation(
     // Tell the parent on their login contact.
     let message_id = match parent_accounts::Entity::find_by_id(parent_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
     {
         Some(parent) => {
             let contact = parents::account_contact(state, &parent)?;
@@ -420,13 +408,12 @@ pub async fn review_sms_cancellation(
                         }),
                     },
                 )
-                .await
-                .map_err(internal)?,
+                .await?,
             )
         }
         None => None,
     };
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     if let Some(id) = message_id {
         parents::deliver_notice(state, &id).await;
     }

@@ -21,8 +21,7 @@ pub(super) async fn describe(
     let holders: HashMap<i32, holders::Model> = holders::Entity::find()
         .filter(holders::Column::Id.is_in(holder_ids))
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|h| (h.id, h))
         .collect();
@@ -31,16 +30,14 @@ pub(super) async fn describe(
     let schools: HashMap<i32, schools::Model> = schools::Entity::find()
         .filter(schools::Column::Id.is_in(school_ids))
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
     let classes: HashMap<i32, classes::Model> = classes::Entity::find()
         .filter(classes::Column::Id.is_in(class_ids))
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
@@ -155,8 +152,7 @@ pub(super) async fn match_child(
     let Some(school) = schools::Entity::find()
         .filter(schools::Column::Code.eq(child.school_code.trim()))
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
     else {
         return Ok(Err(Mismatch::SchoolOrStudentNo));
     };
@@ -164,8 +160,7 @@ pub(super) async fn match_child(
         .filter(holders::Column::SchoolId.eq(school.id))
         .filter(holders::Column::StudentNo.eq(child.student_no.trim()))
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
     else {
         return Ok(Err(Mismatch::SchoolOrStudentNo));
     };
@@ -208,7 +203,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
         .iter()
         .map(|c| crate::identity::service::id_hash(cx, &id_number::normalize(&c.id_no)))
         .collect();
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     // One order for every call (sorted), so two calls never wait for each other.
     let mut keys: Vec<String> = child_hashes
         .iter()
@@ -218,9 +213,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
     keys.sort();
     keys.dedup();
     for key in &keys {
-        throttle::take_turn(&txn, key, now)
-            .await
-            .map_err(internal)?;
+        throttle::take_turn(&txn, key, now).await?;
     }
     let hour = Duration::hours(1);
     let failures = binding_attempts::Entity::find()
@@ -228,8 +221,8 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
         .filter(binding_attempts::Column::Matched.eq(false))
         .filter(binding_attempts::Column::CreatedAt.gt(now - hour))
         .order_by_asc(binding_attempts::Column::CreatedAt);
-    let used = failures.clone().count(&txn).await.map_err(internal)?;
-    let oldest = failures.one(&txn).await.map_err(internal)?;
+    let used = failures.clone().count(&txn).await?;
+    let oldest = failures.one(&txn).await?;
     if used >= BINDING_FAILURES_PER_HOUR {
         record(
             &txn,
@@ -241,7 +234,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
             serde_json::json!({ "per": "parent" }),
         )
         .await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::RateLimited {
             retry_after_secs: wait_for(oldest.map(|o| o.created_at), hour, now),
         });
@@ -270,9 +263,9 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
             .filter(binding_attempts::Column::Matched.eq(false))
             .filter(binding_attempts::Column::CreatedAt.gt(now - day))
             .order_by_asc(binding_attempts::Column::CreatedAt);
-        let child_used = child_failures.clone().count(&txn).await.map_err(internal)?;
+        let child_used = child_failures.clone().count(&txn).await?;
         if child_used >= BINDING_FAILURES_PER_CHILD_PER_DAY {
-            let oldest = child_failures.one(&txn).await.map_err(internal)?;
+            let oldest = child_failures.one(&txn).await?;
             record(
                 &txn,
                 Some(&cx.client),
@@ -297,8 +290,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
             ..Default::default()
         }
         .insert(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         let holder = match matched {
             Ok(holder) => holder,
             Err(check) => {
@@ -326,8 +318,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
                 BindingStatus::Approved.as_str(),
             ]))
             .one(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Some(r) = existing {
             results.push(if r.status == BindingStatus::Approved.as_str() {
                 Checked::AlreadyBound(r)
@@ -346,8 +337,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
             ..Default::default()
         }
         .insert(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         record(
             &txn,
             Some(&cx.client),
@@ -386,7 +376,7 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
             },
         });
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     // Nothing could be checked: the call as a whole is over the limit.
     let waits: Option<Vec<u64>> = outcomes
         .iter()
@@ -415,8 +405,7 @@ pub(crate) async fn own_request_or_deny(
         .filter(binding_requests::Column::ParentId.eq(parent_id))
         .filter(binding_requests::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
         .one(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     match found {
         Some(r) => Ok((txn, r)),
         None => Err(deny(
@@ -438,7 +427,7 @@ pub(crate) async fn own_request_or_deny(
 pub async fn unbind(cx: &CallContext, binding_id: i32) -> Result<Vec<BindingRequestRow>, AppError> {
     let account = current(cx, false).await?;
     let now = Utc::now();
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let (txn, request) = own_request_or_deny(
         cx,
         txn,
@@ -450,15 +439,14 @@ pub async fn unbind(cx: &CallContext, binding_id: i32) -> Result<Vec<BindingRequ
     .await?;
     let holder = holders::Entity::find_by_id(request.holder_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let from = request.status.clone();
     let mut active: binding_requests::ActiveModel = request.into();
     active.status = Set(BindingStatus::Unbound.as_str().into());
     active.ended_at = Set(Some(now));
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(internal)?;
+    active.update(&txn).await?;
     record(
         &txn,
         Some(&cx.client),
@@ -469,7 +457,7 @@ pub async fn unbind(cx: &CallContext, binding_id: i32) -> Result<Vec<BindingRequ
         serde_json::json!({ "binding_id": binding_id, "from": from, "to": "unbound" }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     requests_of(&cx.state.db, account.id).await
 }
 
@@ -525,7 +513,7 @@ pub async fn children(cx: &CallContext) -> Result<Vec<ChildOverview>, AppError> 
 /// parent — audited).
 pub async fn child(cx: &CallContext, binding_id: i32) -> Result<ChildOverview, AppError> {
     let account = current(cx, false).await?;
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let (txn, request) = own_request_or_deny(
         cx,
         txn,
@@ -535,7 +523,7 @@ pub async fn child(cx: &CallContext, binding_id: i32) -> Result<ChildOverview, A
         "parent.child",
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     child_overview(&cx.state.db, &request).await
 }
 
@@ -561,7 +549,7 @@ pub async fn start_wizard_for_child(
         .await?
         .filter(|w| w.wizard == wizard)
         .ok_or(AppError::Unauthorized)?;
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let (txn, request) = own_request_or_deny(
         cx,
         txn,
@@ -573,8 +561,7 @@ pub async fn start_wizard_for_child(
     .await?;
     let holder = holders::Entity::find_by_id(request.holder_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let masked_name = mask_name(&holder.name);
     record(
@@ -587,14 +574,13 @@ pub async fn start_wizard_for_child(
         serde_json::json!({ "binding_id": binding_id, "wizard": wizard.slug() }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let window = crate::server::settings::get_i64(
         &cx.state.db,
         crate::server::settings::VERIFICATION_WINDOW_MINUTES,
         20,
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let until = Utc::now() + Duration::minutes(window);
     wizard_session.verified_holder_id = Some(holder.id);
     wizard_session.verified_masked_name = Some(masked_name.clone());
@@ -646,8 +632,7 @@ pub async fn my_data(cx: &CallContext) -> Result<ParentDataExport, AppError> {
         .order_by_desc(audit_log::Column::Id)
         .limit(500)
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|e| AccountEvent {
             at: e.at,

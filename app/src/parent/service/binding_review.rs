@@ -11,8 +11,7 @@ pub(crate) async fn staff_user(
 ) -> Result<staff_users::Model, AppError> {
     staff_users::Entity::find_by_id(staff_id)
         .one(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Forbidden)
 }
 
@@ -66,22 +65,19 @@ pub async fn list_binding_requests(
             .column(holders::Column::Id)
             .into_tuple()
             .all(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         q = q.filter(binding_requests::Column::HolderId.is_in(ids));
     }
     let requests = q
         .order_by_asc(binding_requests::Column::CreatedAt)
         .order_by_asc(binding_requests::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let parent_ids: Vec<i32> = requests.iter().map(|r| r.parent_id).collect();
     let parents: HashMap<i32, parent_accounts::Model> = parent_accounts::Entity::find()
         .filter(parent_accounts::Column::Id.is_in(parent_ids))
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
@@ -144,17 +140,15 @@ pub(super) async fn decide(
         ),
     };
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let staff_user = staff_user(&txn, staff_id).await?;
     let request = binding_requests::Entity::find_by_id(request_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let holder = holders::Entity::find_by_id(request.holder_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     if !staff_scope::covers(&staff_user, &holder) {
         return Err(deny(txn, client, Actor::Staff(staff_id), action, "out_of_scope").await);
@@ -171,8 +165,7 @@ pub(super) async fn decide(
     }
     let parent = parent_accounts::Entity::find_by_id(request.parent_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Internal)?;
     let mut active: binding_requests::ActiveModel = request.clone().into();
     active.status = Set(to.as_str().into());
@@ -192,7 +185,7 @@ pub(super) async fn decide(
             active.ended_at = Set(Some(now));
         }
     }
-    let updated = active.update(&txn).await.map_err(internal)?;
+    let updated = active.update(&txn).await?;
     record(
         &txn,
         client,
@@ -233,10 +226,9 @@ pub(super) async fn decide(
             }),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let staff_view = staff_row(state, &described, &parent)?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     deliver_notice(state, &message_id).await;
     Ok(staff_view)
 }

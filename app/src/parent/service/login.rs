@@ -17,8 +17,7 @@ pub(super) async fn recent_failures(
         .order_by_desc(parent_login_attempts::Column::CreatedAt)
         .order_by_desc(parent_login_attempts::Column::Id)
         .all(conn)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(attempts
         .into_iter()
         .take_while(|a| !a.succeeded)
@@ -41,8 +40,7 @@ pub(super) async fn insert_login_attempt(
         ..Default::default()
     }
     .insert(conn)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -89,8 +87,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
         state.config.verify_per_ip_per_min,
         now,
     )
-    .await
-    .map_err(internal)?
+    .await?
     {
         record(
             &state.db,
@@ -132,8 +129,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
             entered,
             state.config.test_captcha.as_deref(),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         if !ok {
             record(
                 &state.db,
@@ -158,7 +154,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
         }
     };
 
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     insert_login_attempt(&txn, cx, &hash, verified, now).await?;
     let account = match account {
         Some(a) if verified => a,
@@ -181,7 +177,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
                 serde_json::json!({ "failures": failures.len() }),
             )
             .await?;
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             if let Some(retry_after_secs) = after.locked_for {
                 return Err(AppError::RateLimited { retry_after_secs });
             }
@@ -203,7 +199,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
         serde_json::json!({ "must_change_password": account.must_change_password }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     start_session(cx, &account).await?;
     profile(state, &account)
 }
@@ -233,7 +229,7 @@ pub async fn change_password(
     )
     .await
     {
-        let txn = begin_write(&state.db).await.map_err(internal)?;
+        let txn = begin_write(&state.db).await?;
         insert_login_attempt(&txn, cx, &account.contact_hash, false, now).await?;
         record(
             &txn,
@@ -245,27 +241,23 @@ pub async fn change_password(
             serde_json::json!({}),
         )
         .await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::field("current_password", "wrong"));
     }
-    let password_hash = staff::hash_password(input.new_password.clone())
-        .await
-        .map_err(internal)?;
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let password_hash = staff::hash_password(input.new_password.clone()).await?;
+    let txn = begin_write(&state.db).await?;
     // Re-read inside the write transaction: the version may have moved meanwhile.
     let fresh = parent_accounts::Entity::find_by_id(account.id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|a| a.password_version == account.password_version)
         .ok_or(AppError::Unauthorized)?;
     let message_id = set_password(cx, &txn, fresh, password_hash, "parent.change_password").await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     deliver_notice(state, &message_id).await;
     let updated = parent_accounts::Entity::find_by_id(account.id)
         .one(&state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Unauthorized)?;
     start_session(cx, &updated).await?;
     profile(state, &updated)

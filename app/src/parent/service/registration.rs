@@ -21,11 +21,8 @@ pub(super) async fn send_code(
     let subject = codes::subject(&state.cipher, rules, &hash);
     let action = format!("{}_code", rules.purpose);
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
-    if let Some(retry_after_secs) = codes::wait_before_next(&txn, rules, &subject, now)
-        .await
-        .map_err(internal)?
-    {
+    let txn = begin_write(&state.db).await?;
+    if let Some(retry_after_secs) = codes::wait_before_next(&txn, rules, &subject, now).await? {
         record(
             &txn,
             Some(&cx.client),
@@ -36,15 +33,13 @@ pub(super) async fn send_code(
             serde_json::json!({}),
         )
         .await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Err(AppError::RateLimited { retry_after_secs });
     }
     let exists = find_account(&txn, &hash).await?.is_some();
     let registering = rules.purpose == REGISTER_CODE.purpose;
     let usable = exists != registering;
-    let code = codes::issue(&txn, &state.cipher, rules, &subject, usable, now)
-        .await
-        .map_err(internal)?;
+    let code = codes::issue(&txn, &state.cipher, rules, &subject, usable, now).await?;
     let template = match (registering, exists) {
         (true, false) => Some("parent_register_code"),
         (true, true) => Some("parent_account_exists"),
@@ -67,8 +62,7 @@ pub(super) async fn send_code(
                     },
                 },
             )
-            .await
-            .map_err(internal)?,
+            .await?,
         ),
         None => None,
     };
@@ -82,9 +76,9 @@ pub(super) async fn send_code(
         serde_json::json!({ "channel": channel_of(&contact).as_str(), "account_exists": exists }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     if let Some(id) = message_id {
-        outbox::deliver(state, &id).await.map_err(internal)?;
+        outbox::deliver(state, &id).await?;
     }
     Ok(CodeSent {
         destination_masked: contact.masked(),
@@ -110,9 +104,7 @@ pub(super) async fn check_code(
     ),
     AppError,
 > {
-    let checked = codes::check(&txn, &cx.state.cipher, rules, subject, entered, now)
-        .await
-        .map_err(internal)?;
+    let checked = codes::check(&txn, &cx.state.cipher, rules, subject, entered, now).await?;
     let (result, code) = match checked {
         CodeCheck::Valid(code) => return Ok((txn, code)),
         CodeCheck::Wrong { burnt: false } => ("failed", "wrong"),
@@ -129,7 +121,7 @@ pub(super) async fn check_code(
         serde_json::json!({}),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Err(AppError::field("code", code))
 }
 
@@ -161,11 +153,9 @@ pub async fn register_finish(
     let state = &cx.state;
     let hash = contact_hash(&state.cipher, &contact);
     let subject = codes::subject(&state.cipher, &REGISTER_CODE, &hash);
-    let password_hash = staff::hash_password(input.password.clone())
-        .await
-        .map_err(internal)?;
+    let password_hash = staff::hash_password(input.password.clone()).await?;
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let (txn, code) = check_code(
         cx,
         txn,
@@ -194,9 +184,8 @@ pub async fn register_finish(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
-    codes::spend(&txn, code, now).await.map_err(internal)?;
+    .await?;
+    codes::spend(&txn, code, now).await?;
     record(
         &txn,
         Some(&cx.client),
@@ -207,7 +196,7 @@ pub async fn register_finish(
         serde_json::json!({ "channel": channel_of(&contact).as_str() }),
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     start_session(cx, &account).await?;
     profile(state, &account)
 }
@@ -232,11 +221,9 @@ pub async fn forgot_finish(cx: &CallContext, input: ResetPasswordInput) -> Resul
     let state = &cx.state;
     let hash = contact_hash(&state.cipher, &contact);
     let subject = codes::subject(&state.cipher, &RESET_CODE, &hash);
-    let password_hash = staff::hash_password(input.new_password.clone())
-        .await
-        .map_err(internal)?;
+    let password_hash = staff::hash_password(input.new_password.clone()).await?;
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let (txn, code) = check_code(
         cx,
         txn,
@@ -249,10 +236,10 @@ pub async fn forgot_finish(cx: &CallContext, input: ResetPasswordInput) -> Resul
     .await?;
     // A usable code exists only for an existing account.
     let account = find_account(&txn, &hash).await?.ok_or(AppError::Internal)?;
-    codes::spend(&txn, code, now).await.map_err(internal)?;
+    codes::spend(&txn, code, now).await?;
     let message_id =
         set_password(cx, &txn, account, password_hash, "parent.reset_password").await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     deliver_notice(state, &message_id).await;
     Ok(())
 }
@@ -278,7 +265,7 @@ pub(super) async fn set_password(
     active.must_change_password = Set(false);
     active.password_changed_at = Set(now);
     active.updated_at = Set(now);
-    active.update(txn).await.map_err(internal)?;
+    active.update(txn).await?;
     insert_login_attempt(txn, cx, &hash, true, now).await?;
     record(
         txn,

@@ -15,24 +15,15 @@ pub async fn current(
     cx: &CallContext,
     allow_must_change: bool,
 ) -> Result<parent_accounts::Model, AppError> {
-    let Some(s) = cx
-        .session
-        .get::<ParentSession>(SESSION_KEY)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(s) = cx.session.get::<ParentSession>(SESSION_KEY).await? else {
         return Err(AppError::Unauthorized);
     };
     let account = parent_accounts::Entity::find_by_id(s.parent_id)
         .one(&cx.state.db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let live = s.since + Duration::hours(SESSION_ABSOLUTE_HOURS) > Utc::now();
     let Some(account) = account.filter(|a| live && a.password_version == s.password_version) else {
-        cx.session
-            .remove::<ParentSession>(SESSION_KEY)
-            .await
-            .map_err(internal)?;
+        cx.session.remove::<ParentSession>(SESSION_KEY).await?;
         return Err(AppError::Unauthorized);
     };
     if account.must_change_password && !allow_must_change {
@@ -52,7 +43,7 @@ pub(super) async fn start_session(
     account: &parent_accounts::Model,
 ) -> Result<(), AppError> {
     // A new session id for the logged-in session (no fixation).
-    cx.session.cycle_id().await.map_err(internal)?;
+    cx.session.cycle_id().await?;
     cx.session
         .insert(
             SESSION_KEY,

@@ -45,19 +45,16 @@ pub async fn create_parent_by_staff(
         ));
     }
     let password = temporary_password();
-    let password_hash = staff::hash_password(password.clone())
-        .await
-        .map_err(internal)?;
+    let password_hash = staff::hash_password(password.clone()).await?;
     let hash = contact_hash(&state.cipher, &contact);
     let now = Utc::now();
-    let txn = begin_write(&state.db).await.map_err(internal)?;
+    let txn = begin_write(&state.db).await?;
     let staff_user = staff_user(&txn, staff_id).await?;
     let child = match new.child {
         Some((holder_id, relationship)) => {
             let holder = holders::Entity::find_by_id(holder_id)
                 .one(&txn)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or(AppError::NotFound)?;
             if !staff_scope::covers(&staff_user, &holder) {
                 return Err(deny(
@@ -91,8 +88,7 @@ pub async fn create_parent_by_staff(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     let mut bound = None;
     if let Some((holder, relationship)) = child {
         let request = binding_requests::ActiveModel {
@@ -107,8 +103,7 @@ pub async fn create_parent_by_staff(
             ..Default::default()
         }
         .insert(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         bound = Some((request.id, mask_name(&holder.name)));
     }
     record(
@@ -139,9 +134,8 @@ pub async fn create_parent_by_staff(
             }),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     deliver_notice(state, &message_id).await;
     Ok(account.id)
 }
@@ -192,8 +186,7 @@ pub async fn create_parent_for_student(
             .filter(holders::Column::SchoolId.eq(school_id))
             .filter(holders::Column::StudentNo.eq(student_no))
             .one(&state.db)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::field("student_no", "not_found"))?;
         Some((holder, relationship))
     };

@@ -18,16 +18,14 @@ pub async fn audit_search(cx: &CallContext, filter: AuditFilter) -> Result<Audit
         let holder_ids: Vec<String> = holders::Entity::find()
             .filter(holders::Column::SchoolId.eq(school_id))
             .all(db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|h| h.id.to_string())
             .collect();
         let staff_ids: Vec<String> = staff_users::Entity::find()
             .filter(staff_users::Column::SchoolId.eq(school_id))
             .all(db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|s| s.id.to_string())
             .collect();
@@ -69,7 +67,7 @@ pub async fn audit_search(cx: &CallContext, filter: AuditFilter) -> Result<Audit
     if !filter.action.trim().is_empty() {
         q = q.filter(audit_log::Column::Action.starts_with(filter.action.trim()));
     }
-    let total = q.clone().count(db).await.map_err(internal)?;
+    let total = q.clone().count(db).await?;
     let total = u32::try_from(total).unwrap_or(u32::MAX);
     let pages = total.div_ceil(PAGE_SIZE * 2).max(1);
     let page = filter.page.clamp(1, pages);
@@ -78,8 +76,7 @@ pub async fn audit_search(cx: &CallContext, filter: AuditFilter) -> Result<Audit
         .order_by_desc(audit_log::Column::Id)
         .paginate(db, u64::from(PAGE_SIZE * 2))
         .fetch_page(u64::from(page - 1))
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|r| AuditRow {
             at: r.at,

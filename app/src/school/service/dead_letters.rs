@@ -18,8 +18,7 @@ pub async fn outbox_overview(cx: &CallContext) -> Result<OutboxOverview, AppErro
         let n = outbox::Entity::find()
             .filter(outbox::Column::Status.eq(s))
             .count(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         counts.push((s.to_owned(), n));
     }
     let dead = outbox::Entity::find()
@@ -28,8 +27,7 @@ pub async fn outbox_overview(cx: &CallContext) -> Result<OutboxOverview, AppErro
         .order_by_desc(outbox::Column::CreatedAt)
         .limit(100)
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|m| DeadMessage {
             recipient_masked: masked_recipient(cx, &m),
@@ -74,11 +72,10 @@ pub async fn resend_dead_message(cx: &CallContext, message_id: &str) -> Result<(
     if !staff.is("operator") {
         return Err(deny(cx, &staff, "school.outbox_resend", None).await);
     }
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let message = outbox::Entity::find_by_id(message_id.trim().to_owned())
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     if message.status != outbox_status::DEAD {
         return Err(AppError::Conflict("not_dead".into()));
@@ -86,10 +83,7 @@ pub async fn resend_dead_message(cx: &CallContext, message_id: &str) -> Result<(
     if message.secrets_removed {
         return Err(AppError::Conflict("secrets_removed".into()));
     }
-    if !crate::server::outbox::requeue_dead(&txn, &message.id)
-        .await
-        .map_err(internal)?
-    {
+    if !crate::server::outbox::requeue_dead(&txn, &message.id).await? {
         return Err(AppError::Conflict("not_dead".into()));
     }
     audit::record(
@@ -110,9 +104,8 @@ pub async fn resend_dead_message(cx: &CallContext, message_id: &str) -> Result<(
             })),
         },
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     cx.state.delivery.wake();
     Ok(())
 }

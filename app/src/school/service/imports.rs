@@ -18,7 +18,7 @@ pub async fn roster_import(
         return Err(deny(cx, &staff, "school.roster_import", None).await);
     }
     let db = &cx.state.db;
-    let types = roster::card_type_index(db).await.map_err(internal)?;
+    let types = roster::card_type_index(db).await?;
     let parsed = roster::parse(csv.as_bytes(), &types);
     let line_error = |e: roster::RowError| RosterLineError {
         line: u32::try_from(e.line).unwrap_or(0),
@@ -30,8 +30,7 @@ pub async fn roster_import(
     if let Scope::School { school_id } = staff.scope {
         let own = schools::Entity::find_by_id(school_id)
             .one(db)
-            .await
-            .map_err(internal)?
+            .await?
             .map(|s| s.code)
             .unwrap_or_default();
         for r in &parsed.rows {
@@ -48,8 +47,7 @@ pub async fn roster_import(
     // A student of another school is never taken over by an import (a transfer is).
     errors.extend(
         roster::other_school_rows(db, &cx.state.cipher, &parsed.rows)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(line_error),
     );

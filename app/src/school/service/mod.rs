@@ -85,8 +85,7 @@ pub async fn schools(cx: &CallContext) -> Result<Vec<SchoolOption>, AppError> {
         .order_by_asc(schools::Column::District)
         .order_by_asc(schools::Column::Name)
         .all(&cx.state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|s| SchoolOption {
             code: s.code,
@@ -108,22 +107,19 @@ async fn visible(conn: &impl ConnectionTrait, scope: Scope) -> Result<Visible, A
     let holders = holders::Entity::find()
         .filter(scope.holders_condition())
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|h| (h.id, h))
         .collect();
     let classes = classes::Entity::find()
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
     let schools = schools::Entity::find()
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();

@@ -33,18 +33,13 @@ pub(super) async fn queue_rows(
     let ids: Vec<i32> = v.holders.keys().copied().collect();
     let types: HashMap<String, card_types::Model> = card_types::Entity::find()
         .all(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|t| (t.code.clone(), t))
         .collect();
-    let loss_fee = crate::card_stop::service::fees(conn)
-        .await
-        .map_err(internal)?
-        .loss;
+    let loss_fee = crate::card_stop::service::fees(conn).await?.loss;
     let grace = crate::apply::service::payment_settings(conn)
-        .await
-        .map_err(internal)?
+        .await?
         .grace_days;
     let today = crate::apply::service::taiwan_today();
     let in_dates = |t: chrono::DateTime<Utc>| {
@@ -62,13 +57,11 @@ pub(super) async fn queue_rows(
         let apps = applications::Entity::find()
             .filter(applications::Column::HolderId.is_in(ids.clone()))
             .all(conn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let stops_of: Vec<stop_requests::Model> = stop_requests::Entity::find()
             .filter(stop_requests::Column::HolderId.is_in(ids.clone()))
             .all(conn)
-            .await
-            .map_err(internal)?;
+            .await?;
         for a in apps {
             let Some(h) = v.holders.get(&a.holder_id) else {
                 continue;
@@ -112,13 +105,11 @@ pub(super) async fn queue_rows(
         let stops = stop_requests::Entity::find()
             .filter(stop_requests::Column::HolderId.is_in(ids))
             .all(conn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let card_of: HashMap<i32, cards::Model> = cards::Entity::find()
             .filter(cards::Column::Id.is_in(stops.iter().map(|s| s.card_id).collect::<Vec<_>>()))
             .all(conn)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
@@ -194,8 +185,7 @@ pub async fn queue(cx: &CallContext, filter: QueueFilter) -> Result<QueuePage, A
     let card_types = card_types::Entity::find()
         .order_by_asc(card_types::Column::SortOrder)
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|t| (t.code, t.name_zh))
         .collect();
@@ -255,8 +245,7 @@ pub async fn export_csv(cx: &CallContext, filter: QueueFilter) -> Result<String,
             detail: Some(serde_json::json!({ "rows": rows.len() })),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(out)
 }
 
@@ -302,7 +291,6 @@ pub async fn export_bindings_csv(
             detail: Some(serde_json::json!({ "rows": rows.len() })),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(out)
 }

@@ -31,8 +31,7 @@ pub(super) async fn holder_of(
 ) -> Result<holders::Model, AppError> {
     holders::Entity::find_by_id(holder_id)
         .one(txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -61,17 +60,13 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
     } else {
         ("returned", "school.return")
     };
-    let txn = begin_write(&cx.state.db).await.map_err(internal)?;
+    let txn = begin_write(&cx.state.db).await?;
     let now = Utc::now();
     let mut changed = 0;
     for r in refs {
         match r {
             ItemRef::Application(id) => {
-                let Some(a) = applications::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(internal)?
-                else {
+                let Some(a) = applications::Entity::find_by_id(id).one(&txn).await? else {
                     return Err(AppError::NotFound);
                 };
                 let holder = holder_of(&txn, a.holder_id).await?;
@@ -110,10 +105,9 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                         ..Default::default()
                     }
                     .insert(&txn)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
-                let updated = row.update(&txn).await.map_err(internal)?;
+                let updated = row.update(&txn).await?;
                 if let Some(s) = new_status {
                     crate::notify::timeline::queue_application_status(
                         &txn,
@@ -122,8 +116,7 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                         s,
                         (!input.approve).then_some(reason.as_str()),
                     )
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 audit::record(
                     &txn,
@@ -142,16 +135,11 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                         })),
                     },
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
                 changed += 1;
             }
             ItemRef::Stop(id) => {
-                let Some(s) = stop_requests::Entity::find_by_id(id)
-                    .one(&txn)
-                    .await
-                    .map_err(internal)?
-                else {
+                let Some(s) = stop_requests::Entity::find_by_id(id).one(&txn).await? else {
                     return Err(AppError::NotFound);
                 };
                 let holder = holder_of(&txn, s.holder_id).await?;
@@ -168,7 +156,7 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                 row.review_reason = Set((!input.approve).then(|| reason.clone()));
                 row.reviewed_by = Set(Some(staff.user.id));
                 row.reviewed_at = Set(Some(now));
-                row.update(&txn).await.map_err(internal)?;
+                row.update(&txn).await?;
                 audit::record(
                     &txn,
                     Some(&cx.client),
@@ -184,13 +172,12 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                         })),
                     },
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
                 changed += 1;
             }
         }
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     cx.state.delivery.wake();
     Ok(ReviewOutcome { changed })
 }
@@ -207,13 +194,11 @@ pub async fn processing_form(cx: &CallContext, item_ref: &str) -> Result<Process
     };
     let a = applications::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let holder = holders::Entity::find_by_id(a.holder_id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     if !staff.scope.covers(&holder) {
         return Err(deny(cx, &staff, "school.form", Some(a.serial_no)).await);
@@ -229,16 +214,13 @@ pub async fn processing_form(cx: &CallContext, item_ref: &str) -> Result<Process
         .filter(cards::Column::HolderId.eq(holder.id))
         .order_by_desc(cards::Column::IssuedOn)
         .one(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let t = card_types::Entity::find()
         .filter(card_types::Column::Code.eq(a.card_type.clone()))
         .one(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let grace = crate::apply::service::payment_settings(db)
-        .await
-        .map_err(internal)?
+        .await?
         .grace_days;
     let status = effective_status(
         ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::AwaitingPayment),
@@ -278,13 +260,11 @@ pub async fn application_photo(cx: &CallContext, item_ref: &str) -> Result<Vec<u
     };
     let a = applications::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     let holder = holders::Entity::find_by_id(a.holder_id)
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
     if !staff.scope.covers(&holder) {
         return Err(deny(cx, &staff, "school.photo", Some(a.serial_no)).await);

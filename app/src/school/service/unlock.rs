@@ -15,8 +15,7 @@ pub async fn locked_holders(cx: &CallContext) -> Result<Vec<LockedHolder>, AppEr
     let now = Utc::now();
     let locks: HashMap<String, verification_locks::Model> = verification_locks::Entity::find()
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .filter(|l| l.locked_permanently || l.locked_until.is_some_and(|u| u > now))
         .map(|l| (l.id_hash.clone(), l))
@@ -66,7 +65,7 @@ pub async fn unlock_holder(cx: &CallContext, holder_ref_value: &str) -> Result<(
     else {
         return Err(deny(cx, &staff, "school.unlock", None).await);
     };
-    let txn = begin_write(db).await.map_err(internal)?;
+    let txn = begin_write(db).await?;
     let now = Utc::now();
     verification_locks::Entity::update_many()
         .col_expr(verification_locks::Column::Failures, Expr::value(0))
@@ -82,8 +81,7 @@ pub async fn unlock_holder(cx: &CallContext, holder_ref_value: &str) -> Result<(
         .col_expr(verification_locks::Column::UpdatedAt, Expr::value(now))
         .filter(verification_locks::Column::IdHash.eq(holder.id_no_hash.clone()))
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     audit::record(
         &txn,
         Some(&cx.client),
@@ -95,7 +93,6 @@ pub async fn unlock_holder(cx: &CallContext, holder_ref_value: &str) -> Result<(
             detail: Some(serde_json::json!({ "from": "locked", "to": "unlocked" })),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     txn.commit().await.map_err(internal)
 }
