@@ -24,7 +24,6 @@ use super::{
     ApplyOverview, ApplyStep, CardTypeOption, Delivery, PaymentSlip, RosterApplicant, SlipBarcode,
     TIMELINE, TimelineStep, effective_status,
 };
-use crate::card_stop::service::{idempotency_key_error, request_hash};
 use crate::domain::dates::taiwan_time;
 use crate::domain::masking::{mask_identifier, mask_name};
 use crate::domain::payment_codes::{AtmAccount, ConvenienceStoreBarcodes, PaymentNumber};
@@ -37,6 +36,7 @@ use crate::server::entities::{
     replacement_applications as applications, schools,
 };
 use crate::server::guardian_notices::{self, CardAction, CardNotice};
+use crate::server::idempotency::{idempotency_key_error, request_hash};
 use crate::server::photo;
 use crate::server::serials::{self, Counter};
 use crate::server::settings;

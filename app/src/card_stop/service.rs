@@ -14,6 +14,7 @@
 //!   serial number comes from the day's `server::serials` counter in the same
 //!   transaction, so concurrent stops never pick the same one.
 
+use crate::server::idempotency::{idempotency_key_error, request_hash};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
@@ -21,7 +22,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use sha2::{Digest, Sha256};
 
 use super::{StepUpSent, StopCardRow, StopOverview, StopReceipt, StopRequestInput};
 use crate::domain::dates::taiwan_time;
@@ -57,33 +57,6 @@ pub fn card_ref(cx: &CallContext, outer_no: &str) -> String {
     let mut r = cx.state.cipher.keyed_hash("card_ref", outer_no);
     r.truncate(CARD_REF_LEN);
     r
-}
-
-/// SHA-256 (hex) of the canonical JSON of a request (keys sorted at every level).
-pub fn request_hash<T: serde::Serialize>(request: &T) -> String {
-    fn canonical(v: serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<_> = map.into_iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                serde_json::Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k, canonical(v)))
-                        .collect(),
-                )
-            }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.into_iter().map(canonical).collect())
-            }
-            other => other,
-        }
-    }
-    let value = serde_json::to_value(request).unwrap_or(serde_json::Value::Null);
-    Sha256::digest(canonical(value).to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `ST` + YYYYMMDD of `date` + the 6-digit sequence.
@@ -474,23 +447,6 @@ pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, A
     })
 }
 
-/// The shape check of an idempotency key (also used by the apply wizard).
-pub fn idempotency_key_error(key: &str) -> Option<&'static str> {
-    let k = key.trim();
-    if k.is_empty() {
-        Some("required")
-    } else if k.len() < 8
-        || k.len() > 100
-        || !k
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        Some("format")
-    } else {
-        None
-    }
-}
-
 /// «送出停卡申請»: exactly once per idempotency key.
 ///
 /// # Errors
@@ -822,26 +778,5 @@ mod tests {
     fn serial_numbers_are_st_date_and_six_digits() {
         let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
         assert_eq!(serial_no(d, 42), "ST20261123000042");
-    }
-
-    #[test]
-    fn the_request_hash_ignores_key_order_but_not_values() {
-        let a = serde_json::json!({ "a": 1, "b": { "y": 2, "x": [1, 2] } });
-        let b = serde_json::json!({ "b": { "x": [1, 2], "y": 2 }, "a": 1 });
-        let c = serde_json::json!({ "b": { "x": [2, 1], "y": 2 }, "a": 1 });
-        assert_eq!(request_hash(&a), request_hash(&b));
-        assert_ne!(request_hash(&a), request_hash(&c));
-        assert_eq!(request_hash(&a).len(), 64);
-    }
-
-    #[test]
-    fn idempotency_keys_are_checked_for_shape() {
-        assert_eq!(idempotency_key_error(""), Some("required"));
-        assert_eq!(idempotency_key_error("short"), Some("format"));
-        assert_eq!(idempotency_key_error("has space in it"), Some("format"));
-        assert_eq!(
-            idempotency_key_error("3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
-            None
-        );
     }
 }

@@ -15,10 +15,12 @@ use crate::i18n::*;
 use crate::query::CardStatus;
 use crate::query::view::{status_text, status_tone};
 use crate::ui::Link;
+use crate::ui::choice_text;
 use crate::ui::{
     ErrorSummary, FormAlert, PageShell, RadioCard, StatusChip, StepHeader, SummaryItem, TextField,
     form_error_text, load_once, tr,
 };
+use crate::wizard::view::new_idempotency_key;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
@@ -102,18 +104,6 @@ impl StopDraft {
     }
 }
 
-/// A fresh idempotency key for a confirmation page (also used by the apply wizard).
-pub fn new_idempotency_key() -> String {
-    #[cfg(feature = "csr")]
-    if let Some(uuid) = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-    {
-        return uuid;
-    }
-    format!("k{}", chrono::Utc::now().timestamp_millis())
-}
-
 fn field_text(locale: Locale, code: &str) -> &'static str {
     match code {
         "unknown_bank" => td_string!(locale, stop.err_unknown_bank),
@@ -170,14 +160,6 @@ fn summary_of(
 
 fn money(locale: Locale, amount: i32) -> String {
     td_string!(locale, stop.amount, amount = amount).to_string()
-}
-
-pub fn choice_text(locale: Locale, choice: RefundChoice) -> &'static str {
-    match choice {
-        RefundChoice::NoRefund => td_string!(locale, stop.refund_none),
-        RefundChoice::BankTransfer => td_string!(locale, stop.refund_bank),
-        RefundChoice::Cheque => td_string!(locale, stop.refund_cheque),
-    }
 }
 
 fn expired_view(i18n: leptos_i18n::I18nContext<Locale>) -> AnyView {

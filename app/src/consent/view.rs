@@ -3,6 +3,7 @@ use crate::ui::tr;
 use crate::ui::{FormAlert, PageShell, StepHeader, form_error_text};
 use crate::wizard::Wizard;
 use crate::wizard::view::use_wizard_param;
+use crate::wizard::view::wizard_name;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -104,14 +105,5 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
                 </button>
             </div>
         </PageShell>
-    }
-}
-
-/// The wizard's name in the current language.
-pub fn wizard_name(locale: Locale, wizard: Wizard) -> &'static str {
-    match wizard {
-        Wizard::Stop => td_string!(locale, common.wizard_stop),
-        Wizard::Apply => td_string!(locale, common.wizard_apply),
-        Wizard::Query => td_string!(locale, common.wizard_query),
     }
 }

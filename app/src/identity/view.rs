@@ -256,7 +256,7 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
     view! {
         <PageShell>
             <StepHeader step=2 total=wizard.total_steps() title=title back_href=format!("/card/{}/consent", wizard.slug()) />
-            <p class="wizard-name">{move || crate::consent::view::wizard_name(i18n.get_locale(), wizard)}</p>
+            <p class="wizard-name">{move || crate::wizard::view::wizard_name(i18n.get_locale(), wizard)}</p>
             <p>{tr(i18n, |l| td_string!(l, identity.intro))}</p>
             <ErrorSummary items=summary />
             <FormAlert message=form_error />

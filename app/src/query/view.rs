@@ -140,7 +140,7 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                                     })}
                                     {refund_choice.map(|choice| view! {
                                         <span class="cell-note">{tr(i18n, |l| td_string!(l, query.refund_choice))}"："
-                                            {move || crate::card_stop::view::choice_text(i18n.get_locale(), choice)}</span>
+                                            {move || crate::ui::choice_text(i18n.get_locale(), choice)}</span>
                                     })}
                                 </div>
                             </td>

@@ -14,6 +14,7 @@ pub mod entities;
 pub mod guardian_notices;
 pub mod holder_cards;
 pub mod holder_transfer;
+pub mod idempotency;
 pub mod instance;
 pub mod outbox;
 pub mod photo;

@@ -416,3 +416,11 @@ pub fn RadioCard(
         </label>
     }
 }
+
+pub fn choice_text(locale: Locale, choice: crate::domain::refund::RefundChoice) -> &'static str {
+    match choice {
+        crate::domain::refund::RefundChoice::NoRefund => td_string!(locale, stop.refund_none),
+        crate::domain::refund::RefundChoice::BankTransfer => td_string!(locale, stop.refund_bank),
+        crate::domain::refund::RefundChoice::Cheque => td_string!(locale, stop.refund_cheque),
+    }
+}

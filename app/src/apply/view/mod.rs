@@ -11,7 +11,6 @@ use super::{
     ApplicationReason, ApplicationReceipt, ApplicationStatus, ApplicationSummary, ApplyBlock,
     ApplyDraft, ApplyInput, ApplyOverview, ApplyStep, Delivery, PaymentSlip,
 };
-use crate::card_stop::view::new_idempotency_key;
 use crate::domain::dates::{iso_date, roc_year, taiwan_date_time};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
@@ -19,6 +18,7 @@ use crate::ui::{
     ErrorSummary, FormAlert, Link, PageShell, StatusChip, StepHeader, SummaryItem, TextField,
     form_error_text, load_once, set_title, tr,
 };
+use crate::wizard::view::new_idempotency_key;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
