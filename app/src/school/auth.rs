@@ -164,19 +164,6 @@ async fn insert_attempt(
     Ok(())
 }
 
-/// An Argon2id hash (made once) to verify against when the account does not exist.
-async fn dummy_hash() -> String {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY
-        .get_or_init(|| async {
-            staff::hash_password("no account has this password".into())
-                .await
-                .unwrap_or_default()
-        })
-        .await
-        .clone()
-}
-
 async fn record(
     conn: &impl ConnectionTrait,
     cx: &CallContext,
@@ -285,7 +272,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
     // Same work for an unknown account, so timing tells nothing.
     let stored = match &user {
         Some(u) => u.password_hash.clone(),
-        None => dummy_hash().await,
+        None => staff::timing_hash().await,
     };
     let password_ok = staff::verify_password(input.password.clone(), stored).await;
     let user = user.filter(|_| password_ok);

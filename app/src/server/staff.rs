@@ -102,6 +102,20 @@ pub async fn hash_password(password: String) -> Result<String, DbErr> {
     .map_err(|e| DbErr::Custom(e.to_string()))?
 }
 
+/// An Argon2id hash, made once per process, to verify against when the account does
+/// not exist: an unknown parent or staff account costs the same time as a wrong
+/// password.
+pub async fn timing_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async {
+        hash_password("no account has this password".into())
+            .await
+            .unwrap_or_default()
+    })
+    .await
+    .clone()
+}
+
 /// Verifies a password against a stored hash, off the async runtime.
 pub async fn verify_password(password: String, stored: String) -> bool {
     let Ok(_permit) = HASHING.acquire().await else {

@@ -44,19 +44,6 @@ pub(super) async fn insert_login_attempt(
     Ok(())
 }
 
-/// A password hash to verify against when the account does not exist, so an unknown
-/// account costs the same time as a wrong password.
-pub(super) async fn timing_hash() -> String {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async {
-        staff::hash_password(captcha::uuid_like())
-            .await
-            .unwrap_or_default()
-    })
-    .await
-    .clone()
-}
-
 /// A new captcha for this session (the login form shows it once required).
 ///
 /// # Errors
@@ -149,7 +136,8 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
     let verified = match &account {
         Some(a) => staff::verify_password(input.password.clone(), a.password_hash.clone()).await,
         None => {
-            let _ = staff::verify_password(input.password.clone(), timing_hash().await).await;
+            let _ =
+                staff::verify_password(input.password.clone(), staff::timing_hash().await).await;
             false
         }
     };
