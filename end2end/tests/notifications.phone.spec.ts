@@ -1,9 +1,8 @@
 import { test, expect } from './support/test';
-import { devices, type Page, type Browser } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { latestCodeFor } from './support/portal';
+import { latestCodeFor, registerParent, requestBinding, teacherOf504 } from './support/portal';
 import { checkPage } from './support/pages';
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
@@ -18,49 +17,14 @@ function lastWeekday(): string {
   return d.toISOString().slice(0, 10);
 }
 
-async function teacherPage(browser: Browser, baseURL: string | undefined) {
-  const desk = await browser.newContext({ ...devices['Desktop Chrome'], viewport: { width: 1280, height: 860 }, baseURL });
-  const teacher = await desk.newPage();
-  await teacher.goto('/school');
-  await teacher.getByLabel('行政區').selectOption('中正區');
-  await teacher.getByLabel('級別').selectOption('primary');
-  await teacher.getByLabel('學校', { exact: true }).selectOption('E2E001');
-  await teacher.getByRole('textbox', { name: '帳號' }).fill('e2e.t504');
-  await teacher.getByLabel('密碼').fill('e2e-teacher-password');
-  await teacher.getByRole('button', { name: '登入' }).click();
-  await expect(teacher.getByRole('heading', { name: '申請與停卡' })).toBeVisible();
-  return { desk, teacher };
-}
-
-async function registerAndBind(page: Page, mobile: string) {
-  await page.goto('/parent/register');
-  await page.getByRole('textbox', { name: '電子郵件或手機號碼' }).fill(mobile);
-  await page.getByRole('button', { name: '取得驗證碼' }).click();
-  await expect(page.getByText(/驗證碼已送到/)).toBeVisible();
-  await page.getByRole('textbox', { name: '驗證碼（6 位數字）' }).fill(latestCodeFor(mobile)!);
-  await page.getByRole('textbox', { name: '您的稱呼' }).fill('何爸爸');
-  await page.getByLabel('新密碼').fill('a long family password');
-  await page.getByRole('button', { name: '完成註冊' }).click();
-  await expect(page.getByRole('heading', { name: '家長專區' })).toBeVisible();
-  await page.getByRole('link', { name: '親子綁定' }).click();
-  const group = page.getByRole('group', { name: '子女 1' });
-  await group.getByLabel('學校').selectOption('E2E001');
-  await group.getByRole('textbox', { name: '子女姓名' }).fill('何佳豪');
-  await group.getByRole('textbox', { name: '學號' }).fill('940005');
-  await group.getByLabel('出生年月日').fill('2016-02-05');
-  await group.getByRole('textbox', { name: '身分證號' }).fill('M194005018');
-  await group.getByRole('radio', { name: /^父親$/ }).check();
-  await page.getByRole('button', { name: '送出綁定申請' }).click();
-  await expect(page.getByRole('region', { name: '申請結果' }).getByText('審核中')).toBeVisible();
-}
-
 test('a parent verifies e-mail, links LINE, gets one push per swipe, cancels the SMS service, and sees attendance', async ({ page, browser, baseURL }) => {
   test.setTimeout(180_000);
   const mobile = `09${String(Date.now()).slice(-8)}`;
-  await registerAndBind(page, mobile);
+  await registerParent(page, mobile, '何爸爸');
+  await requestBinding(page, { name: '何佳豪', student_no: '940005', birth: '2016-02-05', id: 'M194005018' }, '父親');
 
   // The homeroom teacher approves the binding.
-  const { desk, teacher } = await teacherPage(browser, baseURL);
+  const { desk, teacher } = await teacherOf504(browser, baseURL);
   await teacher.getByRole('link', { name: '親子綁定審核' }).click();
   const row = teacher.getByRole('row').filter({ hasText: '何爸爸' });
   await row.getByRole('button', { name: '核可' }).click();

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { devices, expect, type Browser, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -240,4 +240,50 @@ export async function applicationsOf(page: Page, holder: Holder) {
   await page.getByRole('button', { name: '送出驗證資料' }).click();
   await expect(page.getByRole('heading', { name: '卡片查詢結果' })).toBeVisible();
   return page.locator('.application');
+}
+
+/** Registers a parent account with a code from the outbox and lands on «家長專區». */
+export async function registerParent(page: Page, contact: string, displayName: string) {
+  await page.goto('/parent/register');
+  await page.getByRole('textbox', { name: '電子郵件或手機號碼' }).fill(contact);
+  await page.getByRole('button', { name: '取得驗證碼' }).click();
+  await expect(page.getByText(/驗證碼已送到/)).toBeVisible();
+  await page.getByRole('textbox', { name: '驗證碼（6 位數字）' }).fill(latestCodeFor(contact)!);
+  await page.getByRole('textbox', { name: '您的稱呼' }).fill(displayName);
+  await page.getByLabel('新密碼').fill('a long family password');
+  await page.getByRole('button', { name: '完成註冊' }).click();
+  await expect(page.getByRole('heading', { name: '家長專區' })).toBeVisible();
+}
+
+/** Asks to bind one child of school E2E001; the request waits for the teacher. */
+export async function requestBinding(
+  page: Page,
+  child: { name: string; student_no: string; birth: string; id: string },
+  relationship: '父親' | '母親',
+) {
+  await page.getByRole('link', { name: '親子綁定' }).click();
+  const group = page.getByRole('group', { name: '子女 1' });
+  await group.getByLabel('學校').selectOption('E2E001');
+  await group.getByRole('textbox', { name: '子女姓名' }).fill(child.name);
+  await group.getByRole('textbox', { name: '學號' }).fill(child.student_no);
+  await group.getByLabel('出生年月日').fill(child.birth);
+  await group.getByRole('textbox', { name: '身分證號' }).fill(child.id);
+  await group.getByRole('radio', { name: new RegExp(`^${relationship}$`) }).check();
+  await page.getByRole('button', { name: '送出綁定申請' }).click();
+  await expect(page.getByRole('region', { name: '申請結果' }).getByText('審核中')).toBeVisible();
+}
+
+/** The homeroom teacher of class 504, logged in on a desktop of their own. */
+export async function teacherOf504(browser: Browser, baseURL: string | undefined) {
+  const desk = await browser.newContext({ ...devices['Desktop Chrome'], viewport: { width: 1280, height: 860 }, baseURL });
+  const teacher = await desk.newPage();
+  await teacher.goto('/school');
+  await teacher.getByLabel('行政區').selectOption('中正區');
+  await teacher.getByLabel('級別').selectOption('primary');
+  await teacher.getByLabel('學校', { exact: true }).selectOption('E2E001');
+  await teacher.getByRole('textbox', { name: '帳號' }).fill('e2e.t504');
+  await teacher.getByLabel('密碼').fill('e2e-teacher-password');
+  await teacher.getByRole('button', { name: '登入' }).click();
+  await expect(teacher.getByRole('heading', { name: '申請與停卡' })).toBeVisible();
+  return { desk, teacher };
 }
