@@ -20,7 +20,7 @@
     dead_code
 )]
 
-#[path = "../tests/common/wizards.rs"]
+#[path = "../tests/it/common/wizards.rs"]
 mod wizards;
 
 use app::server::entities::{cards, replacement_applications as applications, stop_requests};

@@ -7,7 +7,7 @@
 //! on PostgreSQL with `TEST_POSTGRES_ADMIN_URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::AppError;
 use app::notify::swipes;

@@ -2,7 +2,7 @@
 //! access control of server functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::entities::audit_log;
 use common::{Browser, TestDb, TestServer};

@@ -5,7 +5,7 @@
 //! `TEST_POSTGRES_ADMIN_URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::notify::{service as notify, swipes};
 use app::server::audit::Actor;

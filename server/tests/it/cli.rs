@@ -2,7 +2,7 @@
 //! `server transfer-holder` and `server add-user`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::entities::{audit_log, staff_users};
 use common::TestDb;

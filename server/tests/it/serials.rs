@@ -6,7 +6,7 @@
 //! `TEST_POSTGRES_ADMIN_URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::entities::{cards, replacement_applications as applications, stop_requests};
 use chrono::{Duration, Utc};

@@ -1,7 +1,7 @@
 //! The sea-orm session store (`app::server::session_store`) on SQLite or PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::entities::sessions;
 use app::server::session_store::DbSessionStore;

@@ -11,7 +11,7 @@
 //! PostgreSQL with `TEST_POSTGRES_ADMIN_URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::audit::Actor;
 use app::server::entities::outbox as outbox_rows;

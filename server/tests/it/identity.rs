@@ -3,7 +3,7 @@
 //! limit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::entities::{audit_log, sessions, verification_attempts, verification_locks};
 use chrono::{Duration, Utc};

@@ -7,7 +7,7 @@
 //! a backoff. On SQLite, or on PostgreSQL with `TEST_POSTGRES_ADMIN_URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::server::audit::Actor;
 use app::server::entities::{audit_log, outbox as outbox_rows};

@@ -4,7 +4,7 @@
 //! or on PostgreSQL with `TEST_POSTGRES_ADMIN_URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use app::domain::id_number::with_check_digit;
 use app::server::audit::Actor;

@@ -1,0 +1,27 @@
+//! The server's integration tests, one binary: each module starts the real `server`
+//! binary (or its CLI) against a fresh database, on SQLite or, with
+//! `TEST_POSTGRES_ADMIN_URL`, on PostgreSQL. One binary rather than one per file: each
+//! test binary links the whole server (~200 MB with line tables), and eighteen of them
+//! filled the CI machine's disk and took minutes of linking on two cores.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod access_races;
+mod apply;
+mod binding_limits;
+mod card_stop;
+mod cli;
+mod http_api;
+mod identity;
+mod integrity;
+mod notifications;
+mod outbox;
+mod parent_accounts;
+mod roster_import;
+mod roster_upload;
+mod school;
+mod serials;
+mod session_store;
+mod staff_sessions;
+mod swipes;
