@@ -14,6 +14,7 @@ pub mod card_stop;
 pub mod consent;
 pub mod domain;
 pub mod error;
+pub mod holder;
 pub mod home;
 pub mod identity;
 #[cfg(test)]

@@ -8,10 +8,15 @@ pub mod photo_crop;
 pub mod service;
 pub mod view;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::contact::trimmed_len;
+pub use crate::domain::contact::{valid_email, valid_mobile, valid_phone};
 use crate::error::FieldErrors;
+pub use crate::holder::{
+    ApplicationStatus, ApplicationSummary, TIMELINE, TimelineStep, effective_status,
+};
 
 /// «申請原因».
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -69,94 +74,6 @@ impl Delivery {
             "school" => Some(Self::School),
             _ => None,
         }
-    }
-}
-
-/// Application states, shown exactly as «待繳費», «已繳費», «等待印卡回應», «已寄出»,
-/// «已結案», «退件», «逾期未繳».
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationStatus {
-    AwaitingPayment,
-    Paid,
-    Printing,
-    Shipped,
-    Closed,
-    Returned,
-    /// Unpaid past the deadline plus the grace period (computed, never stored).
-    Expired,
-}
-
-impl ApplicationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AwaitingPayment => "awaiting_payment",
-            Self::Paid => "paid",
-            Self::Printing => "printing",
-            Self::Shipped => "shipped",
-            Self::Closed => "closed",
-            Self::Returned => "returned",
-            Self::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::AwaitingPayment,
-            Self::Paid,
-            Self::Printing,
-            Self::Shipped,
-            Self::Closed,
-            Self::Returned,
-            Self::Expired,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-    }
-
-    /// Still in progress: a new application must wait for it.
-    pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            Self::AwaitingPayment | Self::Paid | Self::Printing | Self::Shipped
-        )
-    }
-
-    /// The visible status text.
-    pub fn label(self, english: bool) -> &'static str {
-        match (self, english) {
-            (Self::AwaitingPayment, false) => "待繳費",
-            (Self::Paid, false) => "已繳費",
-            (Self::Printing, false) => "等待印卡回應",
-            (Self::Shipped, false) => "已寄出",
-            (Self::Closed, false) => "已結案",
-            (Self::Returned, false) => "退件",
-            (Self::Expired, false) => "逾期未繳",
-            (Self::AwaitingPayment, true) => "Awaiting payment",
-            (Self::Paid, true) => "Paid",
-            (Self::Printing, true) => "Sent to the print centre",
-            (Self::Shipped, true) => "Shipped",
-            (Self::Closed, true) => "Closed",
-            (Self::Returned, true) => "Returned",
-            (Self::Expired, true) => "Expired unpaid",
-        }
-    }
-}
-
-/// Whether an application with this stored status and due date counts as «逾期未繳»
-/// on `today` (Taiwan date): unpaid after the deadline plus `grace_days`.
-pub fn effective_status(
-    stored: ApplicationStatus,
-    due_on: NaiveDate,
-    grace_days: i64,
-    today: NaiveDate,
-) -> ApplicationStatus {
-    if stored == ApplicationStatus::AwaitingPayment
-        && today > due_on + chrono::Duration::days(grace_days)
-    {
-        ApplicationStatus::Expired
-    } else {
-        stored
     }
 }
 
@@ -238,53 +155,6 @@ pub enum ApplyStep {
     Photo,
     /// «卡片領卡資訊».
     Delivery,
-}
-
-fn trimmed_len(s: &str) -> usize {
-    s.trim().chars().count()
-}
-
-/// Mobile numbers: `09` + 8 digits (spaces and dashes ignored).
-pub fn valid_mobile(s: &str) -> bool {
-    let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    digits.len() == 10 && digits.starts_with("09") && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Telephone numbers: 7–20 characters of digits, `-`, `(`, `)`, `#`, space, `+`, with
-/// at least 7 digits.
-pub fn valid_phone(s: &str) -> bool {
-    let s = s.trim();
-    let digits = s.bytes().filter(u8::is_ascii_digit).count();
-    (7..=20).contains(&s.len())
-        && digits >= 7
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'(' | b')' | b'#' | b' ' | b'+'))
-}
-
-/// E-mail addresses: the `validator` crate's rules on the server; in the browser a
-/// structural check (one `@`, a dotted domain), because the crate's regular
-/// expressions would triple the page's download. The server has the last word.
-pub fn valid_email(s: &str) -> bool {
-    let s = s.trim();
-    if s.len() > 120 {
-        return false;
-    }
-    #[cfg(feature = "ssr")]
-    {
-        validator::ValidateEmail::validate_email(&s)
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        let Some((local, domain)) = s.split_once('@') else {
-            return false;
-        };
-        !local.is_empty()
-            && !domain.contains('@')
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !s.chars().any(char::is_whitespace)
-    }
 }
 
 impl ApplyDraft {
@@ -429,43 +299,6 @@ pub struct PaymentSlip {
     /// Already paid (a slip is then only a record).
     pub paid: bool,
 }
-
-/// One step of an application's timeline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimelineStep {
-    pub status: ApplicationStatus,
-    /// When it was reached; `None` for steps still ahead.
-    #[serde(with = "crate::domain::wire::opt_timestamp")]
-    pub at: Option<DateTime<Utc>>,
-    pub note: Option<String>,
-}
-
-/// An application as the query wizard shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplicationSummary {
-    pub serial_no: String,
-    pub card_type_zh: String,
-    pub card_type_en: String,
-    pub status: ApplicationStatus,
-    pub amount: i32,
-    #[serde(with = "crate::domain::wire::date")]
-    pub applied_on: NaiveDate,
-    #[serde(with = "crate::domain::wire::date")]
-    pub due_on: NaiveDate,
-    #[serde(with = "crate::domain::wire::opt_date")]
-    pub paid_on: Option<NaiveDate>,
-    pub return_reason: Option<String>,
-    pub timeline: Vec<TimelineStep>,
-}
-
-/// The road an application takes: each state in order (returned and expired end it).
-pub const TIMELINE: [ApplicationStatus; 5] = [
-    ApplicationStatus::AwaitingPayment,
-    ApplicationStatus::Paid,
-    ApplicationStatus::Printing,
-    ApplicationStatus::Shipped,
-    ApplicationStatus::Closed,
-];
 
 #[cfg(test)]
 mod tests {

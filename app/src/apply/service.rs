@@ -14,20 +14,22 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ApplicationReceipt, ApplicationStatus, ApplicationSummary, ApplyBlock, ApplyDraft, ApplyInput,
-    ApplyOverview, ApplyStep, CardTypeOption, Delivery, PaymentSlip, RosterApplicant, SlipBarcode,
-    TIMELINE, TimelineStep, effective_status,
+    ApplicationReceipt, ApplicationStatus, ApplyBlock, ApplyDraft, ApplyInput, ApplyOverview,
+    ApplyStep, CardTypeOption, Delivery, PaymentSlip, RosterApplicant, SlipBarcode,
+    effective_status,
 };
 use crate::domain::dates::taiwan_time;
+pub use crate::domain::dates::taiwan_today;
 use crate::domain::masking::{mask_identifier, mask_name};
 use crate::domain::payment_codes::{AtmAccount, ConvenienceStoreBarcodes, PaymentNumber};
 use crate::error::AppError;
+pub use crate::holder::service::summaries;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::{CallContext, internal};
 use crate::server::db::{Attempt, begin_write, retry_if_unique, submit_with_retries};
@@ -39,7 +41,7 @@ use crate::server::guardian_notices::{self, CardAction, CardNotice};
 use crate::server::idempotency::{idempotency_key_error, request_hash};
 use crate::server::photo;
 use crate::server::serials::{self, Counter};
-use crate::server::settings;
+pub use crate::server::settings::{PaymentSettings, payment_settings};
 use crate::wizard::{Wizard, session};
 
 /// Session key of the draft.
@@ -60,52 +62,6 @@ pub struct SessionPhoto {
 /// Where headshots are kept: `PORTAL_DATA_DIR/photos`.
 pub fn photo_dir(cx: &CallContext) -> std::path::PathBuf {
     cx.state.config.data_dir.join("photos")
-}
-
-/// The Taiwan date today.
-pub fn taiwan_today() -> NaiveDate {
-    taiwan_time(Utc::now()).date_naive()
-}
-
-async fn setting_text(conn: &impl ConnectionTrait, key: &str, default: &str) -> String {
-    match settings::get(conn, key).await {
-        Ok(Some(v)) if !v.trim().is_empty() => v.trim().to_owned(),
-        _ => default.to_owned(),
-    }
-}
-
-async fn setting_days(conn: &impl ConnectionTrait, key: &str, default: i64) -> Result<i64, DbErr> {
-    settings::get_i64(conn, key, default).await
-}
-
-/// The payment settings (SPEC §8), configuration data in the `settings` table.
-pub struct PaymentSettings {
-    pub merchant_prefix: String,
-    pub item_code: String,
-    pub atm_company_code: String,
-    pub payee_zh: String,
-    pub payee_en: String,
-    pub deadline_days: i64,
-    pub grace_days: i64,
-}
-
-/// # Errors
-/// Database errors.
-pub async fn payment_settings(conn: &impl ConnectionTrait) -> Result<PaymentSettings, DbErr> {
-    Ok(PaymentSettings {
-        merchant_prefix: setting_text(conn, "payment.merchant_prefix", "KLSC").await,
-        item_code: setting_text(conn, "payment.item_code", "K7S").await,
-        atm_company_code: setting_text(conn, "payment.atm_company_code", "95123").await,
-        payee_zh: setting_text(conn, "payment.payee_zh", "基隆市政府教育處").await,
-        payee_en: setting_text(
-            conn,
-            "payment.payee_en",
-            "Keelung City Education Department",
-        )
-        .await,
-        deadline_days: setting_days(conn, "payment.deadline_days", 7).await?,
-        grace_days: setting_days(conn, "payment.grace_days", 30).await?,
-    })
 }
 
 struct Applicant {
@@ -715,108 +671,6 @@ pub async fn slip(cx: &CallContext, serial: &str) -> Result<PaymentSlip, AppErro
         payee_en: ps.payee_en,
         paid: a.status != ApplicationStatus::AwaitingPayment.as_str(),
     })
-}
-
-/// The holder's applications, newest first, each with its timeline (§1 3d).
-///
-/// # Errors
-/// Database errors.
-pub async fn summaries(
-    conn: &impl ConnectionTrait,
-    holder_id: i32,
-) -> Result<Vec<ApplicationSummary>, AppError> {
-    let ps = payment_settings(conn).await?;
-    let today = taiwan_today();
-    let types = card_types::Entity::find().all(conn).await?;
-    let apps = applications::Entity::find()
-        .filter(applications::Column::HolderId.eq(holder_id))
-        .order_by_desc(applications::Column::CreatedAt)
-        .order_by_desc(applications::Column::Id)
-        .all(conn)
-        .await?;
-    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-    let events = application_events::Entity::find()
-        .filter(application_events::Column::ApplicationId.is_in(ids))
-        .order_by_asc(application_events::Column::At)
-        .order_by_asc(application_events::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(apps
-        .into_iter()
-        .map(|a| {
-            let stored =
-                ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::AwaitingPayment);
-            let status = effective_status(stored, a.due_on, ps.grace_days, today);
-            let own: Vec<&application_events::Model> =
-                events.iter().filter(|e| e.application_id == a.id).collect();
-            let t = types.iter().find(|t| t.code == a.card_type);
-            ApplicationSummary {
-                serial_no: a.serial_no.clone(),
-                card_type_zh: t.map_or_else(|| a.card_type.clone(), |t| t.name_zh.clone()),
-                card_type_en: t.map_or_else(|| a.card_type.clone(), |t| t.name_en.clone()),
-                status,
-                amount: a.amount_due,
-                applied_on: taiwan_time(a.created_at).date_naive(),
-                due_on: a.due_on,
-                paid_on: a.paid_on,
-                return_reason: a.return_reason.clone(),
-                timeline: timeline(status, &own, a.due_on, ps.grace_days),
-            }
-        })
-        .collect())
-}
-
-/// The timeline: every step reached so far with its time, then the steps ahead; a
-/// returned or expired application ends with that state.
-fn timeline(
-    status: ApplicationStatus,
-    events: &[&application_events::Model],
-    due_on: NaiveDate,
-    grace_days: i64,
-) -> Vec<TimelineStep> {
-    let reached = |s: ApplicationStatus| events.iter().rev().find(|e| e.status == s.as_str());
-    let mut steps: Vec<TimelineStep> = Vec::new();
-    let ended = matches!(
-        status,
-        ApplicationStatus::Returned | ApplicationStatus::Expired
-    );
-    for s in TIMELINE {
-        match reached(s) {
-            Some(e) => steps.push(TimelineStep {
-                status: s,
-                at: Some(e.at),
-                note: e.note.clone(),
-            }),
-            None if ended => break,
-            None => steps.push(TimelineStep {
-                status: s,
-                at: None,
-                note: None,
-            }),
-        }
-    }
-    match status {
-        ApplicationStatus::Returned => {
-            let e = reached(status);
-            steps.push(TimelineStep {
-                status,
-                at: e.map(|e| e.at),
-                note: e.and_then(|e| e.note.clone()),
-            });
-        }
-        ApplicationStatus::Expired => {
-            let expired_on = due_on + Duration::days(grace_days + 1);
-            steps.push(TimelineStep {
-                status,
-                at: expired_on
-                    .and_hms_opt(0, 0, 0)
-                    .map(|t| t.and_utc() - Duration::hours(8)),
-                note: None,
-            });
-        }
-        _ => {}
-    }
-    steps
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::refund::{RefundChoice, RefundEstimate, StopFees};
-use crate::query::CardStatus;
+use crate::holder::CardStatus;
 
 /// One of the holder's cards on the stop page. `card_ref` is an opaque reference valid
 /// only for this session's verified holder; the outer number is masked.

@@ -11,9 +11,9 @@ use super::{
 use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
 use crate::domain::refund::{BANKS, estimate};
 use crate::error::{AppError, FieldErrors};
+use crate::holder::CardStatus;
+use crate::holder::view::{card_status_text as status_text, card_status_tone as status_tone};
 use crate::i18n::*;
-use crate::query::CardStatus;
-use crate::query::view::{status_text, status_tone};
 use crate::ui::Link;
 use crate::ui::choice_text;
 use crate::ui::{

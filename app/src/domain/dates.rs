@@ -49,6 +49,11 @@ pub fn taiwan_date_time(t: DateTime<Utc>) -> String {
     format!("{} {}", iso_date(local.date_naive()), taiwan_hh_mm(t))
 }
 
+/// The Taiwan date today.
+pub fn taiwan_today() -> NaiveDate {
+    taiwan_time(Utc::now()).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

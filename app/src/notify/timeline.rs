@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
 };
 
-use crate::apply::ApplicationStatus;
+use crate::holder::ApplicationStatus;
 use crate::server::AppState;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::crypto::PiiCipher;

@@ -15,9 +15,9 @@ pub mod view;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::apply::ApplicationSummary;
 use crate::error::FieldErrors;
-use crate::query::CardSummary;
+use crate::holder::ApplicationSummary;
+use crate::holder::CardSummary;
 
 /// The most children one `parent/bind` call may carry.
 pub const MAX_CHILDREN_PER_CALL: usize = 10;
@@ -48,13 +48,13 @@ impl ParentContact {
             return Err("required");
         }
         if t.contains('@') {
-            return if crate::apply::valid_email(t) {
+            return if crate::domain::contact::valid_email(t) {
                 Ok(Self::Email(t.to_lowercase()))
             } else {
                 Err("format")
             };
         }
-        if crate::apply::valid_mobile(t) {
+        if crate::domain::contact::valid_mobile(t) {
             Ok(Self::Mobile(
                 t.chars().filter(|c| !matches!(c, ' ' | '-')).collect(),
             ))

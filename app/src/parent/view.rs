@@ -13,6 +13,7 @@ use super::{
 };
 use crate::domain::dates::iso_date;
 use crate::error::{AppError, FieldErrors};
+use crate::holder::view::ApplicationList;
 use crate::i18n::*;
 use crate::ui::{
     FormAlert, Link, PageShell, StatusChip, form_error_text, load_once, set_title, tr,
@@ -424,10 +425,10 @@ pub fn ParentHomePage() -> impl IntoView {
                                     let status = card.status;
                                     view! {
                                         <li>{card.card_type_zh.clone()}" "<span class="mono">{card.outer_no_masked.clone()}</span>" "
-                                            <StatusChip text=Signal::derive(move || crate::query::view::status_text(i18n.get_locale(), status).to_string()) tone=crate::query::view::status_tone(status) /></li>
+                                            <StatusChip text=Signal::derive(move || crate::holder::view::card_status_text(i18n.get_locale(), status).to_string()) tone=crate::holder::view::card_status_tone(status) /></li>
                                     }
                                 }).collect_view()}</ul>
-                                {(!c.applications.is_empty()).then(|| view! { <crate::apply::view::ApplicationList applications=c.applications.clone() /> })}
+                                {(!c.applications.is_empty()).then(|| view! { <ApplicationList applications=c.applications.clone() /> })}
                                 // The card wizards for this child: consent, then straight to
                                 // the cards (no identity check, no step-up code).
                                 <div class="actions actions--inline child__actions">

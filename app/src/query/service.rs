@@ -1,10 +1,11 @@
 //! Reads for the query wizard, authorised only by the session's verified holder.
 
-use super::{CardSummary, HolderOverview};
-use crate::domain::masking::{mask_identifier, mask_name};
+use super::HolderOverview;
+use crate::domain::masking::mask_name;
 use crate::error::AppError;
+pub use crate::holder::service::card_summary;
 use crate::server::context::CallContext;
-use crate::server::holder_cards::{self, HolderCard, HolderCards};
+use crate::server::holder_cards::{self, HolderCards};
 use crate::wizard::{Wizard, session};
 
 /// # Errors
@@ -30,23 +31,7 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         school_name: school.name,
         class_name: class.name,
         cards,
-        applications: crate::apply::service::summaries(&cx.state.db, holder_id).await?,
+        applications: crate::holder::service::summaries(&cx.state.db, holder_id).await?,
         verified_until: until,
     })
-}
-
-/// One of a holder's cards as the query wizard (and a bound parent) sees it.
-pub fn card_summary(school_name: &str, c: HolderCard) -> CardSummary {
-    CardSummary {
-        card_type_zh: c.type_zh,
-        card_type_en: c.type_en,
-        status: c.status,
-        school_name: school_name.to_owned(),
-        outer_no_masked: mask_identifier(&c.card.outer_no),
-        applied_on: c.card.issued_on,
-        fee: c.fee,
-        paid_on: None,
-        stopped_at: c.card.stopped_at,
-        refund_choice: c.stop_choice,
-    }
 }

@@ -1,6 +1,9 @@
-use super::{CardStatus, CardSummary, HolderOverview};
+use super::{CardSummary, HolderOverview};
 use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
 use crate::error::AppError;
+use crate::holder::view::{
+    ApplicationList, card_status_text as status_text, card_status_tone as status_tone,
+};
 use crate::i18n::*;
 use crate::ui::Link;
 use crate::ui::tr;
@@ -10,22 +13,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::api::load_holder_overview;
-
-pub fn status_text(locale: Locale, s: CardStatus) -> &'static str {
-    match s {
-        CardStatus::Active => td_string!(locale, query.status_active),
-        CardStatus::Locked => td_string!(locale, query.status_locked),
-        CardStatus::Stopped => td_string!(locale, query.status_stopped),
-    }
-}
-
-pub fn status_tone(s: CardStatus) -> &'static str {
-    match s {
-        CardStatus::Active => "ok",
-        CardStatus::Locked => "warn",
-        CardStatus::Stopped => "stop",
-    }
-}
 
 /// Step 3 of «卡片查詢».
 #[component]
@@ -89,7 +76,7 @@ fn Overview(overview: HolderOverview) -> impl IntoView {
         }}
         {(!applications.is_empty()).then(|| view! {
             <h2>{tr(i18n, |l| td_string!(l, query.applications_title))}</h2>
-            <crate::apply::view::ApplicationList applications=applications />
+            <ApplicationList applications=applications />
         })}
         <p class="hint">{t!(i18n, query.verified_until, time = move || until.clone())}</p>
         <div class="next-steps">

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::entities::{card_types, cards, classes, holders, schools, stop_requests};
 use crate::domain::refund::RefundChoice;
 use crate::error::AppError;
-use crate::query::CardStatus;
+use crate::holder::CardStatus;
 
 pub struct HolderCards {
     pub holder: holders::Model,

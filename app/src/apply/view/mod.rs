@@ -8,15 +8,16 @@ use super::api::{
 };
 use super::photo_crop::Crop;
 use super::{
-    ApplicationReason, ApplicationReceipt, ApplicationStatus, ApplicationSummary, ApplyBlock,
-    ApplyDraft, ApplyInput, ApplyOverview, ApplyStep, Delivery, PaymentSlip,
+    ApplicationReason, ApplicationReceipt, ApplyBlock, ApplyDraft, ApplyInput, ApplyOverview,
+    ApplyStep, Delivery, PaymentSlip,
 };
-use crate::domain::dates::{iso_date, roc_year, taiwan_date_time};
+use crate::domain::dates::{iso_date, roc_year};
 use crate::error::{AppError, FieldErrors};
+use crate::holder::view::{money, pick};
 use crate::i18n::*;
 use crate::ui::{
-    ErrorSummary, FormAlert, Link, PageShell, StatusChip, StepHeader, SummaryItem, TextField,
-    form_error_text, load_once, set_title, tr,
+    ErrorSummary, FormAlert, Link, PageShell, StepHeader, SummaryItem, TextField, form_error_text,
+    load_once, set_title, tr,
 };
 use crate::wizard::view::new_idempotency_key;
 use leptos::prelude::*;
@@ -205,33 +206,12 @@ fn draft_field(
     }
 }
 
-fn money(locale: Locale, amount: i32) -> String {
-    td_string!(locale, apply.amount, amount = amount).to_string()
-}
-
-fn pick(locale: Locale, zh: &str, en: &str) -> String {
-    if locale == Locale::en { en } else { zh }.to_owned()
-}
-
 fn reason_text(locale: Locale, r: ApplicationReason) -> &'static str {
     match r {
         ApplicationReason::Lost => td_string!(locale, apply.reason_lost),
         ApplicationReason::Damaged => td_string!(locale, apply.reason_damaged),
         ApplicationReason::ReportedLost => td_string!(locale, apply.reason_reported_lost),
         ApplicationReason::Other => td_string!(locale, apply.reason_other),
-    }
-}
-
-/// The visible text of an application state (the SPEC's vocabulary).
-pub fn status_label(locale: Locale, s: ApplicationStatus) -> &'static str {
-    s.label(locale == Locale::en)
-}
-
-fn status_tone(s: ApplicationStatus) -> &'static str {
-    match s {
-        ApplicationStatus::AwaitingPayment => "warn",
-        ApplicationStatus::Returned | ApplicationStatus::Expired => "stop",
-        _ => "ok",
     }
 }
 
@@ -417,7 +397,6 @@ mod applicant;
 mod confirm;
 mod delivery;
 mod done;
-mod list;
 mod photo;
 mod slip;
 
@@ -425,6 +404,5 @@ pub use applicant::*;
 pub use confirm::*;
 pub use delivery::*;
 pub use done::*;
-pub use list::*;
 pub use photo::*;
 pub use slip::*;

@@ -478,9 +478,9 @@ pub(super) async fn child_overview(
         masked_name: mask_name(&holder.name),
         cards: cards
             .into_iter()
-            .map(|c| crate::query::service::card_summary(&school.name, c))
+            .map(|c| crate::holder::service::card_summary(&school.name, c))
             .collect(),
-        applications: crate::apply::service::summaries(conn, holder.id).await?,
+        applications: crate::holder::service::summaries(conn, holder.id).await?,
         school_name: school.name,
         class_name: class.name,
     })

@@ -1,6 +1,53 @@
-//! The verified holder's applications, for the query page.
+//! How the holder's cards and applications look: state texts and tones, and the list of
+//! applications with their timelines (the query page and the parent's overview).
 
-use super::*;
+use super::{ApplicationStatus, ApplicationSummary, CardStatus};
+use crate::domain::dates::{iso_date, taiwan_date_time};
+use crate::i18n::*;
+use crate::ui::{Link, StatusChip, tr};
+use leptos::prelude::*;
+
+/// The visible text of a card state: «開卡使用中», «暫時鎖卡», «停用».
+pub fn card_status_text(locale: Locale, s: CardStatus) -> &'static str {
+    match s {
+        CardStatus::Active => td_string!(locale, query.status_active),
+        CardStatus::Locked => td_string!(locale, query.status_locked),
+        CardStatus::Stopped => td_string!(locale, query.status_stopped),
+    }
+}
+
+/// The chip tone of a card state.
+pub fn card_status_tone(s: CardStatus) -> &'static str {
+    match s {
+        CardStatus::Active => "ok",
+        CardStatus::Locked => "warn",
+        CardStatus::Stopped => "stop",
+    }
+}
+
+/// The visible text of an application state (the SPEC's vocabulary).
+pub fn application_status_text(locale: Locale, s: ApplicationStatus) -> &'static str {
+    s.label(locale == Locale::en)
+}
+
+/// The chip tone of an application state.
+pub fn application_status_tone(s: ApplicationStatus) -> &'static str {
+    match s {
+        ApplicationStatus::AwaitingPayment => "warn",
+        ApplicationStatus::Returned | ApplicationStatus::Expired => "stop",
+        _ => "ok",
+    }
+}
+
+/// An amount in the page's language.
+pub fn money(locale: Locale, amount: i32) -> String {
+    td_string!(locale, apply.amount, amount = amount).to_string()
+}
+
+/// The Chinese or the English name, by the page's language.
+pub fn pick(locale: Locale, zh: &str, en: &str) -> String {
+    if locale == Locale::en { en } else { zh }.to_owned()
+}
 
 /// The holder's applications with their timelines (on the query page).
 #[component]
@@ -17,7 +64,7 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                     <li class="application">
                         <div class="card-item__head">
                             <h3 class="card-item__title">{move || pick(i18n.get_locale(), &a.card_type_zh, &a.card_type_en)}</h3>
-                            <StatusChip text=Signal::derive(move || status_label(i18n.get_locale(), status).to_string()) tone=status_tone(status) />
+                            <StatusChip text=Signal::derive(move || application_status_text(i18n.get_locale(), status).to_string()) tone=application_status_tone(status) />
                         </div>
                         <dl class="card-item__facts">
                             <div><dt>{tr(i18n, |l| td_string!(l, apply.serial_no))}</dt><dd class="mono">{a.serial_no.clone()}</dd></div>
@@ -34,7 +81,7 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                                 view! {
                                     <li class="timeline__step" class:timeline__step--done=done
                                         class:timeline__step--current=move || s == status>
-                                        <span class="timeline__label">{move || status_label(i18n.get_locale(), s)}</span>
+                                        <span class="timeline__label">{move || application_status_text(i18n.get_locale(), s)}</span>
                                         {step.at.map(|t| view! { <span class="timeline__time">{taiwan_date_time(t)}</span> })}
                                         {step.note.filter(|_| s == ApplicationStatus::Returned).map(|n| view! { <span class="timeline__note">{n}</span> })}
                                     </li>

@@ -1,0 +1,177 @@
+//! The holder's cards and replacement applications as the browser sees them: their
+//! states, summaries and timelines. Shared below the features: the query wizard, the
+//! parent's overview, the stop wizard and the back office all show them, so none of
+//! them owns them.
+
+#[cfg(feature = "ssr")]
+pub mod service;
+pub mod view;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Card states, shown exactly as «開卡使用中», «暫時鎖卡», «停用».
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardStatus {
+    Active,
+    Locked,
+    Stopped,
+}
+
+impl CardStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "locked" => Some(Self::Locked),
+            "stopped" => Some(Self::Stopped),
+            _ => None,
+        }
+    }
+}
+
+/// One card row as the browser sees it: the outer number is masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSummary {
+    pub card_type_zh: String,
+    pub card_type_en: String,
+    pub status: CardStatus,
+    pub school_name: String,
+    /// e.g. `051730****`
+    pub outer_no_masked: String,
+    #[serde(with = "crate::domain::wire::date")]
+    pub applied_on: NaiveDate,
+    pub fee: i32,
+    #[serde(with = "crate::domain::wire::opt_date")]
+    pub paid_on: Option<NaiveDate>,
+    #[serde(with = "crate::domain::wire::opt_timestamp")]
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// «退費與否» of the card's online loss report.
+    #[serde(default)]
+    pub refund_choice: Option<crate::domain::refund::RefundChoice>,
+}
+
+/// Application states, shown exactly as «待繳費», «已繳費», «等待印卡回應», «已寄出»,
+/// «已結案», «退件», «逾期未繳».
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatus {
+    AwaitingPayment,
+    Paid,
+    Printing,
+    Shipped,
+    Closed,
+    Returned,
+    /// Unpaid past the deadline plus the grace period (computed, never stored).
+    Expired,
+}
+
+impl ApplicationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::Paid => "paid",
+            Self::Printing => "printing",
+            Self::Shipped => "shipped",
+            Self::Closed => "closed",
+            Self::Returned => "returned",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::AwaitingPayment,
+            Self::Paid,
+            Self::Printing,
+            Self::Shipped,
+            Self::Closed,
+            Self::Returned,
+            Self::Expired,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// Still in progress: a new application must wait for it.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::AwaitingPayment | Self::Paid | Self::Printing | Self::Shipped
+        )
+    }
+
+    /// The visible status text.
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Self::AwaitingPayment, false) => "待繳費",
+            (Self::Paid, false) => "已繳費",
+            (Self::Printing, false) => "等待印卡回應",
+            (Self::Shipped, false) => "已寄出",
+            (Self::Closed, false) => "已結案",
+            (Self::Returned, false) => "退件",
+            (Self::Expired, false) => "逾期未繳",
+            (Self::AwaitingPayment, true) => "Awaiting payment",
+            (Self::Paid, true) => "Paid",
+            (Self::Printing, true) => "Sent to the print centre",
+            (Self::Shipped, true) => "Shipped",
+            (Self::Closed, true) => "Closed",
+            (Self::Returned, true) => "Returned",
+            (Self::Expired, true) => "Expired unpaid",
+        }
+    }
+}
+
+/// Whether an application with this stored status and due date counts as «逾期未繳»
+/// on `today` (Taiwan date): unpaid after the deadline plus `grace_days`.
+pub fn effective_status(
+    stored: ApplicationStatus,
+    due_on: NaiveDate,
+    grace_days: i64,
+    today: NaiveDate,
+) -> ApplicationStatus {
+    if stored == ApplicationStatus::AwaitingPayment
+        && today > due_on + chrono::Duration::days(grace_days)
+    {
+        ApplicationStatus::Expired
+    } else {
+        stored
+    }
+}
+
+/// One step of an application's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineStep {
+    pub status: ApplicationStatus,
+    /// When it was reached; `None` for steps still ahead.
+    #[serde(with = "crate::domain::wire::opt_timestamp")]
+    pub at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+/// An application as the query wizard shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationSummary {
+    pub serial_no: String,
+    pub card_type_zh: String,
+    pub card_type_en: String,
+    pub status: ApplicationStatus,
+    pub amount: i32,
+    #[serde(with = "crate::domain::wire::date")]
+    pub applied_on: NaiveDate,
+    #[serde(with = "crate::domain::wire::date")]
+    pub due_on: NaiveDate,
+    #[serde(with = "crate::domain::wire::opt_date")]
+    pub paid_on: Option<NaiveDate>,
+    pub return_reason: Option<String>,
+    pub timeline: Vec<TimelineStep>,
+}
+
+/// The road an application takes: each state in order (returned and expired end it).
+pub const TIMELINE: [ApplicationStatus; 5] = [
+    ApplicationStatus::AwaitingPayment,
+    ApplicationStatus::Paid,
+    ApplicationStatus::Printing,
+    ApplicationStatus::Shipped,
+    ApplicationStatus::Closed,
+];

@@ -1,0 +1,135 @@
+//! Loading the holder's cards and applications for the browser: the query wizard and
+//! the parent's overview show the same summaries.
+
+use chrono::{Duration, NaiveDate};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{
+    ApplicationStatus, ApplicationSummary, CardSummary, TIMELINE, TimelineStep, effective_status,
+};
+use crate::domain::dates::{taiwan_time, taiwan_today};
+use crate::domain::masking::mask_identifier;
+use crate::error::AppError;
+use crate::server::entities::{
+    application_events, card_types, replacement_applications as applications,
+};
+use crate::server::holder_cards::HolderCard;
+use crate::server::settings::payment_settings;
+
+/// The holder's applications, newest first, each with its timeline (§1 3d).
+///
+/// # Errors
+/// Database errors.
+pub async fn summaries(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+) -> Result<Vec<ApplicationSummary>, AppError> {
+    let ps = payment_settings(conn).await?;
+    let today = taiwan_today();
+    let types = card_types::Entity::find().all(conn).await?;
+    let apps = applications::Entity::find()
+        .filter(applications::Column::HolderId.eq(holder_id))
+        .order_by_desc(applications::Column::CreatedAt)
+        .order_by_desc(applications::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
+    let events = application_events::Entity::find()
+        .filter(application_events::Column::ApplicationId.is_in(ids))
+        .order_by_asc(application_events::Column::At)
+        .order_by_asc(application_events::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(apps
+        .into_iter()
+        .map(|a| {
+            let stored =
+                ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::AwaitingPayment);
+            let status = effective_status(stored, a.due_on, ps.grace_days, today);
+            let own: Vec<&application_events::Model> =
+                events.iter().filter(|e| e.application_id == a.id).collect();
+            let t = types.iter().find(|t| t.code == a.card_type);
+            ApplicationSummary {
+                serial_no: a.serial_no.clone(),
+                card_type_zh: t.map_or_else(|| a.card_type.clone(), |t| t.name_zh.clone()),
+                card_type_en: t.map_or_else(|| a.card_type.clone(), |t| t.name_en.clone()),
+                status,
+                amount: a.amount_due,
+                applied_on: taiwan_time(a.created_at).date_naive(),
+                due_on: a.due_on,
+                paid_on: a.paid_on,
+                return_reason: a.return_reason.clone(),
+                timeline: timeline(status, &own, a.due_on, ps.grace_days),
+            }
+        })
+        .collect())
+}
+
+/// The timeline: every step reached so far with its time, then the steps ahead; a
+/// returned or expired application ends with that state.
+fn timeline(
+    status: ApplicationStatus,
+    events: &[&application_events::Model],
+    due_on: NaiveDate,
+    grace_days: i64,
+) -> Vec<TimelineStep> {
+    let reached = |s: ApplicationStatus| events.iter().rev().find(|e| e.status == s.as_str());
+    let mut steps: Vec<TimelineStep> = Vec::new();
+    let ended = matches!(
+        status,
+        ApplicationStatus::Returned | ApplicationStatus::Expired
+    );
+    for s in TIMELINE {
+        match reached(s) {
+            Some(e) => steps.push(TimelineStep {
+                status: s,
+                at: Some(e.at),
+                note: e.note.clone(),
+            }),
+            None if ended => break,
+            None => steps.push(TimelineStep {
+                status: s,
+                at: None,
+                note: None,
+            }),
+        }
+    }
+    match status {
+        ApplicationStatus::Returned => {
+            let e = reached(status);
+            steps.push(TimelineStep {
+                status,
+                at: e.map(|e| e.at),
+                note: e.and_then(|e| e.note.clone()),
+            });
+        }
+        ApplicationStatus::Expired => {
+            let expired_on = due_on + Duration::days(grace_days + 1);
+            steps.push(TimelineStep {
+                status,
+                at: expired_on
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc() - Duration::hours(8)),
+                note: None,
+            });
+        }
+        _ => {}
+    }
+    steps
+}
+
+/// One of a holder's cards as the query wizard (and a bound parent) sees it.
+pub fn card_summary(school_name: &str, c: HolderCard) -> CardSummary {
+    CardSummary {
+        card_type_zh: c.type_zh,
+        card_type_en: c.type_en,
+        status: c.status,
+        school_name: school_name.to_owned(),
+        outer_no_masked: mask_identifier(&c.card.outer_no),
+        applied_on: c.card.issued_on,
+        fee: c.fee,
+        paid_on: None,
+        stopped_at: c.card.stopped_at,
+        refund_choice: c.stop_choice,
+    }
+}
