@@ -95,7 +95,24 @@ impl FromServerFnError for AppError {
         // Arguments are decoded before the server function's body (and its `respond`)
         // runs, so the status is set here: 422 rather than a blanket 500.
         #[cfg(feature = "ssr")]
-        crate::server::context::set_response_status(&err);
+        set_response_status(&err);
         err
+    }
+}
+
+#[cfg(feature = "ssr")]
+/// Sets the status (and `Retry-After`) of the current server-function response from
+/// `err`; does nothing outside a server-function call.
+pub fn set_response_status(err: &AppError) {
+    if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            opts.set_status(status);
+        }
+        if let AppError::RateLimited { retry_after_secs }
+        | AppError::Unavailable { retry_after_secs } = err
+            && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            opts.insert_header(http::header::RETRY_AFTER, v);
+        }
     }
 }

@@ -12,6 +12,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod apply;
 pub mod card_stop;
 pub mod consent;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod holder;

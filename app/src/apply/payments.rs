@@ -259,7 +259,7 @@ pub async fn reconcile(
                     row.updated_at = Set(now);
                     let updated = row.update(&txn).await?;
                     // One message with where the application now stands.
-                    crate::notify::timeline::queue_application_status(
+                    crate::holder::notices::queue_application_status(
                         &txn,
                         &state.cipher,
                         &updated,

@@ -455,7 +455,7 @@ async fn submit_once(
     .insert(&txn)
     .await?;
     // «繳費單» issued: a message to the applicant's contact (sent after the commit).
-    crate::notify::timeline::queue_application_status(
+    crate::holder::notices::queue_application_status(
         &txn,
         &cx.state.cipher,
         &inserted,

@@ -1,6 +1,7 @@
 //! Pure domain rules shared by the browser and the server: identity numbers, masking,
 //! dates. No I/O here, so every rule is unit-tested without a server.
 
+pub mod binding;
 pub mod contact;
 pub mod csv;
 pub mod dates;

@@ -4,6 +4,10 @@
 //! them owns them.
 
 #[cfg(feature = "ssr")]
+pub mod cards;
+#[cfg(feature = "ssr")]
+pub mod notices;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod view;
 

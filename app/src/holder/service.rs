@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::cards::HolderCard;
 use super::{
     ApplicationStatus, ApplicationSummary, CardSummary, TIMELINE, TimelineStep, effective_status,
 };
@@ -13,7 +14,6 @@ use crate::error::AppError;
 use crate::server::entities::{
     application_events, card_types, replacement_applications as applications,
 };
-use crate::server::holder_cards::HolderCard;
 use crate::server::settings::payment_settings;
 
 /// The holder's applications, newest first, each with its timeline (§1 3d).

@@ -12,10 +12,6 @@ pub mod api;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod swipes;
-#[cfg(feature = "ssr")]
-pub mod templates;
-#[cfg(feature = "ssr")]
-pub mod timeline;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -666,7 +666,9 @@ pub async fn absence_tick(state: &AppState, now: DateTime<Utc>) -> Result<Vec<St
         return Ok(Vec::new());
     }
     let mut ids = run_absence_check(state, local.date_naive(), now).await?;
-    ids.extend(super::timeline::run_payment_reminders(state, local.date_naive(), now).await?);
+    ids.extend(
+        crate::holder::notices::run_payment_reminders(state, local.date_naive(), now).await?,
+    );
     Ok(ids)
 }
 

@@ -15,6 +15,7 @@ pub mod view;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::binding::BindingStatus;
 use crate::error::FieldErrors;
 use crate::holder::ApplicationSummary;
 use crate::holder::CardSummary;
@@ -348,45 +349,6 @@ pub enum BindOutcome {
     /// Too many failed attempts (by this parent this hour, or for this child ID by
     /// anyone today); this child was not checked.
     RateLimited { retry_after_secs: u64 },
-}
-
-/// Status of a binding request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BindingStatus {
-    /// «審核中»
-    Pending,
-    /// «核可»: the binding is in force.
-    Approved,
-    /// «退回», with a reason.
-    Returned,
-    /// Ended by the parent.
-    Unbound,
-    /// Ended by staff (protection cases).
-    Removed,
-}
-
-impl BindingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Returned => "returned",
-            Self::Unbound => "unbound",
-            Self::Removed => "removed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(Self::Pending),
-            "approved" => Some(Self::Approved),
-            "returned" => Some(Self::Returned),
-            "unbound" => Some(Self::Unbound),
-            "removed" => Some(Self::Removed),
-            _ => None,
-        }
-    }
 }
 
 /// One binding request as its parent sees it (also the printable application).

@@ -520,7 +520,7 @@ impl ChildForm {
 pub fn ParentBindPage() -> impl IntoView {
     let i18n = use_i18n();
     set_title(move || "親子綁定".to_string());
-    let schools = load_once(crate::school::api::load_schools);
+    let schools = load_once(crate::directory::load_schools);
     let forms = RwSignal::new(vec![ChildForm::new()]);
     let outcomes = RwSignal::new(None::<Vec<BindOutcome>>);
     let form_error = RwSignal::new(None::<String>);

@@ -3,9 +3,9 @@
 use super::HolderOverview;
 use crate::domain::masking::mask_name;
 use crate::error::AppError;
+use crate::holder::cards::{self as holder_cards, HolderCards};
 pub use crate::holder::service::card_summary;
 use crate::server::context::CallContext;
-use crate::server::holder_cards::{self, HolderCards};
 use crate::wizard::{Wizard, session};
 
 /// # Errors

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 
 use super::{
     AuditFilter, AuditPage, LockedHolder, ProcessingForm, QueueFilter, QueuePage, ReviewInput,
-    ReviewOutcome, RosterPreview, SchoolOption, StaffLoginInput, StaffMe, StaffPasswordInput,
+    ReviewOutcome, RosterPreview, StaffLoginInput, StaffMe, StaffPasswordInput,
 };
 use crate::apply::payments::ReconciliationReport;
+pub use crate::directory::load_schools;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -23,12 +24,6 @@ macro_rules! call {
             .await,
         )
     }};
-}
-
-/// The schools for the login's district → level → school selects.
-#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/schools", input = server_fn::codec::GetUrl)]
-pub async fn load_schools() -> Result<Vec<SchoolOption>, AppError> {
-    call!(async |cx| super::service::schools(&cx).await)
 }
 
 /// «登入».

@@ -16,15 +16,7 @@ pub mod view;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A school as the login's district → level → school selects show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SchoolOption {
-    pub code: String,
-    pub name: String,
-    pub district: String,
-    /// `primary` / `junior` / `senior`
-    pub level: String,
-}
+pub use crate::directory::SchoolOption;
 
 /// «登入».
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

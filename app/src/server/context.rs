@@ -2,6 +2,7 @@
 //! and the session. The server crate provides these as Leptos context for each call.
 
 use crate::error::AppError;
+pub use crate::error::set_response_status;
 use leptos::prelude::{provide_context, use_context};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -132,22 +133,6 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         set_response_status(err);
     }
     result
-}
-
-/// Sets the status (and `Retry-After`) of the current server-function response from
-/// `err`; does nothing outside a server-function call.
-pub fn set_response_status(err: &AppError) {
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
-            opts.set_status(status);
-        }
-        if let AppError::RateLimited { retry_after_secs }
-        | AppError::Unavailable { retry_after_secs } = err
-            && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            opts.insert_header(http::header::RETRY_AFTER, v);
-        }
-    }
 }
 
 /// Logs a database (or other internal) error and hides it from the browser.

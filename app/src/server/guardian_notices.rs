@@ -17,7 +17,7 @@ use super::outbox::{self, Channel, NewMessage};
 use crate::domain::dates::taiwan_date_time;
 use crate::domain::masking::mask_name;
 
-/// The outbox template of these notices (`notify::templates`).
+/// The outbox template of these notices (`server::outbox::templates`).
 pub const TEMPLATE: &str = "card_action";
 
 /// What was done to the card.
@@ -95,7 +95,8 @@ pub async fn queue(
     let parent_ids: Vec<i32> = binding_requests::Entity::find()
         .filter(binding_requests::Column::HolderId.eq(notice.holder.id))
         .filter(
-            binding_requests::Column::Status.eq(crate::parent::BindingStatus::Approved.as_str()),
+            binding_requests::Column::Status
+                .eq(crate::domain::binding::BindingStatus::Approved.as_str()),
         )
         .all(conn)
         .await?

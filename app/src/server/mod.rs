@@ -12,7 +12,6 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod guardian_notices;
-pub mod holder_cards;
 pub mod holder_transfer;
 pub mod idempotency;
 pub mod instance;

@@ -523,11 +523,11 @@ async fn payments_are_reconciled_by_file_and_by_api_exactly_once() {
     let unpaid = applications_of(&db).await;
     let b_row = unpaid.iter().find(|x| x.payment_no == pb).unwrap();
     let day = b_row.due_on - Duration::days(2);
-    let reminders = app::notify::timeline::run_payment_reminders(&state, day, Utc::now())
+    let reminders = app::holder::notices::run_payment_reminders(&state, day, Utc::now())
         .await
         .unwrap();
     assert_eq!(reminders.len(), 1);
-    let again = app::notify::timeline::run_payment_reminders(&state, day, Utc::now())
+    let again = app::holder::notices::run_payment_reminders(&state, day, Utc::now())
         .await
         .unwrap();
     assert!(again.is_empty());

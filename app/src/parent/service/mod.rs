@@ -44,6 +44,7 @@ use crate::domain::dates::{parse_iso_date, taiwan_time};
 use crate::domain::id_number;
 use crate::domain::masking::mask_name;
 use crate::error::AppError;
+use crate::holder::cards as holder_cards;
 use crate::identity::CaptchaChallenge;
 use crate::server::AppState;
 use crate::server::audit::{self, Actor, AuditEvent};
@@ -55,7 +56,6 @@ use crate::server::entities::{
     audit_log, binding_attempts, binding_requests, classes, holders, parent_accounts,
     parent_login_attempts, schools, staff_users,
 };
-use crate::server::holder_cards;
 use crate::server::outbox::{self, Channel, NewMessage};
 use crate::server::staff::{self, PasswordRuleError};
 use crate::server::staff_scope;

@@ -18,7 +18,7 @@ use sea_orm::{
 use super::{
     AuditFilter, AuditPage, AuditRow, DeadMessage, LockedHolder, OutboxOverview, ProcessingForm,
     QueueFilter, QueueKind, QueuePage, QueueRow, ReviewInput, ReviewOutcome, RosterLineError,
-    RosterPreview, SchoolOption,
+    RosterPreview,
 };
 use crate::apply::payments::{self, ReconciliationReport};
 use crate::apply::{ApplicationReason, ApplicationStatus, effective_status};
@@ -74,26 +74,6 @@ async fn deny(cx: &CallContext, staff: &Staff, action: &str, subject: Option<Str
         Ok(()) => AppError::Forbidden,
         Err(e) => internal(e),
     }
-}
-
-/// The schools for the login's selects.
-///
-/// # Errors
-/// Database errors.
-pub async fn schools(cx: &CallContext) -> Result<Vec<SchoolOption>, AppError> {
-    Ok(schools::Entity::find()
-        .order_by_asc(schools::Column::District)
-        .order_by_asc(schools::Column::Name)
-        .all(&cx.state.db)
-        .await?
-        .into_iter()
-        .map(|s| SchoolOption {
-            code: s.code,
-            name: s.name,
-            district: s.district,
-            level: s.level,
-        })
-        .collect())
 }
 
 /// The holders (with class and school names) this staff member may see.

@@ -109,7 +109,7 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                 }
                 let updated = row.update(&txn).await?;
                 if let Some(s) = new_status {
-                    crate::notify::timeline::queue_application_status(
+                    crate::holder::notices::queue_application_status(
                         &txn,
                         &cx.state.cipher,
                         &updated,

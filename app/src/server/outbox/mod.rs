@@ -22,6 +22,7 @@ use super::crypto::PiiCipher;
 use super::entities::outbox;
 
 mod claims;
+pub mod templates;
 pub mod transport;
 pub mod worker;
 
@@ -251,7 +252,7 @@ pub fn render(
                 school = s("school_name"),
             ),
         )),
-        other => crate::notify::templates::render(other, payload)
+        other => crate::server::outbox::templates::render(other, payload)
             .ok_or_else(|| UnknownTemplate(other.to_owned())),
     }
 }

@@ -3,10 +3,10 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::entities::{card_types, cards, classes, holders, schools, stop_requests};
+use super::CardStatus;
 use crate::domain::refund::RefundChoice;
 use crate::error::AppError;
-use crate::holder::CardStatus;
+use crate::server::entities::{card_types, cards, classes, holders, schools, stop_requests};
 
 pub struct HolderCards {
     pub holder: holders::Model,
