@@ -311,7 +311,7 @@ pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationRe
         return Err(AppError::Validation(errors));
     }
     let hash = request_hash(&input);
-    let by_parent = crate::parent::service::bound_parent_wizard(cx, holder_id).await;
+    let by_parent = crate::wizard::bound_parent::bound_parent_wizard(cx, holder_id).await;
     let receipt = submit_with_retries("application", || {
         submit_once(cx, holder_id, &input, &hash, by_parent)
     })

@@ -89,7 +89,7 @@ impl Contact {
 /// whenever the roster has a guardian contact, unless a logged-in parent with an
 /// approved binding started this wizard for the holder from «家長專區».
 async fn step_up_required(cx: &CallContext, holder_id: i32, contact: Option<&Contact>) -> bool {
-    contact.is_some() && !crate::parent::service::bound_parent_wizard(cx, holder_id).await
+    contact.is_some() && !crate::wizard::bound_parent::bound_parent_wizard(cx, holder_id).await
 }
 
 /// The holder's guardian contact: the mobile number if the roster has one, else the
@@ -177,7 +177,7 @@ async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, A
         })
         .collect();
     let contact = guardian_contact(cx, &holder)?;
-    let started_by_parent = crate::parent::service::bound_parent_wizard(cx, holder.id).await;
+    let started_by_parent = crate::wizard::bound_parent::bound_parent_wizard(cx, holder.id).await;
     Ok(StopOverview {
         masked_name: mask_name(&holder.name),
         school_name: school.name,
@@ -266,7 +266,7 @@ async fn set_locked(
 ) -> Result<StopOverview, AppError> {
     let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
     let action = if lock { "card.lock" } else { "card.unlock" };
-    let by_parent = crate::parent::service::bound_parent_wizard(cx, holder_id).await;
+    let by_parent = crate::wizard::bound_parent::bound_parent_wizard(cx, holder_id).await;
     let txn = begin_write(&cx.state.db).await?;
     let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
         return Err(deny(txn, cx, holder_id, action).await);
@@ -467,7 +467,7 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     let hash = request_hash(&input);
     let check = StopChecks {
         step_up: step_up_required(cx, holder.id, contact.as_ref()).await,
-        by_parent: crate::parent::service::bound_parent_wizard(cx, holder.id).await,
+        by_parent: crate::wizard::bound_parent::bound_parent_wizard(cx, holder.id).await,
         contact,
     };
     let receipt =

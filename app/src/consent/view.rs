@@ -48,7 +48,7 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
             let started = match accept_consent(wizard, n.version.clone()).await {
                 Ok(_) => match for_child {
                     Some(binding_id) => {
-                        crate::parent::api::start_wizard_for_child(wizard, binding_id)
+                        crate::wizard::api::start_wizard_for_child(wizard, binding_id)
                             .await
                             .map(|_| wizard.after_verification_path())
                     }
@@ -64,7 +64,7 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
         });
     };
     let decline_nav = crate::ui::use_go();
-    let draft = crate::identity::view::IdentityDraft::use_draft();
+    let draft = crate::wizard::view::IdentityDraft::use_draft();
     let decline = move |_| {
         draft.clear();
         decline_nav("/");

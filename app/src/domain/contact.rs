@@ -1,6 +1,8 @@
 //! Contact details a parent or applicant types: Taiwanese mobile and phone numbers and
 //! e-mail addresses.
 
+use serde::{Deserialize, Serialize};
+
 pub(crate) fn trimmed_len(s: &str) -> usize {
     s.trim().chars().count()
 }
@@ -45,5 +47,64 @@ pub fn valid_email(s: &str) -> bool {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !s.chars().any(char::is_whitespace)
+    }
+}
+
+/// How a parent signs in: an e-mail address or a Taiwanese mobile number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum ParentContact {
+    /// Lower-cased and trimmed.
+    Email(String),
+    /// `09` + 8 digits, without blanks or dashes.
+    Mobile(String),
+}
+
+impl ParentContact {
+    /// Reads what the parent typed as account: an address when it holds an `@`, else
+    /// a mobile number (`09xxxxxxxx`, blanks and dashes ignored).
+    ///
+    /// # Errors
+    /// `required` or `format`.
+    pub fn parse(typed: &str) -> Result<Self, &'static str> {
+        let t = typed.trim();
+        if t.is_empty() {
+            return Err("required");
+        }
+        if t.contains('@') {
+            return if valid_email(t) {
+                Ok(Self::Email(t.to_lowercase()))
+            } else {
+                Err("format")
+            };
+        }
+        if valid_mobile(t) {
+            Ok(Self::Mobile(
+                t.chars().filter(|c| !matches!(c, ' ' | '-')).collect(),
+            ))
+        } else {
+            Err("format")
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Email(_) => "email",
+            Self::Mobile(_) => "mobile",
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        match self {
+            Self::Email(v) | Self::Mobile(v) => v,
+        }
+    }
+
+    /// With the one masking function of each kind.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Email(e) => crate::domain::masking::mask_email(e),
+            Self::Mobile(m) => crate::domain::masking::mask_mobile(m),
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! dates. No I/O here, so every rule is unit-tested without a server.
 
 pub mod binding;
+pub mod captcha;
 pub mod contact;
 pub mod csv;
 pub mod dates;

@@ -14,6 +14,8 @@ use crate::error::FieldErrors;
 use crate::wizard::Wizard;
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::captcha::CaptchaChallenge;
+
 /// What the verification form sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,15 +55,6 @@ impl VerifyIdentityInput {
         }
         errors
     }
-}
-
-/// A captcha as the browser receives it (the answer stays on the server).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaptchaChallenge {
-    /// `data:image/png;base64,…`
-    pub image: String,
-    /// `data:audio/wav;base64,…`
-    pub audio: String,
 }
 
 #[cfg(test)]

@@ -16,12 +16,13 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Set,
 };
 
-use super::{CaptchaChallenge, VerifyIdentityInput};
+use super::VerifyIdentityInput;
 use crate::domain::id_number::{self, IdKind, IdMethod};
 use crate::domain::masking::{mask_identifier, mask_name};
 use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::captcha;
+pub use crate::server::captcha::{captcha_binding, issue_captcha};
 use crate::server::context::{CallContext, internal};
 use crate::server::db::begin_write;
 use crate::server::entities::{holders, verification_attempts, verification_locks};
@@ -35,33 +36,6 @@ pub const FAILURES_BEFORE_STAFF_UNLOCK: u64 = 10;
 /// Retry-After sent for a lock that only staff can lift.
 const PERMANENT_RETRY_AFTER_SECS: u64 = 24 * 3600;
 
-const CAPTCHA_SESSION_KEY: &str = "captcha_binding";
-
-/// The key binding this session's captcha (made on first use); parent login checks
-/// captchas under the same key.
-///
-/// # Errors
-/// Session store errors.
-pub async fn captcha_binding(cx: &CallContext) -> Result<String, AppError> {
-    if let Some(k) = cx.session.get::<String>(CAPTCHA_SESSION_KEY).await? {
-        return Ok(k);
-    }
-    let k = captcha::uuid_like();
-    cx.session.insert(CAPTCHA_SESSION_KEY, &k).await?;
-    Ok(k)
-}
-
-/// # Errors
-/// Database errors.
-pub async fn issue_captcha(cx: &CallContext) -> Result<CaptchaChallenge, AppError> {
-    let binding = captcha_binding(cx).await?;
-    let issued = captcha::issue(&cx.state.db, &cx.state.cipher, &binding).await?;
-    Ok(CaptchaChallenge {
-        image: format!("data:image/png;base64,{}", issued.png_base64),
-        audio: format!("data:audio/wav;base64,{}", issued.wav_base64),
-    })
-}
-
 /// The lock state of one ID hash at `now`: `Some(seconds)` to wait, or `None`.
 pub fn lock_remaining(lock: Option<&verification_locks::Model>, now: DateTime<Utc>) -> Option<u64> {
     let lock = lock?;
@@ -74,7 +48,7 @@ pub fn lock_remaining(lock: Option<&verification_locks::Model>, now: DateTime<Ut
 
 /// The keyed hash under which attempts and locks of an ID are counted.
 pub fn id_hash(cx: &CallContext, normalized_id: &str) -> String {
-    cx.state.cipher.keyed_hash("holder.id_no", normalized_id)
+    cx.state.cipher.holder_id_hash(normalized_id)
 }
 
 /// # Errors

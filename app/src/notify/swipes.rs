@@ -527,13 +527,13 @@ pub async fn enter_swipe(
 ) -> Result<(), AppError> {
     let db = &state.db;
     let txn = begin_write(db).await?;
-    let staff = crate::parent::service::staff_user(&txn, staff_id).await?;
+    let staff = crate::server::model::staff_user::staff_user(&txn, staff_id).await?;
     let holder = holders::Entity::find_by_id(holder_id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     if !crate::server::staff_scope::covers(&staff, &holder) {
-        return Err(crate::parent::service::deny(
+        return Err(crate::server::model::audit_trail::deny(
             txn,
             client,
             Actor::Staff(staff_id),
@@ -607,7 +607,7 @@ pub async fn enter_attendance(
     if at > Utc::now() {
         return Err(AppError::field("time", "future"));
     }
-    let staff = crate::parent::service::staff_user(&state.db, staff_id).await?;
+    let staff = crate::server::model::staff_user::staff_user(&state.db, staff_id).await?;
     let Some(school_id) = staff.school_id else {
         return Err(AppError::field("student_no", "no_school"));
     };

@@ -12,7 +12,7 @@ use super::{
 use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
-use crate::parent::view::input_field;
+use crate::ui::field::input_field;
 use crate::ui::{FormAlert, Link, PageShell, StatusChip, form_error_text, set_title, tr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

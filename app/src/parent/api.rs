@@ -10,8 +10,9 @@ use super::{
     CodeRequestInput, CodeSent, LoginInput, ParentDataExport, ParentProfile, RegisterFinishInput,
     ResetPasswordInput,
 };
+use crate::domain::captcha::CaptchaChallenge;
 use crate::error::AppError;
-use crate::identity::CaptchaChallenge;
+pub use crate::wizard::api::start_wizard_for_child;
 
 /// «取得驗證碼»: a 6-digit code to the e-mail address or mobile number (valid 1 hour).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/register-start", input = server_fn::codec::Json)]
@@ -190,22 +191,6 @@ pub async fn load_child(binding_id: i32) -> Result<ChildOverview, AppError> {
         async {
             let cx = CallContext::current()?;
             super::service::child(&cx, binding_id).await
-        }
-        .await,
-    )
-}
-
-/// «停卡掛失» / «線上申辦» for a bound child: after consent, skips identity verification.
-#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/start-wizard")]
-pub async fn start_wizard_for_child(
-    wizard: crate::wizard::Wizard,
-    binding_id: i32,
-) -> Result<crate::wizard::VerifiedHolder, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::start_wizard_for_child(&cx, wizard, binding_id).await
         }
         .await,
     )

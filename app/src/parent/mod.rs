@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::binding::BindingStatus;
+pub use crate::domain::contact::ParentContact;
 use crate::error::FieldErrors;
 use crate::holder::ApplicationSummary;
 use crate::holder::CardSummary;
@@ -26,65 +27,6 @@ pub const MAX_CHILDREN_PER_CALL: usize = 10;
 pub const DISPLAY_NAME_MAX: usize = 40;
 /// Reasons given by staff: 1–200 characters.
 pub const REASON_MAX: usize = 200;
-
-/// How a parent signs in: an e-mail address or a Taiwanese mobile number.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
-pub enum ParentContact {
-    /// Lower-cased and trimmed.
-    Email(String),
-    /// `09` + 8 digits, without blanks or dashes.
-    Mobile(String),
-}
-
-impl ParentContact {
-    /// Reads what the parent typed as account: an address when it holds an `@`, else
-    /// a mobile number (`09xxxxxxxx`, blanks and dashes ignored).
-    ///
-    /// # Errors
-    /// `required` or `format`.
-    pub fn parse(typed: &str) -> Result<Self, &'static str> {
-        let t = typed.trim();
-        if t.is_empty() {
-            return Err("required");
-        }
-        if t.contains('@') {
-            return if crate::domain::contact::valid_email(t) {
-                Ok(Self::Email(t.to_lowercase()))
-            } else {
-                Err("format")
-            };
-        }
-        if crate::domain::contact::valid_mobile(t) {
-            Ok(Self::Mobile(
-                t.chars().filter(|c| !matches!(c, ' ' | '-')).collect(),
-            ))
-        } else {
-            Err("format")
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Email(_) => "email",
-            Self::Mobile(_) => "mobile",
-        }
-    }
-
-    pub fn value(&self) -> &str {
-        match self {
-            Self::Email(v) | Self::Mobile(v) => v,
-        }
-    }
-
-    /// With the one masking function of each kind.
-    pub fn masked(&self) -> String {
-        match self {
-            Self::Email(e) => crate::domain::masking::mask_email(e),
-            Self::Mobile(m) => crate::domain::masking::mask_mobile(m),
-        }
-    }
-}
 
 fn check_account(errors: &mut FieldErrors, field: &str, account: &str) {
     if let Err(code) = ParentContact::parse(account) {

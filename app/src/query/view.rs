@@ -21,7 +21,7 @@ pub fn QueryResultStep() -> impl IntoView {
     let overview = crate::ui::load_once(load_holder_overview);
     let title = Signal::derive(move || td_string!(i18n.get_locale(), query.title).to_string());
     let go = crate::ui::use_go();
-    let draft = crate::identity::view::IdentityDraft::use_draft();
+    let draft = crate::wizard::view::IdentityDraft::use_draft();
     let finish = move |_| {
         draft.clear();
         let go = go.clone();

@@ -245,7 +245,7 @@ pub async fn login(cx: &CallContext, input: StaffLoginInput) -> Result<StaffMe, 
         if input.captcha.trim().is_empty() {
             return Err(AppError::field("captcha", "required"));
         }
-        let binding = crate::identity::service::captcha_binding(cx).await?;
+        let binding = crate::server::captcha::captcha_binding(cx).await?;
         let ok = captcha::check_and_consume(
             db,
             &cx.state.cipher,

@@ -174,6 +174,37 @@ pub fn uuid_like() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+const CAPTCHA_SESSION_KEY: &str = "captcha_binding";
+
+/// The key binding this session's captcha (made on first use); parent login checks
+/// captchas under the same key.
+///
+/// # Errors
+/// Session store errors.
+pub async fn captcha_binding(
+    cx: &crate::server::context::CallContext,
+) -> Result<String, crate::error::AppError> {
+    if let Some(k) = cx.session.get::<String>(CAPTCHA_SESSION_KEY).await? {
+        return Ok(k);
+    }
+    let k = uuid_like();
+    cx.session.insert(CAPTCHA_SESSION_KEY, &k).await?;
+    Ok(k)
+}
+
+/// # Errors
+/// Database errors.
+pub async fn issue_captcha(
+    cx: &crate::server::context::CallContext,
+) -> Result<crate::domain::captcha::CaptchaChallenge, crate::error::AppError> {
+    let binding = captcha_binding(cx).await?;
+    let issued = issue(&cx.state.db, &cx.state.cipher, &binding).await?;
+    Ok(crate::domain::captcha::CaptchaChallenge {
+        image: format!("data:image/png;base64,{}", issued.png_base64),
+        audio: format!("data:audio/wav;base64,{}", issued.wav_base64),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

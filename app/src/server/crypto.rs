@@ -93,6 +93,12 @@ impl PiiCipher {
         String::from_utf8(pt).map_err(|_| CryptoError::Malformed)
     }
 
+    /// The keyed hash under which attempts, locks and binding failures of a holder's ID
+    /// (normalised) are counted.
+    pub fn holder_id_hash(&self, normalized_id: &str) -> String {
+        self.keyed_hash("holder.id_no", normalized_id)
+    }
+
     /// A keyed hash for equality lookups: same input and purpose → same hex string.
     pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.hash_key)

@@ -1,5 +1,7 @@
 //! Small UI primitives of our own, styled by `style/main.css`.
 
+pub mod field;
+
 use crate::i18n::*;
 use leptos::prelude::*;
 

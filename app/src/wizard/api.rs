@@ -48,3 +48,19 @@ pub async fn finish_wizard() -> Result<(), AppError> {
         .await,
     )
 }
+
+/// «停卡掛失» / «線上申辦» for a bound child: after consent, skips identity verification.
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/start-wizard")]
+pub async fn start_wizard_for_child(
+    wizard: Wizard,
+    binding_id: i32,
+) -> Result<super::VerifiedHolder, AppError> {
+    use crate::server::context::{CallContext, respond};
+    respond(
+        async {
+            let cx = CallContext::current()?;
+            super::bound_parent::start_wizard_for_child(&cx, wizard, binding_id).await
+        }
+        .await,
+    )
+}

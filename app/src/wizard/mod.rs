@@ -2,6 +2,8 @@
 //! session has reached, and the session record behind it.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod bound_parent;
 pub mod view;
 
 use chrono::{DateTime, Utc};

@@ -29,3 +29,38 @@ pub fn wizard_name(locale: Locale, wizard: Wizard) -> &'static str {
         Wizard::Query => td_string!(locale, common.wizard_query),
     }
 }
+
+/// What the holder typed, kept in memory (never in browser storage) so that the back
+/// button and a return to this step keep it.
+#[derive(Clone, Copy)]
+pub struct IdentityDraft {
+    pub method: RwSignal<crate::domain::id_number::IdMethod>,
+    pub id_no: RwSignal<String>,
+    pub birth_date: RwSignal<String>,
+}
+
+impl IdentityDraft {
+    /// Provided once by `App`, above the router, so it outlives each step's page.
+    pub fn provide() {
+        provide_context(IdentityDraft {
+            method: RwSignal::new(crate::domain::id_number::IdMethod::National),
+            id_no: RwSignal::new(String::new()),
+            birth_date: RwSignal::new(String::new()),
+        });
+    }
+
+    pub fn use_draft() -> Self {
+        use_context::<IdentityDraft>().unwrap_or_else(|| {
+            Self::provide();
+            expect_context::<IdentityDraft>()
+        })
+    }
+
+    /// Forgets what was typed (end of a wizard, or leaving it).
+    pub fn clear(&self) {
+        self.method
+            .set(crate::domain::id_number::IdMethod::National);
+        self.id_no.set(String::new());
+        self.birth_date.set(String::new());
+    }
+}

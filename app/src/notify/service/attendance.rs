@@ -107,7 +107,7 @@ pub async fn attendance(cx: &CallContext, binding_id: i32) -> Result<ChildAttend
     let account = current(cx, false).await?;
     let db = &cx.state.db;
     let txn = begin_write(db).await?;
-    let (txn, binding) = parents::own_request_or_deny(
+    let (txn, binding) = binding_request::own_request_or_deny(
         cx,
         txn,
         account.id,

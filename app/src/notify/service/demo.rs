@@ -19,7 +19,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
     let db = &state.db;
     let (account, password) = DEMO_PARENT;
     let contact = ParentContact::Email(account.into());
-    let hash = parents::contact_hash(&state.cipher, &contact);
+    let hash = parent_account::contact_hash(&state.cipher, &contact);
     let password_hash = crate::server::staff::hash_password(password.into()).await?;
     let now = Utc::now();
     let holder = holders::Entity::find()
@@ -36,7 +36,7 @@ pub async fn seed_demo(state: &AppState) -> Result<(), AppError> {
         contact_kind: Set(contact.kind().into()),
         contact_enc: Set(state
             .cipher
-            .encrypt(contact.value(), &parents::contact_aad(&hash))),
+            .encrypt(contact.value(), &parent_account::contact_aad(&hash))),
         contact_hash: Set(hash),
         display_name: Set("林媽媽".into()),
         password_hash: Set(password_hash),

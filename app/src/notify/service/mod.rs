@@ -17,7 +17,6 @@ use super::{
 use crate::domain::dates::taiwan_time;
 use crate::domain::masking::{mask_mobile, mask_name};
 use crate::error::AppError;
-use crate::parent::service::{self as parents, current};
 use crate::parent::{BindingStatus, CodeSent, ParentContact};
 use crate::server::AppState;
 use crate::server::audit::Actor;
@@ -28,6 +27,9 @@ use crate::server::entities::{
     binding_requests, classes, holders, notification_subscriptions, parent_accounts,
     school_holidays, schools, sms_cancellations, sms_subscriptions, swipes,
 };
+use crate::server::model::parent_account::current;
+#[allow(unused_imports)]
+use crate::server::model::{audit_trail, binding_request, parent_account, staff_user};
 use crate::server::outbox::{self, Channel, NewMessage};
 
 /// The code that verifies a notification e-mail address (SPEC §7 code limits).
@@ -85,7 +87,7 @@ pub fn notification_email(
             .map_err(internal)?;
         return Ok((Some(email), account.notify_email_verified_at.is_some()));
     }
-    match parents::account_contact(state, account)? {
+    match parent_account::account_contact(state, account)? {
         ParentContact::Email(e) => Ok((Some(e), true)),
         ParentContact::Mobile(_) => Ok((None, false)),
     }

@@ -19,9 +19,10 @@ pub(super) async fn settings_of(
     account: &parent_accounts::Model,
 ) -> Result<NotificationSettings, AppError> {
     let db = &state.db;
-    let login = parents::account_contact(state, account)?;
+    let login = parent_account::account_contact(state, account)?;
     let (email, email_verified) = notification_email(state, account)?;
-    let bindings = parents::own_requests(db, account.id, Some(BindingStatus::Approved)).await?;
+    let bindings =
+        binding_request::own_requests(db, account.id, Some(BindingStatus::Approved)).await?;
     let subs = notification_subscriptions::Entity::find()
         .filter(notification_subscriptions::Column::ParentId.eq(account.id))
         .all(db)
@@ -123,7 +124,7 @@ pub async fn start_email_verification(cx: &CallContext, email: &str) -> Result<C
         },
     )
     .await?;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(account.id),
@@ -134,7 +135,7 @@ pub async fn start_email_verification(cx: &CallContext, email: &str) -> Result<C
     )
     .await?;
     txn.commit().await?;
-    parents::deliver_notice(state, &message_id).await;
+    audit_trail::deliver_notice(state, &message_id).await;
     Ok(CodeSent {
         destination_masked: masked,
         resend_after_secs: EMAIL_CODE.resend_after_secs.unsigned_abs(),
@@ -174,7 +175,7 @@ pub async fn finish_email_verification(
                 CodeCheck::Wrong { burnt: true } => ("burnt", "wrong"),
                 _ => ("expired", "expired"),
             };
-            parents::record(
+            audit_trail::record(
                 &txn,
                 Some(&cx.client),
                 Actor::Parent(account.id),
@@ -193,7 +194,7 @@ pub async fn finish_email_verification(
     active.notify_email_verified_at = Set(Some(now));
     active.updated_at = Set(now);
     let account = active.update(&txn).await?;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(account.id),
@@ -228,7 +229,7 @@ pub async fn new_line_link_code(cx: &CallContext) -> Result<LineLinkCode, AppErr
     active.line_link_code_expires_at = Set(Some(expires_at));
     active.updated_at = Set(now);
     active.update(&txn).await?;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(id),
@@ -279,7 +280,7 @@ pub async fn link_line_user(
     active.line_link_code_expires_at = Set(None);
     active.updated_at = Set(now);
     active.update(&txn).await?;
-    parents::record(
+    audit_trail::record(
         &txn,
         None,
         Actor::Parent(id),
@@ -301,7 +302,7 @@ pub async fn link_line_user(
     )
     .await?;
     txn.commit().await?;
-    parents::deliver_notice(state, &message_id).await;
+    audit_trail::deliver_notice(state, &message_id).await;
     Ok(true)
 }
 
@@ -327,7 +328,7 @@ pub async fn unlink_line(cx: &CallContext) -> Result<NotificationSettings, AppEr
         .exec(&txn)
         .await?
         .rows_affected;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(id),
@@ -356,7 +357,7 @@ pub async fn change_subscription(
         return Err(AppError::field("channel", "unverified"));
     }
     let txn = begin_write(&state.db).await?;
-    let (txn, binding) = parents::own_request_or_deny(
+    let (txn, binding) = binding_request::own_request_or_deny(
         cx,
         txn,
         account.id,
@@ -397,7 +398,7 @@ pub async fn change_subscription(
         .one(&txn)
         .await?
         .ok_or(AppError::Internal)?;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(account.id),
@@ -431,7 +432,7 @@ pub async fn withdraw_notifications(cx: &CallContext) -> Result<NotificationSett
         .exec(&txn)
         .await?
         .rows_affected;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(account.id),

@@ -75,7 +75,7 @@ pub(super) async fn sms_rows_of(
 ) -> Result<Vec<SmsSubscriptionRow>, AppError> {
     let db = &state.db;
     let mut rows = Vec::new();
-    for b in parents::own_requests(db, parent_id, Some(BindingStatus::Approved)).await? {
+    for b in binding_request::own_requests(db, parent_id, Some(BindingStatus::Approved)).await? {
         let (holder, school, class) = holder_school_class(db, b.holder_id).await?;
         let subs = sms_subscriptions::Entity::find()
             .filter(sms_subscriptions::Column::HolderId.eq(holder.id))
@@ -145,7 +145,7 @@ pub(super) async fn own_sms_subscription(
     };
     match sub {
         Some(s) if bound => Ok((txn, s)),
-        _ => Err(parents::deny(
+        _ => Err(audit_trail::deny(
             txn,
             Some(&cx.client),
             Actor::Parent(parent_id),
@@ -189,7 +189,7 @@ pub async fn request_sms_cancellation(
     }
     .insert(&txn)
     .await?;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(account.id),
@@ -227,7 +227,7 @@ pub async fn withdraw_sms_cancellation(
     active.status = Set(CancellationStatus::Withdrawn.as_str().into());
     active.decided_at = Set(Some(Utc::now()));
     active.update(&txn).await?;
-    parents::record(
+    audit_trail::record(
         &txn,
         Some(&cx.client),
         Actor::Parent(account.id),
@@ -251,7 +251,7 @@ pub async fn list_sms_cancellations(
     status: Option<CancellationStatus>,
 ) -> Result<Vec<SmsCancellationRow>, AppError> {
     let db = &state.db;
-    let staff = parents::staff_user(db, staff_id).await?;
+    let staff = staff_user::staff_user(db, staff_id).await?;
     let mut q =
         sms_cancellations::Entity::find().order_by_desc(sms_cancellations::Column::RequestedAt);
     if let Some(s) = status {
@@ -326,7 +326,7 @@ pub async fn review_sms_cancellation(
     let db = &state.db;
     let now = Utc::now();
     let txn = begin_write(db).await?;
-    let staff = parents::staff_user(&txn, staff_id).await?;
+    let staff = staff_user::staff_user(&txn, staff_id).await?;
     let request = sms_cancellations::Entity::find_by_id(request_id)
         .one(&txn)
         .await?
@@ -337,7 +337,7 @@ pub async fn review_sms_cancellation(
         .ok_or(AppError::Internal)?;
     let (holder, school, _) = holder_school_class(&txn, sub.holder_id).await?;
     if !crate::server::staff_scope::covers(&staff, &holder) {
-        return Err(parents::deny(
+        return Err(audit_trail::deny(
             txn,
             client,
             Actor::Staff(staff_id),
@@ -367,7 +367,7 @@ pub async fn review_sms_cancellation(
         s.cancelled_from = Set(Some(effective_on));
         s.update(&txn).await?;
     }
-    parents::record(
+    audit_trail::record(
         &txn,
         client,
         Actor::Staff(staff_id),
@@ -386,13 +386,13 @@ pub async fn review_sms_cancellation(
         .await?
     {
         Some(parent) => {
-            let contact = parents::account_contact(state, &parent)?;
+            let contact = parent_account::account_contact(state, &parent)?;
             Some(
                 outbox::enqueue(
                     &txn,
                     &state.cipher,
                     NewMessage {
-                        channel: parents::channel_of(&contact),
+                        channel: parent_account::channel_of(&contact),
                         recipient: contact.value(),
                         template: if approve {
                             "sms_cancellation_approved"
@@ -415,7 +415,7 @@ pub async fn review_sms_cancellation(
     };
     txn.commit().await?;
     if let Some(id) = message_id {
-        parents::deliver_notice(state, &id).await;
+        audit_trail::deliver_notice(state, &id).await;
     }
     list_sms_cancellations(state, staff_id, None)
         .await?

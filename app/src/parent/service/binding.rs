@@ -84,23 +84,6 @@ impl Described {
     }
 }
 
-pub(crate) async fn own_requests(
-    conn: &impl ConnectionTrait,
-    parent_id: i32,
-    status: Option<BindingStatus>,
-) -> Result<Vec<binding_requests::Model>, AppError> {
-    let mut q =
-        binding_requests::Entity::find().filter(binding_requests::Column::ParentId.eq(parent_id));
-    if let Some(s) = status {
-        q = q.filter(binding_requests::Column::Status.eq(s.as_str()));
-    }
-    q.order_by_desc(binding_requests::Column::CreatedAt)
-        .order_by_desc(binding_requests::Column::Id)
-        .all(conn)
-        .await
-        .map_err(internal)
-}
-
 /// The parent's binding requests, newest first (the printable application).
 ///
 /// # Errors
@@ -201,7 +184,11 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
     let child_hashes: Vec<String> = input
         .children
         .iter()
-        .map(|c| crate::identity::service::id_hash(cx, &id_number::normalize(&c.id_no)))
+        .map(|c| {
+            cx.state
+                .cipher
+                .holder_id_hash(&id_number::normalize(&c.id_no))
+        })
         .collect();
     let txn = begin_write(&cx.state.db).await?;
     // One order for every call (sorted), so two calls never wait for each other.
@@ -391,34 +378,6 @@ pub async fn bind(cx: &CallContext, input: BindInput) -> Result<Vec<BindOutcome>
     Ok(outcomes)
 }
 
-/// The parent's own request `binding_id` in one of `statuses`, or a 403 with its
-/// audit row (someone else's, unknown, or no longer in force).
-pub(crate) async fn own_request_or_deny(
-    cx: &CallContext,
-    txn: DatabaseTransaction,
-    parent_id: i32,
-    binding_id: i32,
-    statuses: &[BindingStatus],
-    action: &str,
-) -> Result<(DatabaseTransaction, binding_requests::Model), AppError> {
-    let found = binding_requests::Entity::find_by_id(binding_id)
-        .filter(binding_requests::Column::ParentId.eq(parent_id))
-        .filter(binding_requests::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
-        .one(&txn)
-        .await?;
-    match found {
-        Some(r) => Ok((txn, r)),
-        None => Err(deny(
-            txn,
-            Some(&cx.client),
-            Actor::Parent(parent_id),
-            action,
-            "not_bound",
-        )
-        .await),
-    }
-}
-
 /// Ends a binding (or withdraws a pending request) at once, by the parent.
 ///
 /// # Errors
@@ -525,96 +484,6 @@ pub async fn child(cx: &CallContext, binding_id: i32) -> Result<ChildOverview, A
     .await?;
     txn.commit().await?;
     child_overview(&cx.state.db, &request).await
-}
-
-/// «停卡掛失» / «線上申辦» for a bound child from the parent's home: after consent (the
-/// wizard session must hold it), the session counts as verified for the child without
-/// the identity step, and the stop wizard asks for no step-up code (SPEC §2).
-///
-/// # Errors
-/// `Unauthorized` (not logged in, or no consent for `wizard` in this session),
-/// `MustChangePassword`, `Forbidden` (no approved binding of this parent — audited),
-/// `Validation` for the query wizard (the home already shows the child's cards).
-pub async fn start_wizard_for_child(
-    cx: &CallContext,
-    wizard: crate::wizard::Wizard,
-    binding_id: i32,
-) -> Result<crate::wizard::VerifiedHolder, AppError> {
-    use crate::wizard::{Wizard, session};
-    let account = current(cx, false).await?;
-    if wizard == Wizard::Query {
-        return Err(AppError::field("wizard", "unsupported"));
-    }
-    let mut wizard_session = session::load(&cx.session)
-        .await?
-        .filter(|w| w.wizard == wizard)
-        .ok_or(AppError::Unauthorized)?;
-    let txn = begin_write(&cx.state.db).await?;
-    let (txn, request) = own_request_or_deny(
-        cx,
-        txn,
-        account.id,
-        binding_id,
-        &[BindingStatus::Approved],
-        "parent.wizard_start",
-    )
-    .await?;
-    let holder = holders::Entity::find_by_id(request.holder_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::Internal)?;
-    let masked_name = mask_name(&holder.name);
-    record(
-        &txn,
-        Some(&cx.client),
-        Actor::Parent(account.id),
-        "parent.wizard_start",
-        Some(masked_name.clone()),
-        "ok",
-        serde_json::json!({ "binding_id": binding_id, "wizard": wizard.slug() }),
-    )
-    .await?;
-    txn.commit().await?;
-    let window = crate::server::settings::get_i64(
-        &cx.state.db,
-        crate::server::settings::VERIFICATION_WINDOW_MINUTES,
-        20,
-    )
-    .await?;
-    let until = Utc::now() + Duration::minutes(window);
-    wizard_session.verified_holder_id = Some(holder.id);
-    wizard_session.verified_masked_name = Some(masked_name.clone());
-    wizard_session.verified_until = Some(until);
-    wizard_session.via_parent = Some(account.id);
-    session::save(&cx.session, &wizard_session).await?;
-    Ok(crate::wizard::VerifiedHolder { masked_name, until })
-}
-
-/// Whether this session's wizard was started by the logged-in parent for `holder_id`
-/// and that parent's binding is still approved: then the stop needs no step-up code.
-pub async fn bound_parent_wizard(cx: &CallContext, holder_id: i32) -> bool {
-    let Ok(Some(w)) = crate::wizard::session::load(&cx.session).await else {
-        return false;
-    };
-    let (Some(via), Some(parent)) = (w.via_parent, logged_in_parent(cx).await) else {
-        return false;
-    };
-    via == parent
-        && w.verified_holder_id == Some(holder_id)
-        && approved_binding(&cx.state.db, parent, holder_id).await
-}
-
-/// Whether `parent_id` has an approved binding for `holder_id` (the stop and apply
-/// wizards' step-up hook). Fails closed: a database error answers `false`.
-pub async fn approved_binding(db: &DatabaseConnection, parent_id: i32, holder_id: i32) -> bool {
-    binding_requests::Entity::find()
-        .filter(binding_requests::Column::ParentId.eq(parent_id))
-        .filter(binding_requests::Column::HolderId.eq(holder_id))
-        .filter(binding_requests::Column::Status.eq(BindingStatus::Approved.as_str()))
-        .count(db)
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "approved_binding lookup failed"))
-        .is_ok_and(|n| n > 0)
 }
 
 /// «我的資料»: the account, its requests, its bound children and its own audit trail.

@@ -5,16 +5,6 @@ use super::*;
 // ---------------------------------------------------------------------------------
 // Binding requests: the back office's side
 
-pub(crate) async fn staff_user(
-    conn: &impl ConnectionTrait,
-    staff_id: i32,
-) -> Result<staff_users::Model, AppError> {
-    staff_users::Entity::find_by_id(staff_id)
-        .one(conn)
-        .await?
-        .ok_or(AppError::Forbidden)
-}
-
 pub(super) fn staff_row(
     state: &AppState,
     d: &Described,

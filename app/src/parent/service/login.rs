@@ -49,7 +49,7 @@ pub(super) async fn insert_login_attempt(
 /// # Errors
 /// Database errors.
 pub async fn issue_captcha(cx: &CallContext) -> Result<CaptchaChallenge, AppError> {
-    crate::identity::service::issue_captcha(cx).await
+    crate::server::captcha::issue_captcha(cx).await
 }
 
 /// «登入».
@@ -108,7 +108,7 @@ pub async fn login(cx: &CallContext, input: LoginInput) -> Result<ParentProfile,
         if entered.is_empty() {
             return Err(AppError::field("captcha", "required"));
         }
-        let binding = crate::identity::service::captcha_binding(cx).await?;
+        let binding = crate::server::captcha::captcha_binding(cx).await?;
         let ok = captcha::check_and_consume(
             &state.db,
             &state.cipher,

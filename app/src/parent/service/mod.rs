@@ -27,10 +27,9 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
@@ -40,29 +39,27 @@ use super::{
     CodeSent, LoginInput, ParentContact, ParentDataExport, ParentProfile, REASON_MAX,
     RegisterFinishInput, Relationship, ResetPasswordInput, StaffBindingRow,
 };
+use crate::domain::captcha::CaptchaChallenge;
 use crate::domain::dates::{parse_iso_date, taiwan_time};
 use crate::domain::id_number;
 use crate::domain::masking::mask_name;
 use crate::error::AppError;
 use crate::holder::cards as holder_cards;
-use crate::identity::CaptchaChallenge;
 use crate::server::AppState;
-use crate::server::audit::{self, Actor, AuditEvent};
+use crate::server::audit::Actor;
 use crate::server::captcha;
 use crate::server::codes::{self, CodeCheck, CodeRules};
 use crate::server::context::{CallContext, ClientContext, internal};
 use crate::server::db::begin_write;
 use crate::server::entities::{
     audit_log, binding_attempts, binding_requests, classes, holders, parent_accounts,
-    parent_login_attempts, schools, staff_users,
+    parent_login_attempts, schools,
 };
-use crate::server::outbox::{self, Channel, NewMessage};
+use crate::server::outbox::{self, NewMessage};
 use crate::server::staff::{self, PasswordRuleError};
 use crate::server::staff_scope;
 use crate::server::throttle::{self, Admission, LOCK_MINUTES, LOGIN_WINDOW_MINUTES, login_state};
 
-/// Session key of the logged-in parent.
-pub const SESSION_KEY: &str = "parent";
 /// The registration code: valid 1 hour, as the legacy system promises (SPEC §2).
 pub const REGISTER_CODE: CodeRules = CodeRules {
     purpose: "parent.register",
@@ -83,55 +80,10 @@ pub const RESET_CODE: CodeRules = CodeRules {
 pub const BINDING_FAILURES_PER_HOUR: u64 = 10;
 /// Failed bindings per child ID (keyed hash) in 24 hours, whichever parents typed it.
 pub const BINDING_FAILURES_PER_CHILD_PER_DAY: u64 = 5;
-/// A parent session ends this long after login whatever its activity (SPEC §7).
-pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
 const TEMPORARY_PASSWORD_LEN: usize = 12;
-
-/// What the session remembers of a logged-in parent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct ParentSession {
-    parent_id: i32,
-    password_version: i32,
-    since: DateTime<Utc>,
-}
 
 // ---------------------------------------------------------------------------------
 // Shared helpers
-
-/// The keyed hash under which an account's contact is looked up.
-pub fn contact_hash(cipher: &crate::server::crypto::PiiCipher, c: &ParentContact) -> String {
-    cipher.keyed_hash(
-        "parent_accounts.contact",
-        &format!("{}:{}", c.kind(), c.value()),
-    )
-}
-
-pub(crate) fn contact_aad(hash: &str) -> String {
-    format!("parent_accounts.contact:{hash}")
-}
-
-/// The account's contact, decrypted.
-pub(crate) fn account_contact(
-    state: &AppState,
-    a: &parent_accounts::Model,
-) -> Result<ParentContact, AppError> {
-    let value = state
-        .cipher
-        .decrypt(&a.contact_enc, &contact_aad(&a.contact_hash))
-        .map_err(internal)?;
-    Ok(if a.contact_kind == "mobile" {
-        ParentContact::Mobile(value)
-    } else {
-        ParentContact::Email(value)
-    })
-}
-
-pub(crate) fn channel_of(c: &ParentContact) -> Channel {
-    match c {
-        ParentContact::Email(_) => Channel::Email,
-        ParentContact::Mobile(_) => Channel::Sms,
-    }
-}
 
 fn parse_contact(field: &str, typed: &str) -> Result<ParentContact, AppError> {
     ParentContact::parse(typed).map_err(|code| AppError::field(field, code))
@@ -166,65 +118,6 @@ fn profile(state: &AppState, a: &parent_accounts::Model) -> Result<ParentProfile
         contact_masked: contact.masked(),
         must_change_password: a.must_change_password,
     })
-}
-
-pub(crate) async fn record(
-    conn: &impl ConnectionTrait,
-    client: Option<&ClientContext>,
-    actor: Actor,
-    action: &str,
-    subject: Option<String>,
-    result: &str,
-    detail: serde_json::Value,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        client,
-        AuditEvent {
-            actor,
-            action,
-            subject,
-            result,
-            detail: Some(detail),
-        },
-    )
-    .await
-    .map_err(internal)
-}
-
-/// Records a refused request (a security event), commits it and returns 403.
-pub(crate) async fn deny(
-    txn: DatabaseTransaction,
-    client: Option<&ClientContext>,
-    actor: Actor,
-    action: &str,
-    reason: &str,
-) -> AppError {
-    let recorded = record(
-        &txn,
-        client,
-        actor,
-        action,
-        None,
-        "denied",
-        serde_json::json!({ "reason": reason }),
-    )
-    .await;
-    match recorded {
-        Ok(()) => match txn.commit().await {
-            Ok(()) => AppError::Forbidden,
-            Err(e) => internal(e),
-        },
-        Err(e) => e,
-    }
-}
-
-/// Tries to send a queued notification now; a failure leaves it to the outbox worker's
-/// retries and does not undo the change it reports.
-pub(crate) async fn deliver_notice(state: &AppState, message_id: &str) {
-    if let Err(e) = outbox::deliver(state, message_id).await {
-        tracing::warn!(error = %e, "parent notification not delivered");
-    }
 }
 
 async fn find_account(
@@ -272,6 +165,16 @@ mod registration;
 mod session;
 mod staff_accounts;
 
+pub use crate::server::model::audit_trail::{deliver_notice, deny, record};
+pub use crate::server::model::binding_request::{
+    approved_binding, own_request_or_deny, own_requests,
+};
+pub use crate::server::model::parent_account::{
+    ParentSession, SESSION_ABSOLUTE_HOURS, SESSION_KEY, account_contact, channel_of, contact_aad,
+    contact_hash, current, logged_in_parent,
+};
+pub use crate::server::model::staff_user::staff_user;
+pub use crate::wizard::bound_parent::{bound_parent_wizard, start_wizard_for_child};
 pub use binding::*;
 pub use binding_review::*;
 pub use login::*;

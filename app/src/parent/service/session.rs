@@ -5,39 +5,6 @@ use super::*;
 // ---------------------------------------------------------------------------------
 // The session
 
-/// The logged-in parent's account. With `allow_must_change` false, an account with a
-/// temporary password is refused.
-///
-/// # Errors
-/// `Unauthorized` without a live parent session (none, expired, or ended by a
-/// password change); `MustChangePassword`.
-pub async fn current(
-    cx: &CallContext,
-    allow_must_change: bool,
-) -> Result<parent_accounts::Model, AppError> {
-    let Some(s) = cx.session.get::<ParentSession>(SESSION_KEY).await? else {
-        return Err(AppError::Unauthorized);
-    };
-    let account = parent_accounts::Entity::find_by_id(s.parent_id)
-        .one(&cx.state.db)
-        .await?;
-    let live = s.since + Duration::hours(SESSION_ABSOLUTE_HOURS) > Utc::now();
-    let Some(account) = account.filter(|a| live && a.password_version == s.password_version) else {
-        cx.session.remove::<ParentSession>(SESSION_KEY).await?;
-        return Err(AppError::Unauthorized);
-    };
-    if account.must_change_password && !allow_must_change {
-        return Err(AppError::MustChangePassword);
-    }
-    Ok(account)
-}
-
-/// The parent logged in on this session, if any (and not held at a forced password
-/// change): for the stop and apply wizards, together with [`approved_binding`].
-pub async fn logged_in_parent(cx: &CallContext) -> Option<i32> {
-    current(cx, false).await.ok().map(|a| a.id)
-}
-
 pub(super) async fn start_session(
     cx: &CallContext,
     account: &parent_accounts::Model,
