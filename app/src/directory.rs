@@ -19,14 +19,7 @@ pub struct SchoolOption {
 /// The schools for the district → level → school selects (public: names only).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/schools", input = server_fn::codec::GetUrl)]
 pub async fn load_schools() -> Result<Vec<SchoolOption>, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            schools(&cx.state.db).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| schools(&cx.state.db).await).await
 }
 
 /// Every school, by district and name.

@@ -6,6 +6,7 @@ use app::server::AppState;
 use app::server::audit::{self, Actor, AuditEvent};
 use app::server::context::{CallContext, ClientContext};
 use app::server::session_store::DbSessionStore;
+use app::ui::AppPart;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -33,21 +34,21 @@ pub const SESSION_IDLE_MINUTES: i64 = 30;
 struct WebState {
     app: AppState,
     trusted_proxy: Option<IpAddr>,
-    index_html: Arc<String>,
-    /// The stop wizard's page (`stop/index.html`), served for `/card/stop/*`.
-    stop_html: Arc<String>,
-    /// The query and apply wizards' page (`cards/index.html`), served for the other
-    /// `/card/*` paths.
-    cards_html: Arc<String>,
-    /// The back office's page (`school/index.html`), served for `/school*`.
-    school_html: Arc<String>,
-    /// The parent accounts' page (`parent/index.html`), served for `/parent*`.
-    parent_html: Arc<String>,
+    /// Each page's html (`dist/<bundle>/index.html`), in `AppPart::ALL`'s order; a
+    /// path is answered with the page of `AppPart::of(path)`.
+    pages: Arc<[String; 5]>,
     csp: Arc<String>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
     /// SHA-256 of `PORTAL_ISSUER_API_KEY`, if set.
     issuer_key_hash: Option<[u8; 32]>,
+}
+
+impl WebState {
+    fn page(&self, part: AppPart) -> &str {
+        let at = AppPart::ALL.iter().position(|p| *p == part).unwrap_or(0);
+        &self.pages[at]
+    }
 }
 
 /// The Content-Security-Policy: strict, with Wasm allowed and the hashes of the inline
@@ -92,31 +93,22 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
          <p>The web app is not built yet. Run <code>scripts/run.sh</code>.</p></html>"
             .into()
     });
-    // Without a built stop page the main app answers (and shows its not-found page).
-    let stop_html = std::fs::read_to_string(config.site_dir.join("stop/index.html"))
-        .unwrap_or_else(|_| index_html.clone());
-    let cards_html = std::fs::read_to_string(config.site_dir.join("cards/index.html"))
-        .unwrap_or_else(|_| index_html.clone());
-    let school_html = std::fs::read_to_string(config.site_dir.join("school/index.html"))
-        .unwrap_or_else(|_| index_html.clone());
-    let parent_html = std::fs::read_to_string(config.site_dir.join("parent/index.html"))
-        .unwrap_or_else(|_| index_html.clone());
+    // Without a built page of its own a path gets the home page (and its not-found page).
+    let pages: [String; 5] = AppPart::ALL.map(|part| match part.bundle() {
+        None => index_html.clone(),
+        Some(bundle) => std::fs::read_to_string(config.site_dir.join(bundle).join("index.html"))
+            .unwrap_or_else(|_| index_html.clone()),
+    });
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
-        csp: Arc::new(content_security_policy(&format!(
-            "{index_html}\n{stop_html}\n{cards_html}\n{school_html}\n{parent_html}"
-        ))),
+        csp: Arc::new(content_security_policy(&pages.join("\n"))),
         behind_tls: config.secure_cookies,
         issuer_key_hash: config
             .issuer_api_key
             .as_ref()
             .map(|k| Sha256::digest(k.as_bytes()).into()),
-        index_html: Arc::new(index_html),
-        stop_html: Arc::new(stop_html),
-        cards_html: Arc::new(cards_html),
-        school_html: Arc::new(school_html),
-        parent_html: Arc::new(parent_html),
+        pages: Arc::new(pages),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
@@ -202,7 +194,7 @@ fn site_service(dir: &Path, state: WebState) -> Router {
 }
 
 async fn index(State(state): State<WebState>) -> Response {
-    html_page(&state.index_html)
+    html_page(state.page(AppPart::Main))
 }
 
 fn html_page(html: &str) -> Response {
@@ -226,17 +218,7 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
         .next()
         .is_some_and(|last| last.contains('.'));
     if !looks_like_file && req.method() == Method::GET {
-        return if path.starts_with("/card/stop/") {
-            html_page(&state.stop_html)
-        } else if path.starts_with("/card/") {
-            html_page(&state.cards_html)
-        } else if path == "/school" || path.starts_with("/school/") {
-            html_page(&state.school_html)
-        } else if path == "/parent" || path.starts_with("/parent/") {
-            html_page(&state.parent_html)
-        } else {
-            html_page(&state.index_html)
-        };
+        return html_page(state.page(AppPart::of(&path)));
     }
     let mut res = next.run(req).await;
     if res.status().is_success() && looks_like_file {
@@ -775,6 +757,43 @@ async fn security_headers(State(state): State<WebState>, req: Request, next: Nex
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one table of pages (`AppPart`): the build script builds exactly its
+    /// bundles, each with its html file and its Wasm entry, and every path is answered
+    /// by the page whose app routes it.
+    #[test]
+    fn the_build_script_and_the_frontend_follow_the_page_table() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let script =
+            std::fs::read_to_string(root.join("scripts/build-site.sh")).expect("build-site.sh");
+        let line = script
+            .lines()
+            .find_map(|l| l.strip_prefix("PAGES=("))
+            .and_then(|l| l.strip_suffix(')'))
+            .expect("PAGES=(…) in build-site.sh");
+        let listed: Vec<&str> = line.split_whitespace().collect();
+        let bundles: Vec<&str> = AppPart::ALL.iter().filter_map(|p| p.bundle()).collect();
+        assert_eq!(
+            listed, bundles,
+            "build-site.sh's PAGES must be AppPart's bundles"
+        );
+        for bundle in bundles {
+            assert!(
+                root.join(format!("frontend/{bundle}.html")).is_file(),
+                "{bundle}.html"
+            );
+            assert!(
+                root.join(format!("frontend/src/bin/{bundle}.rs")).is_file(),
+                "frontend/src/bin/{bundle}.rs"
+            );
+        }
+        assert!(root.join("frontend/index.html").is_file());
+        assert_eq!(AppPart::of("/card/stop/verify"), AppPart::Stop);
+        assert_eq!(AppPart::of("/card/apply/photo"), AppPart::Cards);
+        assert_eq!(AppPart::of("/school"), AppPart::School);
+        assert_eq!(AppPart::of("/parent/home"), AppPart::Parent);
+        assert_eq!(AppPart::of("/schoolbus"), AppPart::Main);
+    }
 
     #[test]
     fn csp_hashes_inline_scripts_only() {

@@ -12,65 +12,31 @@ use crate::error::AppError;
 /// application is possible now.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/overview", input = server_fn::codec::GetUrl)]
 pub async fn load_apply_overview() -> Result<ApplyOverview, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::overview(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::overview(&cx).await).await
 }
 
 /// Checks one step of the form and keeps the draft in the session.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/draft", input = server_fn::codec::Json)]
 pub async fn save_apply_draft(step: ApplyStep, draft: ApplyDraft) -> Result<(), AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::save_draft(&cx, step, draft).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::save_draft(&cx, step, draft).await)
+        .await
 }
 
 /// «確認資料無誤送出申請»: exactly once per idempotency key.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/submit", input = server_fn::codec::Json)]
 pub async fn submit_application(input: ApplyInput) -> Result<ApplicationReceipt, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::submit(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::submit(&cx, input).await).await
 }
 
 /// The receipt of the application this session submitted last (for the result page,
 /// also after a reload).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/receipt", input = server_fn::codec::GetUrl)]
 pub async fn load_last_application_receipt() -> Result<Option<ApplicationReceipt>, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::last_receipt(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::last_receipt(&cx).await).await
 }
 
 /// «繳費單» of one of the verified holder's applications.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/slip", input = server_fn::codec::GetUrl)]
 pub async fn load_payment_slip(serial_no: String) -> Result<PaymentSlip, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::slip(&cx, &serial_no).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::slip(&cx, &serial_no).await).await
 }

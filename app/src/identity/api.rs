@@ -7,26 +7,12 @@ use crate::wizard::VerifiedHolder;
 /// A new single-use captcha for this session (replaces the previous one).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "identity/captcha")]
 pub async fn new_captcha() -> Result<CaptchaChallenge, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::issue_captcha(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::issue_captcha(&cx).await).await
 }
 
 /// «送出驗證資料»: checks the captcha, the limits and the roster; on a match binds this
 /// session to the holder for the verification window.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "identity/verify", input = server_fn::codec::Json)]
 pub async fn verify_identity(input: VerifyIdentityInput) -> Result<VerifiedHolder, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::verify(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::verify(&cx, input).await).await
 }

@@ -17,194 +17,91 @@ pub use crate::wizard::api::start_wizard_for_child;
 /// «取得驗證碼»: a 6-digit code to the e-mail address or mobile number (valid 1 hour).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/register-start", input = server_fn::codec::Json)]
 pub async fn start_registration(input: CodeRequestInput) -> Result<CodeSent, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::register_start(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::register_start(&cx, input).await).await
 }
 
 /// «完成註冊»: creates the account with the code and logs it in.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/register-finish", input = server_fn::codec::Json)]
 pub async fn finish_registration(input: RegisterFinishInput) -> Result<ParentProfile, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::register_finish(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::register_finish(&cx, input).await)
+        .await
 }
 
 /// A new captcha for the login form (required after 3 failures).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/captcha")]
 pub async fn new_login_captcha() -> Result<CaptchaChallenge, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::issue_captcha(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::issue_captcha(&cx).await).await
 }
 
 /// «登入».
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/login", input = server_fn::codec::Json)]
 pub async fn login_parent(input: LoginInput) -> Result<ParentProfile, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::login(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::login(&cx, input).await).await
 }
 
 /// «登出»: ends the session on the server.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/logout")]
 pub async fn logout_parent() -> Result<(), AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::logout(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::logout(&cx).await).await
 }
 
 /// The logged-in parent (also while a password change is due).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/me", input = server_fn::codec::GetUrl)]
 pub async fn load_parent_profile() -> Result<ParentProfile, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::me(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::me(&cx).await).await
 }
 
 /// «忘記密碼», first step: a reset code to the account's contact.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/forgot-start", input = server_fn::codec::Json)]
 pub async fn start_password_reset(input: CodeRequestInput) -> Result<CodeSent, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::forgot_start(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::forgot_start(&cx, input).await).await
 }
 
 /// «忘記密碼», second step: the code and a new password.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/forgot-finish", input = server_fn::codec::Json)]
 pub async fn finish_password_reset(input: ResetPasswordInput) -> Result<(), AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::forgot_finish(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::forgot_finish(&cx, input).await).await
 }
 
 /// «變更密碼»: ends every other session of the account.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/change-password", input = server_fn::codec::Json)]
 pub async fn change_parent_password(input: ChangePasswordInput) -> Result<ParentProfile, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::change_password(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::change_password(&cx, input).await)
+        .await
 }
 
 /// «親子綁定»: one or more children; each gets its own outcome.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/bind", input = server_fn::codec::Json)]
 pub async fn request_binding(input: BindInput) -> Result<Vec<BindOutcome>, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::bind(&cx, input).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::bind(&cx, input).await).await
 }
 
 /// The parent's binding requests (the printable application).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/binding-requests", input = server_fn::codec::GetUrl)]
 pub async fn load_binding_requests() -> Result<Vec<BindingRequestRow>, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::binding_requests(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::binding_requests(&cx).await).await
 }
 
 /// «解除綁定» by the parent: effective at once.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/unbind")]
 pub async fn unbind_child(binding_id: i32) -> Result<Vec<BindingRequestRow>, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::unbind(&cx, binding_id).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::unbind(&cx, binding_id).await).await
 }
 
 /// The bound children with their cards and applications.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/children", input = server_fn::codec::GetUrl)]
 pub async fn load_children() -> Result<Vec<ChildOverview>, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::children(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::children(&cx).await).await
 }
 
 /// One bound child by its binding.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/child", input = server_fn::codec::GetUrl)]
 pub async fn load_child(binding_id: i32) -> Result<ChildOverview, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::child(&cx, binding_id).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::child(&cx, binding_id).await).await
 }
 
 /// «我的資料»: everything the portal holds about the parent, as JSON.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "parent/my-data", input = server_fn::codec::GetUrl)]
 pub async fn load_my_data() -> Result<ParentDataExport, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::my_data(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::my_data(&cx).await).await
 }

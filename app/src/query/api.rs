@@ -6,12 +6,5 @@ use crate::error::AppError;
 /// The cards of the holder this session verified in the query wizard.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "query/overview", input = server_fn::codec::GetUrl)]
 pub async fn load_holder_overview() -> Result<HolderOverview, AppError> {
-    use crate::server::context::{CallContext, respond};
-    respond(
-        async {
-            let cx = CallContext::current()?;
-            super::service::overview(&cx).await
-        }
-        .await,
-    )
+    crate::server::context::serve(async |cx| super::service::overview(&cx).await).await
 }

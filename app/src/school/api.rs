@@ -12,90 +12,85 @@ use crate::apply::payments::ReconciliationReport;
 pub use crate::directory::load_schools;
 use crate::error::AppError;
 
-#[cfg(feature = "ssr")]
-macro_rules! call {
-    ($body:expr) => {{
-        use crate::server::context::{CallContext, respond};
-        respond(
-            async {
-                let cx = CallContext::current()?;
-                $body(cx).await
-            }
-            .await,
-        )
-    }};
-}
-
 /// «登入».
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/login", input = server_fn::codec::Json)]
 pub async fn staff_login(input: StaffLoginInput) -> Result<StaffMe, AppError> {
-    call!(async |cx| super::service::login(&cx, input).await)
+    crate::server::context::serve(async |cx| super::service::login(&cx, input).await).await
 }
 
 /// The logged-in staff member.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/me", input = server_fn::codec::GetUrl)]
 pub async fn load_staff_me() -> Result<StaffMe, AppError> {
-    call!(async |cx| super::service::me(&cx).await)
+    crate::server::context::serve(async |cx| super::service::me(&cx).await).await
 }
 
 /// «登出».
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/logout")]
 pub async fn staff_logout() -> Result<(), AppError> {
-    call!(async |cx| super::service::logout(&cx).await)
+    crate::server::context::serve(async |cx| super::service::logout(&cx).await).await
 }
 
 /// «變更密碼»: every other session of the account ends.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/change-password", input = server_fn::codec::Json)]
 pub async fn change_staff_password(input: StaffPasswordInput) -> Result<StaffMe, AppError> {
-    call!(async |cx| super::service::change_password(&cx, input).await)
+    crate::server::context::serve(async |cx| super::service::change_password(&cx, input).await)
+        .await
 }
 
 /// One page of the applications and stops queue.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/queue", input = server_fn::codec::Json)]
 pub async fn load_queue(filter: QueueFilter) -> Result<QueuePage, AppError> {
-    call!(async |cx| super::service::queue(&cx, filter).await)
+    crate::server::context::serve(async |cx| super::service::queue(&cx, filter).await).await
 }
 
 /// «核可» / «退件», one or many.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/review", input = server_fn::codec::Json)]
 pub async fn review_items(input: ReviewInput) -> Result<ReviewOutcome, AppError> {
-    call!(async |cx| super::service::review(&cx, input).await)
+    crate::server::context::serve(async |cx| super::service::review(&cx, input).await).await
 }
 
 /// «處理作業單».
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/form", input = server_fn::codec::GetUrl)]
 pub async fn load_processing_form(item_ref: String) -> Result<ProcessingForm, AppError> {
-    call!(async |cx| super::service::processing_form(&cx, &item_ref).await)
+    crate::server::context::serve(async |cx| super::service::processing_form(&cx, &item_ref).await)
+        .await
 }
 
 /// Holders locked by failed verifications.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/locked", input = server_fn::codec::GetUrl)]
 pub async fn load_locked_holders() -> Result<Vec<LockedHolder>, AppError> {
-    call!(async |cx| super::service::locked_holders(&cx).await)
+    crate::server::context::serve(async |cx| super::service::locked_holders(&cx).await).await
 }
 
 /// Lifts a verification lock.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/unlock")]
 pub async fn unlock_holder(holder_ref: String) -> Result<(), AppError> {
-    call!(async |cx| super::service::unlock_holder(&cx, &holder_ref).await)
+    crate::server::context::serve(async |cx| super::service::unlock_holder(&cx, &holder_ref).await)
+        .await
 }
 
 /// The audit log.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/audit", input = server_fn::codec::Json)]
 pub async fn search_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
-    call!(async |cx| super::service::audit_search(&cx, filter).await)
+    crate::server::context::serve(async |cx| super::service::audit_search(&cx, filter).await).await
 }
 
 /// Roster import: preview, then confirm.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/roster", input = server_fn::codec::Json)]
 pub async fn import_roster(csv: String, confirm: bool) -> Result<RosterPreview, AppError> {
-    call!(async |cx| super::service::roster_import(&cx, &csv, confirm).await)
+    crate::server::context::serve(async |cx| {
+        super::service::roster_import(&cx, &csv, confirm).await
+    })
+    .await
 }
 
 /// Payment reconciliation: preview, then confirm (operators).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/payments", input = server_fn::codec::Json)]
 pub async fn import_payments(csv: String, confirm: bool) -> Result<ReconciliationReport, AppError> {
-    call!(async |cx| super::service::payment_import(&cx, &csv, confirm).await)
+    crate::server::context::serve(async |cx| {
+        super::service::payment_import(&cx, &csv, confirm).await
+    })
+    .await
 }
 
 /// Binding requests («親子綁定») in the staff member's scope.
@@ -103,10 +98,11 @@ pub async fn import_payments(csv: String, confirm: bool) -> Result<Reconciliatio
 pub async fn load_binding_requests(
     filter: crate::parent::BindingFilter,
 ) -> Result<Vec<crate::parent::StaffBindingRow>, AppError> {
-    call!(async |cx: crate::server::context::CallContext| {
+    crate::server::context::serve(async |cx: crate::server::context::CallContext| {
         let staff = super::service::current(&cx).await?;
         crate::parent::service::list_binding_requests(&cx.state, staff.user.id, filter).await
     })
+    .await
 }
 
 /// «核可» / «退回» (with a reason) of a binding request; «解除綁定» of an approved one
@@ -114,20 +110,21 @@ pub async fn load_binding_requests(
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/binding-review", input = server_fn::codec::Json)]
 pub async fn review_binding(
     request_id: i32,
-    action: String,
+    action: super::BindingReviewAction,
     #[server(default)] reason: String,
 ) -> Result<crate::parent::StaffBindingRow, AppError> {
-    call!(async |cx: crate::server::context::CallContext| {
+    crate::server::context::serve(async |cx: crate::server::context::CallContext| {
+        use super::BindingReviewAction::{Approve, Remove, Return};
         use crate::parent::service as parents;
         let staff = super::service::current(&cx).await?;
         let (state, client, id) = (&cx.state, Some(&cx.client), staff.user.id);
-        match action.as_str() {
-            "approve" => parents::approve_binding(state, client, id, request_id).await,
-            "return" => parents::return_binding(state, client, id, request_id, &reason).await,
-            "remove" => parents::remove_binding(state, client, id, request_id, &reason).await,
-            _ => Err(AppError::field("action", "unknown")),
+        match action {
+            Approve => parents::approve_binding(state, client, id, request_id).await,
+            Return => parents::return_binding(state, client, id, request_id, &reason).await,
+            Remove => parents::remove_binding(state, client, id, request_id, &reason).await,
         }
     })
+    .await
 }
 
 /// «新增家長帳號»: a parent account with a temporary password (and optionally a child
@@ -136,7 +133,7 @@ pub async fn review_binding(
 pub async fn create_parent_account(
     input: crate::parent::StaffNewParentInput,
 ) -> Result<crate::parent::StaffNewParentDone, AppError> {
-    call!(async |cx: crate::server::context::CallContext| {
+    crate::server::context::serve(async |cx: crate::server::context::CallContext| {
         let staff = super::service::current(&cx).await?;
         crate::parent::service::create_parent_for_student(
             &cx.state,
@@ -146,6 +143,7 @@ pub async fn create_parent_account(
         )
         .await
     })
+    .await
 }
 
 /// «簡訊註銷審核»: SMS cancellation requests in the staff member's scope.
@@ -153,10 +151,11 @@ pub async fn create_parent_account(
 pub async fn load_sms_cancellations(
     status: Option<crate::notify::CancellationStatus>,
 ) -> Result<Vec<crate::notify::SmsCancellationRow>, AppError> {
-    call!(async |cx: crate::server::context::CallContext| {
+    crate::server::context::serve(async |cx: crate::server::context::CallContext| {
         let staff = super::service::current(&cx).await?;
         crate::notify::service::list_sms_cancellations(&cx.state, staff.user.id, status).await
     })
+    .await
 }
 
 /// «核可» (effective the next day) / «駁回» (reason required) of an SMS cancellation.
@@ -166,7 +165,7 @@ pub async fn review_sms_cancellation(
     approve: bool,
     #[server(default)] reason: String,
 ) -> Result<crate::notify::SmsCancellationRow, AppError> {
-    call!(async |cx: crate::server::context::CallContext| {
+    crate::server::context::serve(async |cx: crate::server::context::CallContext| {
         let staff = super::service::current(&cx).await?;
         crate::notify::service::review_sms_cancellation(
             &cx.state,
@@ -178,18 +177,22 @@ pub async fn review_sms_cancellation(
         )
         .await
     })
+    .await
 }
 
 /// «訊息寄送狀態»: counts by status and the dead messages (operators).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/outbox", input = server_fn::codec::GetUrl)]
 pub async fn load_outbox() -> Result<super::OutboxOverview, AppError> {
-    call!(async |cx| super::service::outbox_overview(&cx).await)
+    crate::server::context::serve(async |cx| super::service::outbox_overview(&cx).await).await
 }
 
 /// «重送»: a dead message back to the queue (operators).
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/outbox-resend")]
 pub async fn resend_message(message_id: String) -> Result<(), AppError> {
-    call!(async |cx| super::service::resend_dead_message(&cx, &message_id).await)
+    crate::server::context::serve(async |cx| {
+        super::service::resend_dead_message(&cx, &message_id).await
+    })
+    .await
 }
 
 /// «出勤補登»: an arrival or departure time entered by staff.
@@ -197,9 +200,10 @@ pub async fn resend_message(message_id: String) -> Result<(), AppError> {
 pub async fn enter_attendance(
     input: crate::notify::AttendanceEntryInput,
 ) -> Result<String, AppError> {
-    call!(async |cx: crate::server::context::CallContext| {
+    crate::server::context::serve(async |cx: crate::server::context::CallContext| {
         let staff = super::service::current(&cx).await?;
         crate::notify::swipes::enter_attendance(&cx.state, Some(&cx.client), staff.user.id, &input)
             .await
     })
+    .await
 }

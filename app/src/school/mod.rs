@@ -18,6 +18,16 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::directory::SchoolOption;
 
+/// What a reviewer does with a binding request: «核可», «退回» (with a reason), or
+/// «解除綁定» of an approved one (protection cases, with a reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingReviewAction {
+    Approve,
+    Return,
+    Remove,
+}
+
 /// «登入».
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -128,7 +128,22 @@ impl CallContext {
 
 /// Sets the HTTP status (and `Retry-After`) of a server-function response from its
 /// error, so machines and tests see 403/422/429/503 rather than a blanket 500.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+/// The one way a server function runs: the call's context (session, database, client)
+/// from the request, then the body, and the error's HTTP status on the response.
+///
+/// # Errors
+/// The body's error, or `Internal` outside a request.
+pub async fn serve<T>(
+    body: impl AsyncFnOnce(CallContext) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let result = match CallContext::current() {
+        Ok(cx) => body(cx).await,
+        Err(e) => Err(e),
+    };
+    respond(result)
+}
+
+fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
         set_response_status(err);
     }

@@ -22,6 +22,29 @@ pub enum AppPart {
 }
 
 impl AppPart {
+    /// Every page, in the order the build script builds them. The one table of pages:
+    /// the server's fallback, the build script and the frontend's entries follow it
+    /// (the server's tests check the build script and the html files against it).
+    pub const ALL: [Self; 5] = [
+        Self::Main,
+        Self::Stop,
+        Self::Cards,
+        Self::School,
+        Self::Parent,
+    ];
+
+    /// The page's folder under `dist/` and its html file under `frontend/` (`None`:
+    /// the home page, `dist/index.html` from `frontend/index.html`).
+    pub fn bundle(self) -> Option<&'static str> {
+        match self {
+            Self::Main => None,
+            Self::Stop => Some("stop"),
+            Self::Cards => Some("cards"),
+            Self::School => Some("school"),
+            Self::Parent => Some("parent"),
+        }
+    }
+
     /// The app that serves `href`.
     pub fn of(href: &str) -> Self {
         if href == "/school" || href.starts_with("/school/") {

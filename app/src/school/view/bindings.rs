@@ -48,8 +48,8 @@ pub fn BindingsPage() -> impl IntoView {
         status.track();
         reload();
     });
-    let act = move |id: i32, action: &'static str| {
-        if action != "approve" && reason.get_untracked().trim().is_empty() {
+    let act = move |id: i32, action: BindingReviewAction| {
+        if action != BindingReviewAction::Approve && reason.get_untracked().trim().is_empty() {
             reason_error.set(Some(
                 td_string!(i18n.get_locale_untracked(), school.err_reason).to_string(),
             ));
@@ -59,7 +59,7 @@ pub fn BindingsPage() -> impl IntoView {
         form_error.set(None);
         let text = reason.get_untracked();
         spawn_local(async move {
-            match review_binding(id, action.to_owned(), text).await {
+            match review_binding(id, action, text).await {
                 Ok(row) => {
                     let locale = i18n.get_locale_untracked();
                     message.set(Some(format!(
@@ -143,11 +143,11 @@ pub fn BindingsPage() -> impl IntoView {
                                         {r.return_reason.clone().map(|x| view! { <span class="cell-note">{x}</span> })}</td>
                                     <td class="row-actions">
                                         {(st == BindingStatus::Pending).then(|| view! {
-                                            <button type="button" class="button button--primary button--small" on:click=move |_| act(id, "approve")>{tr(i18n, |l| td_string!(l, school.approve))}</button>
-                                            <button type="button" class="button button--secondary button--small" on:click=move |_| act(id, "return")>{tr(i18n, |l| td_string!(l, school.return_binding))}</button>
+                                            <button type="button" class="button button--primary button--small" on:click=move |_| act(id, BindingReviewAction::Approve)>{tr(i18n, |l| td_string!(l, school.approve))}</button>
+                                            <button type="button" class="button button--secondary button--small" on:click=move |_| act(id, BindingReviewAction::Return)>{tr(i18n, |l| td_string!(l, school.return_binding))}</button>
                                         })}
                                         {(st == BindingStatus::Approved).then(|| view! {
-                                            <button type="button" class="button button--danger button--small" on:click=move |_| act(id, "remove")>{tr(i18n, |l| td_string!(l, school.remove_binding))}</button>
+                                            <button type="button" class="button button--danger button--small" on:click=move |_| act(id, BindingReviewAction::Remove)>{tr(i18n, |l| td_string!(l, school.remove_binding))}</button>
                                         })}
                                     </td>
                                 </tr>

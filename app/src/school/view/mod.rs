@@ -8,8 +8,8 @@ use super::api::{
     staff_login, staff_logout, unlock_holder,
 };
 use super::{
-    AuditFilter, AuditPage, QueueFilter, QueueKind, QueuePage, ReviewInput, SchoolOption,
-    StaffLoginInput, StaffMe,
+    AuditFilter, AuditPage, BindingReviewAction, QueueFilter, QueueKind, QueuePage, ReviewInput,
+    SchoolOption, StaffLoginInput, StaffMe,
 };
 use crate::apply::payments::{PaymentOutcome, ReconciliationReport};
 use crate::domain::dates::{iso_date, parse_iso_date, taiwan_date_time};
