@@ -16,7 +16,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::ui::{
     ErrorSummary, FormAlert, Link, PageShell, StatusChip, StepHeader, SummaryItem, TextField,
-    form_error_text, load_once, set_title, tr,
+    form_error_text, labelled, load_once, set_title, tr,
 };
 use crate::wizard::view::new_idempotency_key;
 use leptos::prelude::*;
@@ -157,7 +157,7 @@ fn summary_of(
             e.iter()
                 .map(|(f, code)| SummaryItem {
                     field_id: field_id(f),
-                    message: format!("{}：{}", field_label(locale, f), field_text(locale, code)),
+                    message: labelled(locale, field_label(locale, f), field_text(locale, code)),
                 })
                 .collect()
         })
