@@ -24,6 +24,8 @@ pub mod query;
 pub mod school;
 pub mod strict;
 pub mod ui;
+#[cfg(test)]
+mod visible_strings;
 pub mod wizard;
 
 #[cfg(feature = "ssr")]
