@@ -18,6 +18,8 @@ pub mod home;
 pub mod identity;
 #[cfg(test)]
 mod layering;
+#[cfg(test)]
+mod locale_keys;
 pub mod notify;
 pub mod parent;
 pub mod query;
