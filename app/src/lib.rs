@@ -20,12 +20,16 @@ pub mod home;
 pub mod identity;
 #[cfg(test)]
 mod layering;
+#[cfg(test)]
+mod locale_keys;
 pub mod notify;
 pub mod parent;
 pub mod query;
 pub mod school;
 pub mod strict;
 pub mod ui;
+#[cfg(test)]
+mod visible_strings;
 pub mod wizard;
 
 #[cfg(feature = "ssr")]

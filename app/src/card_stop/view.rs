@@ -18,7 +18,7 @@ use crate::ui::Link;
 use crate::ui::choice_text;
 use crate::ui::{
     ErrorSummary, FormAlert, PageShell, RadioCard, StatusChip, StepHeader, SummaryItem, TextField,
-    form_error_text, load_once, tr,
+    form_error_text, labelled, load_once, tr,
 };
 use crate::wizard::view::new_idempotency_key;
 use leptos::prelude::*;
@@ -151,7 +151,7 @@ fn summary_of(
             e.iter()
                 .map(|(f, code)| SummaryItem {
                     field_id: field_id(f),
-                    message: format!("{}：{}", field_label(locale, f), field_text(locale, code)),
+                    message: labelled(locale, field_label(locale, f), field_text(locale, code)),
                 })
                 .collect()
         })

@@ -4,7 +4,7 @@
 use super::{ApplicationStatus, ApplicationSummary, CardStatus};
 use crate::domain::dates::{iso_date, taiwan_date_time};
 use crate::i18n::*;
-use crate::ui::{Link, StatusChip, tr};
+use crate::ui::{Link, StatusChip, labelled, tr};
 use leptos::prelude::*;
 
 /// The visible text of a card state: «開卡使用中», «暫時鎖卡», «停用».
@@ -73,7 +73,7 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                             <div><dt>{tr(i18n, |l| td_string!(l, apply.deadline))}</dt><dd>{iso_date(a.due_on)}</dd></div>
                             {a.paid_on.map(|p| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.col_paid))}</dt><dd>{iso_date(p)}</dd></div> })}
                         </dl>
-                        {reason.map(|r| view! { <p class="card-item__note">{tr(i18n, |l| td_string!(l, apply.return_reason))}"："{r}</p> })}
+                        {reason.map(|r| view! { <p class="card-item__note">{move || labelled(i18n.get_locale(), td_string!(i18n.get_locale(), apply.return_reason), &r)}</p> })}
                         <ol class="timeline" aria-label=move || td_string!(i18n.get_locale(), apply.timeline).to_string()>
                             {a.timeline.into_iter().map(|step| {
                                 let done = step.at.is_some();
@@ -90,7 +90,7 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                         </ol>
                         {unpaid.then(|| view! {
                             <div class="actions actions--inline">
-                                <Link href=slip_href class="button button--secondary">"下載繳費單"</Link>
+                                <Link href=slip_href class="button button--secondary">{tr(i18n, |l| td_string!(l, apply.download_slip))}</Link>
                             </div>
                         })}
                     </li>

@@ -13,7 +13,9 @@ use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::ui::field::input_field;
-use crate::ui::{FormAlert, Link, PageShell, StatusChip, form_error_text, set_title, tr};
+use crate::ui::{
+    FormAlert, Link, PageShell, StatusChip, form_error_text, set_title, tr, with_note,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -37,17 +39,25 @@ fn channel_name(channel: NotifyChannel) -> &'static str {
     }
 }
 
-fn weekday_zh(d: chrono::NaiveDate) -> &'static str {
-    use chrono::Datelike;
-    [
-        "星期一",
-        "星期二",
-        "星期三",
-        "星期四",
-        "星期五",
-        "星期六",
-        "星期日",
-    ][d.weekday().num_days_from_monday() as usize]
+fn event_text(locale: Locale, event: NotifyEvent) -> &'static str {
+    match event {
+        NotifyEvent::Arrival => td_string!(locale, parent.event_arrival),
+        NotifyEvent::Departure => td_string!(locale, parent.event_departure),
+        NotifyEvent::Absence => td_string!(locale, parent.event_absence),
+    }
+}
+
+fn weekday_text(locale: Locale, d: chrono::NaiveDate) -> &'static str {
+    use chrono::Weekday;
+    match chrono::Datelike::weekday(&d) {
+        Weekday::Mon => td_string!(locale, parent.weekday_mon),
+        Weekday::Tue => td_string!(locale, parent.weekday_tue),
+        Weekday::Wed => td_string!(locale, parent.weekday_wed),
+        Weekday::Thu => td_string!(locale, parent.weekday_thu),
+        Weekday::Fri => td_string!(locale, parent.weekday_fri),
+        Weekday::Sat => td_string!(locale, parent.weekday_sat),
+        Weekday::Sun => td_string!(locale, parent.weekday_sun),
+    }
 }
 
 /// «帳號設定»: profile, channels (e-mail by code, LINE by link code) and the
@@ -243,7 +253,7 @@ pub fn ParentSettingsPage() -> impl IntoView {
                                     let name = c.masked_name.clone();
                                     view! {
                                         <fieldset class="sub-grid">
-                                            <legend>{format!("{}（{} {}）", c.masked_name, c.school_name, c.class_name)}</legend>
+                                            <legend>{let (n, note) = (c.masked_name.clone(), format!("{} {}", c.school_name, c.class_name)); move || with_note(i18n.get_locale(), &n, &note)}</legend>
                                             <table>
                                                 <thead><tr><th scope="col"></th>
                                                     {NotifyChannel::ALL.iter().map(|ch| view! { <th scope="col">{channel_name(*ch)}</th> }).collect_view()}
@@ -251,12 +261,12 @@ pub fn ParentSettingsPage() -> impl IntoView {
                                                 <tbody>{NotifyEvent::ALL.iter().map(|ev| {
                                                     let ev = *ev;
                                                     view! {
-                                                        <tr><th scope="row">{ev.zh()}</th>
+                                                        <tr><th scope="row">{move || event_text(i18n.get_locale(), ev)}</th>
                                                             {NotifyChannel::ALL.iter().map(|ch| {
                                                                 let ch = *ch;
                                                                 let on = c.subscribed.contains(&(ch, ev));
                                                                 let verified = match ch { NotifyChannel::Email => email_ok, NotifyChannel::Line => line_ok };
-                                                                let label = format!("{name} {} {}", channel_name(ch), ev.zh());
+                                                                let label = { let name = name.clone(); move || format!("{name} {} {}", channel_name(ch), event_text(i18n.get_locale(), ev)) };
                                                                 view! {
                                                                     <td><label class="sub-grid__cell">
                                                                         <input type="checkbox" aria-label=label prop:checked=on
@@ -362,8 +372,9 @@ pub fn ParentSmsPage() -> impl IntoView {
                         let status = r.status;
                         let tone = match status { SmsStatus::Active => "ok", SmsStatus::CancelPending => "warn", SmsStatus::Cancelled => "stop" };
                         let row = r.clone();
-                        let items = [(r.arrival, "到校SMS"), (r.departure, "離校SMS")]
-                            .iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>().join("、");
+                        let locale = i18n.get_locale();
+                        let items = [(r.arrival, td_string!(locale, parent.sms_arrival)), (r.departure, td_string!(locale, parent.sms_departure))]
+                            .iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>().join(td_string!(locale, parent.list_separator));
                         view! {
                             <li class="card-item">
                                 <div class="card-item__head">
@@ -371,13 +382,13 @@ pub fn ParentSmsPage() -> impl IntoView {
                                     <StatusChip text=Signal::derive(move || sms_status_text(i18n.get_locale(), &row)) tone=tone />
                                 </div>
                                 <p class="cell-note">{format!("{} {} ・ {} ~ {} ・ {} ・ {}", r.school_name, r.class_name, iso_date(r.period_start), iso_date(r.period_end), items, r.mobile_masked)}</p>
-                                {r.reject_reason.clone().map(|x| view! { <p class="card-item__note">{tr(i18n, |l| td_string!(l, parent.sms_rejected))}"："{x}</p> })}
+                                {r.reject_reason.clone().map(|x| view! { <p class="card-item__note">{tr(i18n, |l| td_string!(l, parent.sms_rejected))}{tr(i18n, |l| td_string!(l, common.colon))}{x}</p> })}
                                 <div class="actions actions--inline">
                                     {(status == SmsStatus::Active).then(|| view! {
-                                        <button type="button" class="button button--secondary" on:click=move |_| cancel(id)>"註銷"</button>
+                                        <button type="button" class="button button--secondary" on:click=move |_| cancel(id)>{tr(i18n, |l| td_string!(l, parent.sms_cancel))}</button>
                                     })}
                                     {(status == SmsStatus::CancelPending).then(|| view! {
-                                        <button type="button" class="button button--secondary" on:click=move |_| withdraw(id)>"取消註銷"</button>
+                                        <button type="button" class="button button--secondary" on:click=move |_| withdraw(id)>{tr(i18n, |l| td_string!(l, parent.sms_cancel_withdraw))}</button>
                                     })}
                                 </div>
                             </li>
@@ -405,10 +416,12 @@ pub fn ParentAttendancePage() -> impl IntoView {
         None => data.set(Some(Err(AppError::NotFound))),
     }
     guard(data);
-    let cell = move |t: Option<super::SwipeTime>| match t {
-        Some(t) if t.entered_by_staff => format!("補登 {}", taiwan_hh_mm(t.at)),
+    let cell = move |locale: Locale, t: Option<super::SwipeTime>| match t {
+        Some(t) if t.entered_by_staff => {
+            td_string!(locale, parent.att_by_staff, time = taiwan_hh_mm(t.at)).to_string()
+        }
         Some(t) => taiwan_hh_mm(t.at),
-        None => "未刷卡".to_owned(),
+        None => td_string!(locale, parent.att_no_swipe).to_owned(),
     };
     view! {
         <PageShell>
@@ -418,27 +431,28 @@ pub fn ParentAttendancePage() -> impl IntoView {
                 None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
                 Some(Err(e)) => view! { <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div> }.into_any(),
                 Some(Ok(a)) => {
+                    let locale = i18n.get_locale();
                     let range = match (a.days.last(), a.days.first()) {
                         (Some(from), Some(to)) => format!("{}~{}", iso_date(from.day), iso_date(to.day)),
                         _ => String::new(),
                     };
                     view! {
-                        <p class="lead">{format!("{}（{} {}）", a.masked_name, a.school_name, a.class_name)}</p>
+                        <p class="lead">{with_note(locale, &a.masked_name, &format!("{} {}", a.school_name, a.class_name))}</p>
                         <table class="attendance-table">
                             <caption class="visually-hidden">{tr(i18n, |l| td_string!(l, parent.attendance_title))}</caption>
                             <thead><tr>
                                 <th scope="col">{tr(i18n, |l| td_string!(l, parent.att_day))}</th>
-                                <th scope="col">"到校時間"</th>
-                                <th scope="col">"離校時間"</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, parent.att_arrival))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, parent.att_departure))}</th>
                             </tr></thead>
                             <tbody>{a.days.into_iter().map(|d| {
                                 let missing_in = d.arrival.is_none();
                                 let missing_out = d.departure.is_none();
                                 view! {
                                     <tr>
-                                        <th scope="row">{format!("{} {}", weekday_zh(d.day), d.day.format("%m-%d"))}</th>
-                                        <td class:missing=missing_in>{cell(d.arrival)}</td>
-                                        <td class:missing=missing_out>{cell(d.departure)}</td>
+                                        <th scope="row">{format!("{} {}", weekday_text(locale, d.day), d.day.format("%m-%d"))}</th>
+                                        <td class:missing=missing_in>{cell(locale, d.arrival)}</td>
+                                        <td class:missing=missing_out>{cell(locale, d.departure)}</td>
                                     </tr>
                                 }
                             }).collect_view()}</tbody>

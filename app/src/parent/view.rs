@@ -115,7 +115,7 @@ pub fn ParentLoginPage() -> impl IntoView {
             </form>
             <ul class="link-list">
                 <li><Link href="/parent/register">{tr(i18n, |l| td_string!(l, parent.register_link))}</Link></li>
-                <li><Link href="/parent/forgot">"忘記密碼"</Link></li>
+                <li><Link href="/parent/forgot">{tr(i18n, |l| td_string!(l, parent.forgot_title))}</Link></li>
             </ul>
         </PageShell>
     }
@@ -251,11 +251,11 @@ pub fn ParentRegisterPage() -> impl IntoView {
 #[component]
 pub fn ParentForgotPage() -> impl IntoView {
     let i18n = use_i18n();
-    set_title(move || "忘記密碼".to_string());
+    set_title(move || td_string!(i18n.get_locale(), parent.forgot_title).to_string());
     view! {
         <PageShell>
             <Link href="/parent" class="back-link">{tr(i18n, |l| td_string!(l, common.back))}</Link>
-            <h1>"忘記密碼"</h1>
+            <h1>{tr(i18n, |l| td_string!(l, parent.forgot_title))}</h1>
             <CodeFlow register=false />
         </PageShell>
     }
@@ -315,9 +315,9 @@ pub(crate) fn relationship_text(locale: Locale, r: Relationship) -> &'static str
 
 pub(crate) fn status_text(locale: Locale, s: BindingStatus) -> &'static str {
     match s {
-        BindingStatus::Pending => "審核中",
-        BindingStatus::Approved => "已核可",
-        BindingStatus::Returned => "退回",
+        BindingStatus::Pending => td_string!(locale, parent.status_pending),
+        BindingStatus::Approved => td_string!(locale, parent.status_approved),
+        BindingStatus::Returned => td_string!(locale, parent.status_returned),
         BindingStatus::Unbound => td_string!(locale, parent.status_unbound),
         BindingStatus::Removed => td_string!(locale, parent.status_removed),
     }
@@ -328,7 +328,7 @@ pub(crate) fn status_text(locale: Locale, s: BindingStatus) -> &'static str {
 #[component]
 pub fn ParentHomePage() -> impl IntoView {
     let i18n = use_i18n();
-    set_title(move || "家長專區".to_string());
+    set_title(move || td_string!(i18n.get_locale(), parent.home_title).to_string());
     let profile = load_once(load_parent_profile);
     let children = RwSignal::new(None::<Result<Vec<super::ChildOverview>, AppError>>);
     let requests = RwSignal::new(None::<Result<Vec<super::BindingRequestRow>, AppError>>);
@@ -355,12 +355,12 @@ pub fn ParentHomePage() -> impl IntoView {
     };
     view! {
         <PageShell>
-            <h1>"家長專區"</h1>
+            <h1>{tr(i18n, |l| td_string!(l, parent.home_title))}</h1>
             {move || profile.get().and_then(Result::ok).map(|p| view! {
                 <p class="lead">{move || td_string!(i18n.get_locale(), parent.hello, name = p.display_name.clone()).to_string()}</p>
             })}
             <div class="actions actions--inline">
-                <Link href="/parent/bind" class="button button--primary">"親子綁定"</Link>
+                <Link href="/parent/bind" class="button button--primary">{tr(i18n, |l| td_string!(l, parent.bind_title))}</Link>
                 <Link href="/parent/settings" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.settings_link))}</Link>
                 <Link href="/parent/sms" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.sms_link))}</Link>
                 <Link href="/parent/password" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.password_title))}</Link>
@@ -394,8 +394,8 @@ pub fn ParentHomePage() -> impl IntoView {
                                 // The card wizards for this child: consent, then straight to
                                 // the cards (no identity check, no step-up code).
                                 <div class="actions actions--inline child__actions">
-                                    <Link href=format!("/card/stop/consent?for={id}") class="button button--secondary">"停卡掛失"</Link>
-                                    <Link href=format!("/card/apply/consent?for={id}") class="button button--secondary">"線上申辦"</Link>
+                                    <Link href=format!("/card/stop/consent?for={id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
+                                    <Link href=format!("/card/apply/consent?for={id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
                                     <Link href=format!("/parent/attendance/{id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.attendance_link))}</Link>
                                 </div>
                                 <button type="button" class="button button--link" on:click=move |_| {
@@ -433,7 +433,7 @@ pub fn ParentHomePage() -> impl IntoView {
                                 <StatusChip text=Signal::derive(move || status_text(i18n.get_locale(), st).to_string()) tone=tone />
                             </div>
                             <p class="cell-note">{format!("{} {} ・ ", r.school_name, r.class_name)}{move || relationship_text(i18n.get_locale(), r.relationship)}{format!(" ・ {}", iso_date(r.requested_on))}</p>
-                            {r.return_reason.clone().map(|x| view! { <p class="card-item__note">{tr(i18n, |l| td_string!(l, parent.return_reason))}"："{x}</p> })}
+                            {r.return_reason.clone().map(|x| view! { <p class="card-item__note">{tr(i18n, |l| td_string!(l, parent.return_reason))}{tr(i18n, |l| td_string!(l, common.colon))}{x}</p> })}
                         </li>
                     }
                 }).collect_view()}</ul>
@@ -481,7 +481,7 @@ impl ChildForm {
 #[component]
 pub fn ParentBindPage() -> impl IntoView {
     let i18n = use_i18n();
-    set_title(move || "親子綁定".to_string());
+    set_title(move || td_string!(i18n.get_locale(), parent.bind_title).to_string());
     let schools = load_once(crate::directory::load_schools);
     let forms = RwSignal::new(vec![ChildForm::new()]);
     let outcomes = RwSignal::new(None::<Vec<BindOutcome>>);
@@ -523,7 +523,7 @@ pub fn ParentBindPage() -> impl IntoView {
     view! {
         <PageShell>
             <Link href="/parent/home" class="back-link">{tr(i18n, |l| td_string!(l, common.back))}</Link>
-            <h1>"親子綁定"</h1>
+            <h1>{tr(i18n, |l| td_string!(l, parent.bind_title))}</h1>
             <p class="lead">{tr(i18n, |l| td_string!(l, parent.bind_lead))}</p>
             <FormAlert message=form_error />
             {move || outcomes.get().map(|list| view! {
@@ -531,10 +531,10 @@ pub fn ParentBindPage() -> impl IntoView {
                     <h2 id="outcomes-title">{tr(i18n, |l| td_string!(l, parent.bind_result))}</h2>
                     <ol>{list.into_iter().map(|o| match o {
                         BindOutcome::Requested { request } | BindOutcome::AlreadyPending { request } => view! {
-                            <li><strong>{request.masked_name}</strong>"：審核中"</li>
+                            <li><strong>{request.masked_name}</strong>{tr(i18n, |l| td_string!(l, common.colon))}{move || status_text(i18n.get_locale(), BindingStatus::Pending)}</li>
                         }.into_any(),
                         BindOutcome::AlreadyBound { request } => view! {
-                            <li><strong>{request.masked_name}</strong>"：已核可"</li>
+                            <li><strong>{request.masked_name}</strong>{tr(i18n, |l| td_string!(l, common.colon))}{move || status_text(i18n.get_locale(), BindingStatus::Approved)}</li>
                         }.into_any(),
                         BindOutcome::Mismatch => view! {
                             <li class="outcome--bad">{tr(i18n, |l| td_string!(l, parent.bind_mismatch))}</li>
@@ -544,7 +544,7 @@ pub fn ParentBindPage() -> impl IntoView {
                         }.into_any(),
                     }).collect_view()}</ol>
                     <div class="actions actions--inline">
-                        <Link href="/parent/home" class="button button--primary">"家長專區"</Link>
+                        <Link href="/parent/home" class="button button--primary">{tr(i18n, |l| td_string!(l, parent.home_title))}</Link>
                         <button type="button" class="button button--secondary no-print" on:click=move |_| {
                             #[cfg(feature = "csr")]
                             if let Some(w) = web_sys::window() { let _ = w.print(); }
@@ -569,7 +569,8 @@ pub fn ParentBindPage() -> impl IntoView {
                                     <option value="">{tr(i18n, |l| td_string!(l, parent.choose_school))}</option>
                                     {move || schools.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|s| {
                                         let selected = f.school.get_untracked() == s.code;
-                                        view! { <option value=s.code.clone() selected=selected>{format!("{}｜{}", s.district, s.name)}</option> }
+                                        let label = td_string!(i18n.get_locale(), parent.school_option, district = s.district.clone(), name = s.name.clone()).to_string();
+                                        view! { <option value=s.code.clone() selected=selected>{label}</option> }
                                     }).collect_view()}
                                 </select>
                             </div>

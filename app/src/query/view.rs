@@ -7,7 +7,7 @@ use crate::holder::view::{
 use crate::i18n::*;
 use crate::ui::Link;
 use crate::ui::tr;
-use crate::ui::{PageShell, StatusChip, StepHeader, form_error_text};
+use crate::ui::{PageShell, StatusChip, StepHeader, form_error_text, labelled};
 use crate::wizard::api::finish_wizard;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -126,8 +126,10 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                                         <span class="cell-note">{tr(i18n, |l| td_string!(l, query.stopped_at))}" "{s}</span>
                                     })}
                                     {refund_choice.map(|choice| view! {
-                                        <span class="cell-note">{tr(i18n, |l| td_string!(l, query.refund_choice))}"："
-                                            {move || crate::ui::choice_text(i18n.get_locale(), choice)}</span>
+                                        <span class="cell-note">{move || {
+                                            let l = i18n.get_locale();
+                                            labelled(l, td_string!(l, query.refund_choice), crate::ui::choice_text(l, choice))
+                                        }}</span>
                                     })}
                                 </div>
                             </td>

@@ -211,8 +211,9 @@ pub fn LanguageSwitch() -> impl IntoView {
         <label class="lang-switch">
             <span class="lang-switch__label">{tr(i18n, |l| td_string!(l, common.language))}</span>
             <select on:change=on_change prop:value=move || i18n.get_locale().as_str().to_string()>
-                <option value="zh-TW" lang="zh-TW">"中文"</option>
-                <option value="en" lang="en">"English"</option>
+                // Each language's name in that language (from its own locale file).
+                <option value="zh-TW" lang="zh-TW">{td_string!(Locale::zh_TW, common.language_name)}</option>
+                <option value="en" lang="en">{td_string!(Locale::en, common.language_name)}</option>
             </select>
         </label>
     }
@@ -245,7 +246,7 @@ pub fn StepHeader(
         )
         .to_string()
     };
-    set_title(move || format!("{}（{}）", title.get(), step_text()));
+    set_title(move || with_note(i18n.get_locale(), &title.get(), &step_text()));
     view! {
         {back_href.map(|href| view! {
             <Link href=href class="back-link">{tr(i18n, |l| td_string!(l, common.back))}</Link>
@@ -276,16 +277,27 @@ pub fn set_title(text: impl Fn() -> String + Send + Sync + 'static) {
         let t = text();
         #[cfg(feature = "csr")]
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            let site = td_string!(use_i18n().get_locale_untracked(), common.site_short);
+            let locale = use_i18n().get_locale_untracked();
+            let site = td_string!(locale, common.site_short);
             doc.set_title(&if t.is_empty() {
                 site.to_string()
             } else {
-                format!("{t}｜{site}")
+                td_string!(locale, common.page_title, page = t, site = site).to_string()
             });
         }
         #[cfg(not(feature = "csr"))]
         let _ = t;
     });
+}
+
+/// «label：value» in Chinese, "label: value" in English.
+pub fn labelled(locale: Locale, label: &str, value: &str) -> String {
+    format!("{label}{}{value}", td_string!(locale, common.colon))
+}
+
+/// «text（note）» in Chinese, "text (note)" in English.
+pub fn with_note(locale: Locale, text: &str, note: &str) -> String {
+    td_string!(locale, common.with_note, text = text, note = note).to_string()
 }
 
 /// One problem listed in the error summary: the field's element id and the message.

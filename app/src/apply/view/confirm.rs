@@ -70,8 +70,10 @@ pub fn ConfirmStep() -> impl IntoView {
                 view! {
                     <ErrorSummary items=summary />
                     <div class="warning-box" role="note">
-                        <p><strong>"請務必確認資料正確，送出申請後無法再修改或取消"</strong></p>
-                        {(locale == Locale::en).then(|| view! { <p lang="en">{td_string!(locale, apply.warning_en)}</p> })}
+                        // The warning in Chinese whatever the language, and in English too
+                        // on the English page.
+                        <p><strong>{td_string!(Locale::zh_TW, apply.warning)}</strong></p>
+                        {(locale == Locale::en).then(|| view! { <p lang="en">{td_string!(locale, apply.warning)}</p> })}
                     </div>
                     <CardPreview name=o.applicant.name.clone() school=o.applicant.school_name.clone() card_type=chosen_type_name(state) />
                     <section aria-labelledby="check-applicant">
@@ -115,7 +117,7 @@ pub fn ConfirmStep() -> impl IntoView {
                     <FormAlert message=form_error />
                     <div class="actions">
                         <button id="submit" type="button" class="button button--primary" prop:disabled=move || busy.get() on:click=submit.clone()>
-                            "確認資料無誤送出申請"
+                            {td_string!(locale, apply.confirm_submit)}
                         </button>
                     </div>
                     {move || busy.get().then(|| view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, apply.sending))}</p> })}

@@ -16,7 +16,7 @@ pub fn DoneStep() -> impl IntoView {
             loaded.set(true);
         });
     }
-    let title = Signal::derive(move || "卡片送交印卡中心".to_string());
+    let title = Signal::derive(move || td_string!(i18n.get_locale(), apply.done_title).to_string());
     view! {
         <PageShell>
             <StepHeader step=7 total=TOTAL title=title />
@@ -44,7 +44,7 @@ pub fn DoneStep() -> impl IntoView {
                         </dl>
                         <p>{td_string!(locale, apply.done_next)}</p>
                         <div class="actions">
-                            <Link href=slip_href class="button button--primary">"下載繳費單"</Link>
+                            <Link href=slip_href class="button button--primary">{td_string!(locale, apply.download_slip)}</Link>
                             <Link href="/" class="button button--secondary">{td_string!(locale, common.back_home)}</Link>
                         </div>
                     }

@@ -17,7 +17,7 @@ use crate::holder::view::{money, pick};
 use crate::i18n::*;
 use crate::ui::{
     ErrorSummary, FormAlert, Link, PageShell, StepHeader, SummaryItem, TextField, form_error_text,
-    load_once, set_title, tr,
+    labelled, load_once, set_title, tr,
 };
 use crate::wizard::view::new_idempotency_key;
 use leptos::prelude::*;
@@ -158,7 +158,7 @@ fn summary_of(
             e.iter()
                 .map(|(f, code)| SummaryItem {
                     field_id: field_id(f),
-                    message: format!("{}：{}", field_label(locale, f), field_text(locale, code)),
+                    message: labelled(locale, field_label(locale, f), field_text(locale, code)),
                 })
                 .collect()
         })

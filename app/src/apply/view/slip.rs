@@ -47,11 +47,11 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
             let locale = i18n.get_locale();
             view! {
                 <dl class="slip__facts">
-                    {fact(td_string!(locale, apply.slip_payer).into(), format!("{}（{}）", s.payer, s.school_name))}
+                    {fact(td_string!(locale, apply.slip_payer).into(), crate::ui::with_note(locale, &s.payer, &s.school_name))}
                     {fact(td_string!(locale, apply.slip_item).into(), pick(locale, &s.item_zh, &s.item_en))}
                     {fact(td_string!(locale, apply.fee_total).into(), money(locale, s.amount))}
                     {fact(td_string!(locale, apply.deadline).into(), iso_date(s.due_on))}
-                    {fact("繳款編號".into(), s.payment_no.clone())}
+                    {fact(td_string!(locale, apply.payment_no).into(), s.payment_no.clone())}
                     {fact(td_string!(locale, apply.slip_payee).into(), pick(locale, &s.payee_zh, &s.payee_en))}
                 </dl>
             }
@@ -69,7 +69,7 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
         </div>
         <div class="slip">
             <section class="slip__stub" aria-labelledby="stub-1">
-                <h2 id="stub-1">"第一聯：本聯由收款單位留存"</h2>
+                <h2 id="stub-1">{tr(i18n, |l| td_string!(l, apply.slip_stub_1))}</h2>
                 {facts}
                 <div class="slip__barcodes">
                     <h3>{tr(i18n, |l| td_string!(l, apply.slip_store))}</h3>
@@ -85,14 +85,14 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
             </section>
             <div class="slip__cut" aria-hidden="true"></div>
             <section class="slip__stub" aria-labelledby="stub-2">
-                <h2 id="stub-2">"第二聯：客戶收執聯"</h2>
+                <h2 id="stub-2">{tr(i18n, |l| td_string!(l, apply.slip_stub_2))}</h2>
                 {facts2}
                 <div class="slip__other">
                     <div class="slip__atm">
                         <h3>{tr(i18n, |l| td_string!(l, apply.slip_atm))}</h3>
                         <dl class="slip__facts">
                             {fact(td_string!(locale, apply.slip_bank).into(), s.atm_bank.clone())}
-                            {fact("轉帳帳號".into(), s.atm_account.clone())}
+                            {fact(td_string!(locale, apply.slip_account).into(), s.atm_account.clone())}
                         </dl>
                         <p class="hint">{tr(i18n, |l| td_string!(l, apply.slip_atm_hint))}</p>
                     </div>

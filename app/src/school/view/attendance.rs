@@ -49,7 +49,11 @@ pub fn AttendanceEntryPage() -> impl IntoView {
         };
         spawn_local(async move {
             let locale = i18n.get_locale_untracked();
-            let kind = if input.arrival { "到校" } else { "離校" };
+            let kind = if input.arrival {
+                td_string!(locale, school.att_arrival)
+            } else {
+                td_string!(locale, school.att_departure)
+            };
             let when = format!("{} {}", input.date.trim(), input.time.trim());
             match super::super::api::enter_attendance(input).await {
                 Ok(name) => {
@@ -88,8 +92,8 @@ pub fn AttendanceEntryPage() -> impl IntoView {
                     error=field_error("time") input_type="time" class="input input--short" />
                 <fieldset class="field">
                     <legend class="field__label">{tr(i18n, |l| td_string!(l, school.att_kind))}</legend>
-                    <label class="radio"><input type="radio" name="att-kind" prop:checked=move || arrival.get() on:change=move |_| arrival.set(true) />" 到校"</label>
-                    <label class="radio"><input type="radio" name="att-kind" prop:checked=move || !arrival.get() on:change=move |_| arrival.set(false) />" 離校"</label>
+                    <label class="radio"><input type="radio" name="att-kind" prop:checked=move || arrival.get() on:change=move |_| arrival.set(true) />" "{tr(i18n, |l| td_string!(l, school.att_arrival))}</label>
+                    <label class="radio"><input type="radio" name="att-kind" prop:checked=move || !arrival.get() on:change=move |_| arrival.set(false) />" "{tr(i18n, |l| td_string!(l, school.att_departure))}</label>
                 </fieldset>
                 <div class="actions">
                     <button type="submit" class="button button--primary">{tr(i18n, |l| td_string!(l, school.att_submit))}</button>

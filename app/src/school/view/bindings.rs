@@ -62,10 +62,10 @@ pub fn BindingsPage() -> impl IntoView {
             match review_binding(id, action, text).await {
                 Ok(row) => {
                     let locale = i18n.get_locale_untracked();
-                    message.set(Some(format!(
-                        "{}：{}",
-                        row.child_name,
-                        binding_status_text(locale, row.status)
+                    message.set(Some(labelled(
+                        locale,
+                        &row.child_name,
+                        binding_status_text(locale, row.status),
                     )));
                     reason.set(String::new());
                     reload();

@@ -15,7 +15,9 @@ use crate::apply::payments::{PaymentOutcome, ReconciliationReport};
 use crate::domain::dates::{iso_date, parse_iso_date, taiwan_date_time};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
-use crate::ui::{FormAlert, LanguageSwitch, form_error_text, load_once, set_title, tr};
+use crate::ui::{
+    FormAlert, LanguageSwitch, form_error_text, labelled, load_once, set_title, tr, with_note,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -132,9 +134,17 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                 <div class="staff-header__me">
                     {move || state.me.get().and_then(Result::ok).map(|me| view! {
                         <span class="staff-header__who">
-                            {me.username.clone()}"（"{move || role_text(i18n.get_locale(), &me.role)}
-                            {me.school_name.clone().map(|s| format!("・{s}"))}
-                            {me.class_name.clone().map(|c| format!(" {c}"))}"）"
+                            {move || {
+                                let locale = i18n.get_locale();
+                                let mut note = role_text(locale, &me.role).to_string();
+                                if let Some(s) = &me.school_name {
+                                    note.push_str(&format!("・{s}"));
+                                }
+                                if let Some(c) = &me.class_name {
+                                    note.push_str(&format!(" {c}"));
+                                }
+                                with_note(locale, &me.username, &note)
+                            }}
                         </span>
                         <A href="/school/password">{tr(i18n, |l| td_string!(l, school.nav_password))}</A>
                     })}

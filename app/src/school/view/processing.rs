@@ -6,7 +6,7 @@ use super::*;
 #[component]
 pub fn ProcessingFormPage() -> impl IntoView {
     let i18n = use_i18n();
-    set_title(move || "處理作業單".to_string());
+    set_title(move || td_string!(i18n.get_locale(), school.pf_title).to_string());
     let params = use_params_map();
     let item = params.with_untracked(|p| p.get("item").unwrap_or_default());
     let form = load_once(move || load_processing_form(item));
@@ -17,22 +17,22 @@ pub fn ProcessingFormPage() -> impl IntoView {
                 Some(Err(e)) => view! { <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div> }.into_any(),
                 Some(Ok(f)) => view! {
                     <article class="processing-form">
-                        <h1>"處理作業單"</h1>
+                        <h1>{tr(i18n, |l| td_string!(l, school.pf_title))}</h1>
                         <dl class="slip__facts">
-                            <div><dt>"申請編號"</dt><dd>{f.serial_no.clone()}</dd></div>
-                            <div><dt>"學校"</dt><dd>{f.school_name.clone()}</dd></div>
-                            <div><dt>"年班／座號"</dt><dd>{format!("{} / {}", f.class_name, f.seat_no)}</dd></div>
-                            <div><dt>"學號"</dt><dd>{f.student_no.clone()}</dd></div>
-                            <div><dt>"申請人"</dt><dd>{f.applicant.clone()}</dd></div>
-                            <div><dt>"卡別"</dt><dd>{f.card_type_zh.clone()}</dd></div>
-                            <div><dt>"舊卡外碼"</dt><dd>{f.old_card_masked.clone()}</dd></div>
-                            <div><dt>"補卡原因"</dt><dd>{f.reason.clone()}</dd></div>
-                            <div><dt>"應收金額"</dt><dd>{format!("{} 元", f.total_due)}</dd></div>
-                            <div><dt>"繳費狀態"</dt><dd>{f.payment.clone()}</dd></div>
-                            <div><dt>"列印日期"</dt><dd>{iso_date(f.printed_on)}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_serial))}</dt><dd>{f.serial_no.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_school))}</dt><dd>{f.school_name.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_class_seat))}</dt><dd>{format!("{} / {}", f.class_name, f.seat_no)}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_student_no))}</dt><dd>{f.student_no.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_applicant))}</dt><dd>{f.applicant.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_card_type))}</dt><dd>{f.card_type_zh.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_old_card))}</dt><dd>{f.old_card_masked.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_reason))}</dt><dd>{f.reason.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_total))}</dt><dd>{move || td_string!(i18n.get_locale(), school.pf_amount, amount = f.total_due).to_string()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_payment))}</dt><dd>{f.payment.clone()}</dd></div>
+                            <div><dt>{tr(i18n, |l| td_string!(l, school.pf_printed_on))}</dt><dd>{iso_date(f.printed_on)}</dd></div>
                         </dl>
-                        <p>"請將本作業單併同舊卡寄回發卡公司。"</p>
-                        <p class="signature">"承辦人簽章：＿＿＿＿＿＿＿＿"</p>
+                        <p>{tr(i18n, |l| td_string!(l, school.pf_mail_back))}</p>
+                        <p class="signature">{tr(i18n, |l| td_string!(l, school.pf_signature))}</p>
                         <button type="button" class="button button--primary no-print" on:click=move |_| {
                             #[cfg(feature = "csr")]
                             if let Some(w) = web_sys::window() { let _ = w.print(); }

@@ -239,7 +239,7 @@ pub(super) fn QueueView() -> impl IntoView {
                                             on:change=move |_| toggle(item_toggle.clone()) /></td>
                                         <td class="mono">{r.serial_no.clone()}<span class="cell-note">{taiwan_date_time(r.submitted_at)}</span></td>
                                         <td>{r.applicant.clone()}</td>
-                                        <td>{r.class_name.clone()}" "<span class="cell-note">{format!("{}號", r.seat_no)}</span></td>
+                                        <td>{r.class_name.clone()}" "<span class="cell-note">{let seat = r.seat_no; move || td_string!(i18n.get_locale(), school.seat_no, seat = seat).to_string()}</span></td>
                                         <td>{r.id_match.clone()}</td>
                                         <td>{if r.has_photo {
                                             view! { <img class="thumb" src=format!("/api/school/photo/{}", r.item_ref) width="46" height="58" alt=move || td_string!(i18n.get_locale(), school.photo_alt).to_string() loading="lazy" /> }.into_any()

@@ -59,10 +59,10 @@ pub fn SmsCancellationsPage() -> impl IntoView {
                             date = iso_date(d)
                         )
                         .to_string(),
-                        None => format!(
-                            "{}：{}",
-                            row.child_name,
-                            cancellation_status_text(locale, row.status)
+                        None => labelled(
+                            locale,
+                            &row.child_name,
+                            cancellation_status_text(locale, row.status),
                         ),
                     }));
                     reason.set(String::new());
@@ -119,7 +119,8 @@ pub fn SmsCancellationsPage() -> impl IntoView {
                         <tbody>{list.into_iter().map(|r| {
                             let id = r.id;
                             let st = r.status;
-                            let items = [(r.arrival, "到校SMS"), (r.departure, "離校SMS")]
+                            let locale = i18n.get_locale();
+                            let items = [(r.arrival, td_string!(locale, school.sms_arrival)), (r.departure, td_string!(locale, school.sms_departure))]
                                 .iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>().join(" ");
                             view! {
                                 <tr>
