@@ -32,10 +32,13 @@ test('the verification form can be completed with the keyboard alone', async ({ 
 test('desktop pages are laid out wide and saved as screenshots', async ({ page }) => {
   await page.goto('/');
   const entries = page.getByRole('navigation', { name: '服務項目' }).getByRole('listitem');
-  await expect(entries).toHaveCount(3);
-  // The three entries sit side by side on a desktop.
+  await expect(entries).toHaveCount(4);
+  // The four entries («家長專區» the fourth) sit two by two on a desktop.
   const tops = await entries.evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
-  expect(new Set(tops).size).toBe(1);
+  expect(tops[0]).toBe(tops[1]);
+  expect(tops[2]).toBe(tops[3]);
+  expect(tops[2]).toBeGreaterThan(tops[0]);
+  await expect(page.getByRole('link', { name: '家長專區' })).toHaveCount(2);
   await page.screenshot({ path: test.info().outputPath('home.png'), fullPage: true });
   await startWizard(page, '卡片查詢');
   await page.screenshot({ path: test.info().outputPath('verify.png'), fullPage: true });

@@ -110,3 +110,29 @@ test('a parent registers with a code, binds two children, and sees the approved 
   await expect(page.getByRole('heading', { name: '家長專區登入' })).toBeVisible();
   expect((await page.request.get('/api/parent/children')).status()).toBe(401);
 });
+
+test('«家長專區» is found from the home page and from the header of every parent-facing page', async ({ page }) => {
+  await page.goto('/');
+  const entries = page.getByRole('navigation', { name: '服務項目' }).getByRole('listitem');
+  await expect(entries).toHaveCount(4);
+  const entry = entries.nth(3);
+  await expect(entry.getByRole('link', { name: '家長專區' })).toBeVisible();
+  await expect(entry).toContainText('綁定子女');
+  await page.screenshot({ path: test.info().outputPath('home-with-parent-entry.png'), fullPage: true });
+  // The wizards' pages and the parent pages have it in the header; the back office not.
+  for (const path of ['/card/stop/consent', '/card/query/consent', '/parent/register']) {
+    await page.goto(path);
+    await expect(page.getByRole('banner').getByRole('link', { name: '家長專區' })).toBeVisible();
+  }
+  await page.screenshot({ path: test.info().outputPath('header-parent-link.png') });
+  await page.goto('/school');
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(page.getByRole('banner').getByRole('link', { name: '家長專區' })).toHaveCount(0);
+  // Not logged in, the header link leads to the parent login.
+  await page.goto('/card/stop/consent');
+  await page.getByRole('banner').getByRole('link', { name: '家長專區' }).click();
+  await expect(page.getByRole('heading', { name: '家長專區登入' })).toBeVisible();
+  // In English too.
+  await page.getByRole('combobox', { name: '語言' }).selectOption('en');
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Parents' })).toBeVisible();
+});

@@ -26,6 +26,10 @@ pub fn HomePage() -> impl IntoView {
                         <h2><Link href="/card/query/consent">{tr(i18n, |l| td_string!(l, common.wizard_query))}</Link></h2>
                         <p>{tr(i18n, |l| td_string!(l, home.query_desc))}</p>
                     </li>
+                    <li class="entry entry--parent">
+                        <h2><Link href="/parent/home">{tr(i18n, |l| td_string!(l, common.parent_area))}</Link></h2>
+                        <p>{tr(i18n, |l| td_string!(l, home.parent_desc))}</p>
+                    </li>
                 </ul>
             </nav>
             <section class="prepare" aria-labelledby="prepare-title">

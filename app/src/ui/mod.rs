@@ -110,6 +110,8 @@ pub fn tr(
 #[component]
 pub fn PageShell(children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    // «家長專區» in the header of every page a parent sees (not the back office's).
+    let here = use_context::<AppPart>().unwrap_or(AppPart::Main);
     view! {
         <a class="skip-link" href="#main">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
         <header class="site-header">
@@ -123,7 +125,12 @@ pub fn PageShell(children: Children) -> impl IntoView {
                     </svg>
                     <span>{tr(i18n, |l| td_string!(l, common.site_title))}</span>
                 </Link>
-                <LanguageSwitch />
+                <div class="site-header__tools">
+                    {(here != AppPart::School).then(|| view! {
+                        <Link href="/parent/home" class="site-header__link">{tr(i18n, |l| td_string!(l, common.parent_area))}</Link>
+                    })}
+                    <LanguageSwitch />
+                </div>
             </div>
         </header>
         <main id="main" class="page" tabindex="-1">
