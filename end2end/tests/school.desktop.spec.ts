@@ -176,3 +176,15 @@ test('a teacher of another class sees none of it, not even by replaying a call',
   const audit = await page.request.post('/api/school/audit', { data: { filter: {} }, headers: { Origin: baseURL! } });
   expect(audit.status()).toBe(403);
 });
+
+test('the staff login starts with a skip link past the language switch to the form', async ({ page }) => {
+  await page.goto('/school');
+  await expect(page.getByRole('heading', { name: '學校端登入' })).toBeVisible();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: '跳到主要內容' });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: '學校端登入' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('combobox', { name: '行政區' })).toBeFocused();
+});

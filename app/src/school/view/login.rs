@@ -145,9 +145,11 @@ pub fn StaffLoginPage() -> impl IntoView {
         }
     };
     view! {
+        // The skip link passes the language switch and lands on the form's heading.
+        <a class="skip-link" href="#login-title">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
         <main id="main" class="staff-login">
             <div class="staff-login__lang"><LanguageSwitch /></div>
-            <h1>{tr(i18n, |l| td_string!(l, school.login_title))}</h1>
+            <h1 id="login-title" tabindex="-1">{tr(i18n, |l| td_string!(l, school.login_title))}</h1>
             <p class="hint">{tr(i18n, |l| td_string!(l, school.login_hint))}</p>
             <FormAlert message=form_error />
             <form class="form staff-form" novalidate on:submit=submit>
