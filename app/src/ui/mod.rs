@@ -205,19 +205,45 @@ fn write_cookie(name: &str, value: &str) {
 }
 
 /// A select that switches the UI language.
+///
+/// Chosen with the mouse or a touch, it switches at once. Browsed with the arrow keys
+/// (which change a closed select's value in Chromium), it waits for Enter or for focus
+/// to leave, so a keyboard user passing by does not switch the whole page.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
-    let on_change = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
+    let browsing = StoredValue::new(false);
+    let switch_to = move |value: String| {
         if let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == value) {
             i18n.set_locale(*locale);
+        }
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        if !browsing.get_value() {
+            switch_to(event_target_value(&ev));
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "ArrowUp" | "ArrowDown" | "Home" | "End" | "PageUp" | "PageDown" if !ev.alt_key() => {
+            browsing.set_value(true);
+        }
+        "Enter" if browsing.get_value() => {
+            browsing.set_value(false);
+            switch_to(event_target_value(&ev));
+        }
+        _ => {}
+    };
+    let on_blur = move |ev: leptos::ev::FocusEvent| {
+        if browsing.get_value() {
+            browsing.set_value(false);
+            switch_to(event_target_value(&ev));
         }
     };
     view! {
         <label class="lang-switch">
             <span class="lang-switch__label">{tr(i18n, |l| td_string!(l, common.language))}</span>
-            <select on:change=on_change prop:value=move || i18n.get_locale().as_str().to_string()>
+            <select on:change=on_change on:keydown=on_keydown on:blur=on_blur
+                prop:value=move || i18n.get_locale().as_str().to_string()>
                 // Each language's name in that language (from its own locale file).
                 <option value="zh-TW" lang="zh-TW">{td_string!(Locale::zh_TW, common.language_name)}</option>
                 <option value="en" lang="en">{td_string!(Locale::en, common.language_name)}</option>
