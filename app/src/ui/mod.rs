@@ -113,7 +113,7 @@ pub fn PageShell(children: Children) -> impl IntoView {
     // «家長專區» in the header of every page a parent sees (not the back office's).
     let here = use_context::<AppPart>().unwrap_or(AppPart::Main);
     view! {
-        <a class="skip-link" href="#main">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
+        <SkipLink target="main" />
         <header class="site-header">
             <div class="site-header__inner">
                 <Link href="/" class="site-header__brand">
@@ -202,6 +202,33 @@ fn write_cookie(name: &str, value: &str) {
     }
     #[cfg(not(feature = "csr"))]
     let _ = (name, value);
+}
+
+/// «跳到主要內容»: moves focus to the element with the id `target` (which needs
+/// `tabindex="-1"`). A plain fragment link is taken by the router as a navigation and
+/// leaves focus where it was.
+#[component]
+pub fn SkipLink(target: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "csr")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(target))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        }
+    };
+    view! {
+        <a class="skip-link" href=format!("#{target}") on:click=on_click>
+            {tr(i18n, |l| td_string!(l, common.skip_to_content))}
+        </a>
+    }
 }
 
 /// A select that switches the UI language.

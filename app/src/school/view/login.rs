@@ -146,7 +146,7 @@ pub fn StaffLoginPage() -> impl IntoView {
     };
     view! {
         // The skip link passes the language switch and lands on the form's heading.
-        <a class="skip-link" href="#login-title">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
+        <crate::ui::SkipLink target="login-title" />
         <main id="main" class="staff-login">
             <div class="staff-login__lang"><LanguageSwitch /></div>
             <h1 id="login-title" tabindex="-1">{tr(i18n, |l| td_string!(l, school.login_title))}</h1>

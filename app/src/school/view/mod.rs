@@ -103,7 +103,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
     });
     let children = StoredValue::new(children);
     view! {
-        <a class="skip-link" href="#main">{tr(i18n, |l| td_string!(l, common.skip_to_content))}</a>
+        <crate::ui::SkipLink target="main" />
         <header class="staff-header">
             <div class="staff-header__inner">
                 <span class="staff-header__brand">{tr(i18n, |l| td_string!(l, school.title))}</span>
