@@ -26,33 +26,32 @@ fn top_level_modules(src: &Path) -> Vec<String> {
     names
 }
 
-/// The top-level modules a source text names: `crate::m` and `m` inside `crate::{…}`.
-fn names_modules(text: &str, modules: &[String]) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
+/// The names each `prefix` in a source text is followed by: the one name of
+/// `prefix name`, or every name of a `prefix{…}` group.
+fn names_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
+    let word = |c: char| !(c.is_alphanumeric() || c == '_');
+    let mut names = Vec::new();
     let mut rest = text;
-    while let Some(at) = rest.find("crate::") {
-        let after = &rest[at + "crate::".len()..];
-        let words: Vec<&str> = if let Some(group) = after.strip_prefix('{') {
+    while let Some(at) = rest.find(prefix) {
+        let after = &rest[at + prefix.len()..];
+        if let Some(group) = after.strip_prefix('{') {
             let end = group.find('}').unwrap_or(group.len());
-            group[..end]
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .collect()
+            names.extend(group[..end].split(word));
         } else {
-            vec![
-                after
-                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .next()
-                    .unwrap_or(""),
-            ]
-        };
-        for w in words {
-            if modules.iter().any(|m| m == w) {
-                found.insert(w.to_owned());
-            }
+            names.push(after.split(word).next().unwrap_or(""));
         }
         rest = after;
     }
-    found
+    names
+}
+
+/// The top-level modules a source text names: `crate::m` and `m` inside `crate::{…}`.
+fn names_modules(text: &str, modules: &[String]) -> BTreeSet<String> {
+    names_after(text, "crate::")
+        .into_iter()
+        .filter(|w| modules.iter().any(|m| m == w))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A cycle in the graph, as the path that closes it, if there is one.
@@ -112,7 +111,8 @@ const KNOWN: &[&str] = &[
     "school → parent::service",
 ];
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+/// Every `.rs` file under `dir` (also used by `visible_strings`).
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("source folder").flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -128,29 +128,11 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn reaches(text: &str, own: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for feature in FEATURES.iter().filter(|f| **f != own) {
-        let prefix = format!("crate::{feature}::");
-        let mut rest = text;
-        while let Some(at) = rest.find(&prefix) {
-            let after = &rest[at + prefix.len()..];
-            let named: Vec<&str> = if let Some(group) = after.strip_prefix('{') {
-                let end = group.find('}').unwrap_or(group.len());
-                group[..end]
-                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .collect()
-            } else {
-                vec![
-                    after
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .next()
-                        .unwrap_or(""),
-                ]
-            };
-            for part in PRIVATE_PARTS {
-                if named.contains(part) {
-                    found.insert(format!("{own} → {feature}::{part}"));
-                }
+        let named = names_after(text, &format!("crate::{feature}::"));
+        for part in PRIVATE_PARTS {
+            if named.contains(part) {
+                found.insert(format!("{own} → {feature}::{part}"));
             }
-            rest = after;
         }
     }
     found

@@ -9,22 +9,12 @@
 //! The files that still hold such a literal are listed in [`KNOWN`]; the test also
 //! fails when a listed file no longer has one, so the list only shrinks.
 
-use std::path::{Path, PathBuf};
+use crate::layering::rust_files;
+use std::path::Path;
 
 /// View files (relative to `app/src`) that still hold a literal, to be moved into the
 /// locale files. This list only shrinks: remove a file once its literals are gone.
 const KNOWN: &[&str] = &[];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("source folder").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// Whether a file (its path relative to `app/src`, with `/`) is view code.
 fn is_view_code(relative: &str) -> bool {
