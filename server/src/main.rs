@@ -4,6 +4,7 @@
 
 mod api_errors;
 mod body_limit;
+mod captcha_audio;
 mod config;
 mod web;
 

@@ -31,8 +31,8 @@ use crate::{api_errors, body_limit};
 pub const SESSION_IDLE_MINUTES: i64 = 30;
 
 #[derive(Clone)]
-struct WebState {
-    app: AppState,
+pub(crate) struct WebState {
+    pub(crate) app: AppState,
     trusted_proxy: Option<IpAddr>,
     /// Each page's html (`dist/<bundle>/index.html`), in `AppPart::ALL`'s order; a
     /// path is answered with the page of `AppPart::of(path)`.
@@ -145,6 +145,13 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         .layer(middleware::map_response(api_errors::json_errors))
         .with_state(state.clone());
 
+    let captcha_audio = Router::new()
+        .route(
+            &format!("{}{{token}}", app::server::captcha::AUDIO_PATH),
+            get(crate::captcha_audio::captcha_audio),
+        )
+        .with_state(state.clone());
+
     let server_fns = Router::new()
         .route("/api/school/export.csv", get(school_export))
         .route("/api/school/bindings.csv", get(school_bindings_export))
@@ -161,6 +168,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
+        .layer(api_compression())
         .layer(sessions)
         .with_state(state.clone());
 
@@ -168,6 +176,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
 
     Router::new()
         .merge(api_v1)
+        .merge(captcha_audio)
         .merge(server_fns)
         .fallback_service(site)
         .layer(middleware::from_fn_with_state(
@@ -179,6 +188,20 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
             same_origin_guard,
         ))
         .layer(middleware::from_fn_with_state(state, client_context))
+}
+
+/// gzip for server-function replies above a few hundred bytes (lists, timelines,
+/// the captcha image's base64), when the browser accepts it; small replies and images
+/// go as they are, where compression would cost more than it saves.
+fn api_compression() -> tower_http::compression::CompressionLayer<
+    tower_http::compression::predicate::And<
+        tower_http::compression::DefaultPredicate,
+        tower_http::compression::predicate::SizeAbove,
+    >,
+> {
+    use tower_http::compression::predicate::{Predicate, SizeAbove};
+    tower_http::compression::CompressionLayer::new()
+        .compress_when(tower_http::compression::DefaultPredicate::new().and(SizeAbove::new(400)))
 }
 
 fn site_service(dir: &Path, state: WebState) -> Router {

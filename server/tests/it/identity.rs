@@ -52,11 +52,56 @@ async fn the_query_journey_shows_the_masked_holder_and_cycles_the_session_id() {
             .as_str()
             .is_some_and(|s| s.starts_with("data:image/png;base64,"))
     );
+    // The reply carries the image and a link to the audio, not the audio itself
+    // (Performance issue: it was 634 KB with the WAV inlined).
+    let reply_bytes = serde_json::to_vec(&captcha.body).expect("json").len();
+    assert!(reply_bytes <= 10_000, "captcha reply {reply_bytes} bytes");
+    let audio = captcha.body["audio"]
+        .as_str()
+        .expect("audio link")
+        .to_owned();
+    assert!(audio.starts_with("/api/captcha/audio/"), "{audio}");
+    let res = browser
+        .http
+        .get(browser.url(&audio))
+        .send()
+        .await
+        .expect("GET audio");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "audio/wav");
+    let wav = res.bytes().await.expect("audio bytes");
     assert!(
-        captcha.body["audio"]
-            .as_str()
-            .is_some_and(|s| s.starts_with("data:audio/wav;base64,"))
+        wav.starts_with(b"RIFF") && wav.len() > 10_000 && wav.len() < 160_000,
+        "{}",
+        wav.len()
     );
+    // Replies above a few hundred bytes go gzip-compressed to a browser that takes it.
+    let gz = browser
+        .http
+        .post(browser.url("/api/identity/captcha"))
+        .header("accept-encoding", "gzip")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("POST captcha");
+    assert_eq!(gz.status(), StatusCode::OK);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert!(
+        gz.headers()["vary"]
+            .to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    );
+    // Another visitor's altered link speaks nothing.
+    let mut forged = audio.clone();
+    let last = forged.pop().expect("a token");
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let res = browser
+        .http
+        .get(browser.url(&forged))
+        .send()
+        .await
+        .expect("GET forged");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     let reply = browser.verify(DEMO_ID, DEMO_BIRTH).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
