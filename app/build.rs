@@ -6,7 +6,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let config = Config::new("zh-TW")
-        .and_then(|c| c.add_locales(["en"]))
+        .and_then(|c| c.add_locales(["en", "vi", "id"]))
         .and_then(|c| {
             c.add_namespaces([
                 "common", "home", "consent", "identity", "query", "stop", "apply", "school",

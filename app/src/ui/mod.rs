@@ -146,15 +146,19 @@ pub fn PageShell(children: Children) -> impl IntoView {
 /// The cookie that keeps the chosen language (read by the browser only).
 const LANGUAGE_COOKIE: &str = "portal_lang";
 
-/// Starts in the language chosen earlier (a cookie), else zh-TW — whatever the
-/// browser's own language list says (SPEC: zh-TW by default) — and remembers every
-/// later choice. leptos_i18n sets `<html lang>`. (leptos_i18n's own cookie support
-/// pulls in a date-time library the browser bundle does not otherwise need.)
+/// Starts in the language chosen earlier (a cookie), else Vietnamese or Indonesian
+/// when the browser's language list asks for one of them before any Chinese, else
+/// zh-TW (SPEC: zh-TW by default) — and remembers every later choice. An English
+/// browser still opens in Chinese: many Taiwanese phones run in English, while a
+/// Vietnamese or Indonesian one says who the family is (SPEC §10: languages for
+/// new-immigrant families). leptos_i18n sets `<html lang>`. (leptos_i18n's own cookie
+/// support pulls in a date-time library the browser bundle does not otherwise need.)
 #[component]
 pub fn RememberLanguage() -> impl IntoView {
     let i18n = use_i18n();
     let chosen = read_cookie(LANGUAGE_COOKIE)
         .and_then(|v| Locale::get_all().iter().copied().find(|l| l.as_str() == v))
+        .or_else(|| hinted_locale(&browser_languages()))
         .unwrap_or_default();
     // leptos_i18n first applies the browser's language list in an effect of its own;
     // this one runs after it.
@@ -167,6 +171,43 @@ pub fn RememberLanguage() -> impl IntoView {
         let locale = i18n.get_locale();
         write_cookie(LANGUAGE_COOKIE, locale.as_str());
     });
+}
+
+/// The first of the browser's languages that picks a locale: Vietnamese or
+/// Indonesian, unless a Chinese comes first; English and the rest are passed over.
+pub fn hinted_locale(languages: &[String]) -> Option<Locale> {
+    for tag in languages {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => return None,
+            "vi" => return Some(Locale::vi),
+            // `in` is the old code some Android versions still send for Indonesian.
+            "id" | "in" => return Some(Locale::id),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn browser_languages() -> Vec<String> {
+    #[cfg(feature = "csr")]
+    {
+        web_sys::window()
+            .map(|w| {
+                w.navigator()
+                    .languages()
+                    .iter()
+                    .filter_map(|v| v.as_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "csr"))]
+    Vec::new()
 }
 
 #[cfg(feature = "csr")]
@@ -236,8 +277,11 @@ pub fn SkipLink(target: &'static str) -> impl IntoView {
 /// Chosen with the mouse or a touch, it switches at once. Browsed with the arrow keys
 /// (which change a closed select's value in Chromium), it waits for Enter or for focus
 /// to leave, so a keyboard user passing by does not switch the whole page.
+///
+/// The parent pages offer the four languages of SPEC §10; the back office (`staff`)
+/// zh-TW and English.
 #[component]
-pub fn LanguageSwitch() -> impl IntoView {
+pub fn LanguageSwitch(#[prop(optional)] staff: bool) -> impl IntoView {
     let i18n = use_i18n();
     let browsing = StoredValue::new(false);
     let switch_to = move |value: String| {
@@ -274,6 +318,10 @@ pub fn LanguageSwitch() -> impl IntoView {
                 // Each language's name in that language (from its own locale file).
                 <option value="zh-TW" lang="zh-TW">{td_string!(Locale::zh_TW, common.language_name)}</option>
                 <option value="en" lang="en">{td_string!(Locale::en, common.language_name)}</option>
+                {(!staff).then(|| view! {
+                    <option value="vi" lang="vi">{td_string!(Locale::vi, common.language_name)}</option>
+                    <option value="id" lang="id">{td_string!(Locale::id, common.language_name)}</option>
+                })}
             </select>
         </label>
     }
@@ -519,5 +567,25 @@ pub fn choice_text(locale: Locale, choice: crate::domain::refund::RefundChoice) 
         crate::domain::refund::RefundChoice::NoRefund => td_string!(locale, stop.refund_none),
         crate::domain::refund::RefundChoice::BankTransfer => td_string!(locale, stop.refund_bank),
         crate::domain::refund::RefundChoice::Cheque => td_string!(locale, stop.refund_cheque),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(tags: &[&str]) -> Option<Locale> {
+        hinted_locale(&tags.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_vietnamese_or_indonesian_browser_picks_its_language_an_english_one_does_not() {
+        assert_eq!(hint(&["vi-VN", "vi", "en-US"]), Some(Locale::vi));
+        assert_eq!(hint(&["id-ID"]), Some(Locale::id));
+        assert_eq!(hint(&["in-ID"]), Some(Locale::id));
+        assert_eq!(hint(&["en-US", "vi"]), Some(Locale::vi));
+        assert_eq!(hint(&["en-US", "en"]), None);
+        assert_eq!(hint(&["zh-TW", "vi-VN"]), None);
+        assert_eq!(hint(&[]), None);
     }
 }

@@ -148,7 +148,7 @@ pub fn StaffLoginPage() -> impl IntoView {
         // The skip link passes the language switch and lands on the form's heading.
         <crate::ui::SkipLink target="login-title" />
         <main id="main" class="staff-login">
-            <div class="staff-login__lang"><LanguageSwitch /></div>
+            <div class="staff-login__lang"><LanguageSwitch staff=true /></div>
             <h1 id="login-title" tabindex="-1">{tr(i18n, |l| td_string!(l, school.login_title))}</h1>
             <p class="hint">{tr(i18n, |l| td_string!(l, school.login_hint))}</p>
             <FormAlert message=form_error />

@@ -148,7 +148,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                         </span>
                         <A href="/school/password">{tr(i18n, |l| td_string!(l, school.nav_password))}</A>
                     })}
-                    <LanguageSwitch />
+                    <LanguageSwitch staff=true />
                     <button type="button" class="button button--secondary button--small" on:click=logout>
                         {tr(i18n, |l| td_string!(l, school.logout))}
                     </button>
