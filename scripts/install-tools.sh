@@ -39,6 +39,13 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
     && npm install --no-audit --no-fund "binaryen@$BINARYEN_VERSION")
 fi
 
+if ! command -v brotli >/dev/null; then
+  log "installing brotli (the site's precompressed .br files)"
+  { [ -f /var/lib/apt/lists/lock ] && apt-get install -y -qq brotli >/dev/null; } \
+    || { apt-get update -qq; apt-get install -y -qq brotli >/dev/null; } \
+    || log "no brotli: the site is served with gzip only"
+fi
+
 if [ "$want" = all ]; then
   if ! cargo nextest --version >/dev/null 2>&1; then
     log "installing cargo-nextest"

@@ -80,7 +80,10 @@ fn placeholders(text: &str) -> Vec<String> {
     let mut found: Vec<String> = text
         .split("{{")
         .skip(1)
-        .filter_map(|rest| rest.split_once("}}").map(|(name, _)| name.trim().to_owned()))
+        .filter_map(|rest| {
+            rest.split_once("}}")
+                .map(|(name, _)| name.trim().to_owned())
+        })
         .collect();
     found.sort();
     found
@@ -168,6 +171,9 @@ fn the_locale_list_is_the_locale_folders_and_the_build_registers_it() {
     let build = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("build.rs"))
         .expect("build.rs");
     for locale in &LOCALES[1..] {
-        assert!(build.contains(&format!("\"{locale}\"")), "build.rs does not add {locale}");
+        assert!(
+            build.contains(&format!("\"{locale}\"")),
+            "build.rs does not add {locale}"
+        );
     }
 }

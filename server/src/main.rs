@@ -6,6 +6,7 @@ mod api_errors;
 mod body_limit;
 mod captcha_audio;
 mod config;
+mod health;
 mod web;
 
 use app::server::audit::Actor;
@@ -334,7 +335,7 @@ async fn serve(
         );
     }
     let worker = outbox::worker::spawn(state.clone());
-    let app = web::router(state.clone(), &config);
+    let app = web::router(state.clone(), &config).await;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("listening on {}: {e}", config.addr))?;

@@ -14,7 +14,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use sea_orm::ConnectionTrait;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -42,6 +41,8 @@ pub(crate) struct WebState {
     behind_tls: bool,
     /// SHA-256 of `PORTAL_ISSUER_API_KEY`, if set.
     issuer_key_hash: Option<[u8; 32]>,
+    /// The database's reachability as `/api/v1/health` reports it.
+    pub(crate) db_probe: Arc<crate::health::DbProbe>,
 }
 
 impl WebState {
@@ -85,7 +86,7 @@ fn content_security_policy(index_html: &str) -> String {
 }
 
 /// Builds the whole application router.
-pub fn router(app: AppState, config: &ServerConfig) -> Router {
+pub async fn router(app: AppState, config: &ServerConfig) -> Router {
     let index_path = config.site_dir.join("index.html");
     let index_html = std::fs::read_to_string(&index_path).unwrap_or_else(|_| {
         tracing::warn!(path = %index_path.display(), "no built site; run the build first (see README)");
@@ -109,6 +110,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
             .as_ref()
             .map(|k| Sha256::digest(k.as_bytes()).into()),
         pages: Arc::new(pages),
+        db_probe: crate::health::DbProbe::start(app.db.clone()).await,
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
@@ -122,7 +124,7 @@ pub fn router(app: AppState, config: &ServerConfig) -> Router {
         )));
 
     let api_v1 = Router::new()
-        .route("/api/v1/health", get(health))
+        .route("/api/v1/health", get(crate::health::health))
         .route(
             "/api/v1/payments",
             post(post_payments).layer(middleware::from_fn(|r, n| {
@@ -244,11 +246,15 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
         return html_page(state.page(AppPart::of(&path)));
     }
     let mut res = next.run(req).await;
-    if res.status().is_success() && looks_like_file {
+    if looks_like_file && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
         res.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         );
+        // The same path is sent as br, gzip or plain by Accept-Encoding: a shared
+        // cache must keep them apart. (Revalidation: ServeDir's Last-Modified.)
+        res.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
 }
@@ -619,26 +625,6 @@ async fn line_webhook(State(state): State<WebState>, req: Request<Body>) -> Resp
 
 /// `GET /api/v1/health`: 200 when the database answers and writes get through
 /// (the last write, or the background write check after it, succeeded); else 503.
-async fn health(State(state): State<WebState>) -> Response {
-    let db_ok = state.app.db.execute_unprepared("SELECT 1").await.is_ok();
-    let writes_ok = !app::server::db::write_health().is_failing();
-    let ok = db_ok && writes_ok;
-    let status = if ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (
-        status,
-        Json(serde_json::json!({
-            "status": if ok { "ok" } else { "degraded" },
-            "database": if db_ok { "ok" } else { "unreachable" },
-            "writes": if writes_ok { "ok" } else { "failing" },
-        })),
-    )
-        .into_response()
-}
-
 async fn api_not_found() -> Response {
     api_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }

@@ -134,6 +134,19 @@ pub async fn fees(conn: &impl ConnectionTrait) -> Result<StopFees, DbErr> {
     })
 }
 
+/// [`fees`] from a cached settings snapshot.
+fn fees_of(snapshot: &settings::Snapshot) -> StopFees {
+    let d = StopFees::default();
+    let get = |key, default: i32| {
+        i32::try_from(snapshot.number(key, i64::from(default))).unwrap_or(default)
+    };
+    StopFees {
+        loss: get(settings::FEE_LOSS, d.loss),
+        remittance: get(settings::FEE_REMITTANCE, d.remittance),
+        cheque_postage: get(settings::FEE_CHEQUE_POSTAGE, d.cheque_postage),
+    }
+}
+
 async fn liability_hours(conn: &impl ConnectionTrait) -> Result<i32, DbErr> {
     let v = settings::get_i64(conn, settings::LOSS_LIABILITY_HOURS, 3).await?;
     Ok(i32::try_from(v).unwrap_or(3))
@@ -155,12 +168,13 @@ pub async fn overview(cx: &CallContext) -> Result<StopOverview, AppError> {
 
 async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, AppError> {
     let db = &cx.state.db;
+    let snapshot = cx.state.settings.current(db).await?;
     let HolderCards {
         holder,
         school,
         class,
         cards,
-    } = holder_cards::load(db, holder_id).await?;
+    } = holder_cards::load_with(db, &snapshot, holder_id).await?;
     let cards = cards
         .into_iter()
         .map(|c| StopCardRow {
@@ -183,14 +197,15 @@ async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, A
         school_name: school.name,
         class_name: class.name,
         cards,
-        fees: fees(db).await?,
+        fees: fees_of(&snapshot),
         step_up_contact: if started_by_parent {
             None
         } else {
             contact.as_ref().map(Contact::masked)
         },
         started_by_parent,
-        liability_hours: liability_hours(db).await?,
+        liability_hours: i32::try_from(snapshot.number(settings::LOSS_LIABILITY_HOURS, 3))
+            .unwrap_or(3),
     })
 }
 

@@ -38,6 +38,8 @@ pub async fn current_notice(db: &impl ConnectionTrait) -> Result<ConsentNotice, 
         version: text.version,
         clauses_zh: split(&text.body_zh),
         clauses_en: split(&text.body_en),
+        clauses_vi: split(&text.body_vi),
+        clauses_id: split(&text.body_id),
     })
 }
 

@@ -81,7 +81,7 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
                 None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
                 Some(r) => match r {
                     Ok(n) => {
-                        let clauses = if i18n.get_locale() == Locale::en { n.clauses_en.clone() } else { n.clauses_zh.clone() };
+                        let clauses = n.clauses(i18n.get_locale()).to_vec();
                         view! {
                             <ol class="consent-text" tabindex="0">
                                 {clauses.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}

@@ -6,7 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::CardStatus;
 use crate::domain::refund::RefundChoice;
 use crate::error::AppError;
-use crate::server::entities::{card_types, cards, classes, holders, schools, stop_requests};
+use crate::server::entities::{cards, classes, holders, schools, stop_requests};
+use crate::server::settings::Snapshot;
 
 pub struct HolderCards {
     pub holder: holders::Model,
@@ -29,19 +30,30 @@ pub struct HolderCard {
 /// # Errors
 /// `Unauthorized` when the holder no longer exists; database errors.
 pub async fn load(db: &impl ConnectionTrait, holder_id: i32) -> Result<HolderCards, AppError> {
-    let holder = holders::Entity::find_by_id(holder_id)
+    let snapshot = Snapshot::load(db).await?;
+    load_with(db, &snapshot, holder_id).await
+}
+
+/// [`load`] with the card types of a cached [`Snapshot`]: holder, school and class in
+/// one query, then the stops and the cards.
+///
+/// # Errors
+/// `Unauthorized` when the holder is gone; database errors.
+pub async fn load_with(
+    db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
+    holder_id: i32,
+) -> Result<HolderCards, AppError> {
+    let (holder, school, class) = holders::Entity::find_by_id(holder_id)
+        .find_also_related(schools::Entity)
+        .find_also(holders::Entity, classes::Entity)
         .one(db)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let school = schools::Entity::find_by_id(holder.school_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::Internal)?;
-    let class = classes::Entity::find_by_id(holder.class_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::Internal)?;
-    let types = card_types::Entity::find().all(db).await?;
+    let (Some(school), Some(class)) = (school, class) else {
+        return Err(AppError::Internal);
+    };
+    let types = &snapshot.card_types;
     let stops = stop_requests::Entity::find()
         .filter(stop_requests::Column::HolderId.eq(holder.id))
         .all(db)

@@ -11,10 +11,7 @@ use super::{
 use crate::domain::dates::{taiwan_time, taiwan_today};
 use crate::domain::masking::mask_identifier;
 use crate::error::AppError;
-use crate::server::entities::{
-    application_events, card_types, replacement_applications as applications,
-};
-use crate::server::settings::payment_settings;
+use crate::server::entities::{application_events, replacement_applications as applications};
 
 /// The holder's applications, newest first, each with its timeline (§1 3d).
 ///
@@ -24,9 +21,23 @@ pub async fn summaries(
     conn: &impl ConnectionTrait,
     holder_id: i32,
 ) -> Result<Vec<ApplicationSummary>, AppError> {
-    let ps = payment_settings(conn).await?;
+    let snapshot = crate::server::settings::Snapshot::load(conn).await?;
+    summaries_with(conn, &snapshot, holder_id).await
+}
+
+/// [`summaries`] with the settings and card types of a cached snapshot: the
+/// applications and their events, two statements.
+///
+/// # Errors
+/// Database errors.
+pub async fn summaries_with(
+    conn: &impl ConnectionTrait,
+    snapshot: &crate::server::settings::Snapshot,
+    holder_id: i32,
+) -> Result<Vec<ApplicationSummary>, AppError> {
+    let ps = snapshot.payment();
     let today = taiwan_today();
-    let types = card_types::Entity::find().all(conn).await?;
+    let types = &snapshot.card_types;
     let apps = applications::Entity::find()
         .filter(applications::Column::HolderId.eq(holder_id))
         .order_by_desc(applications::Column::CreatedAt)

@@ -16,12 +16,13 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         .await?
         .and_then(|w| w.verified_until)
         .ok_or(AppError::Unauthorized)?;
+    let snapshot = cx.state.settings.current(&cx.state.db).await?;
     let HolderCards {
         holder,
         school,
         class,
         cards,
-    } = holder_cards::load(&cx.state.db, holder_id).await?;
+    } = holder_cards::load_with(&cx.state.db, &snapshot, holder_id).await?;
     let cards = cards
         .into_iter()
         .map(|c| card_summary(&school.name, c))
@@ -31,7 +32,8 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         school_name: school.name,
         class_name: class.name,
         cards,
-        applications: crate::holder::service::summaries(&cx.state.db, holder_id).await?,
+        applications: crate::holder::service::summaries_with(&cx.state.db, &snapshot, holder_id)
+            .await?,
         verified_until: until,
     })
 }

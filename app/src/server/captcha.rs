@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn the_audio_speaks_every_letter_in_a_small_wav() {
         let wav = audio_wav("AB2CD");
-        let reader = hound::WavReader::new(std::io::Cursor::new(&wav)).unwrap();
+        let reader = hound::WavReader::new(std::io::Cursor::new(&wav)).expect("a WAV");
         assert_eq!(reader.spec().sample_rate, AUDIO_RATE);
         assert_eq!(reader.spec().bits_per_sample, 8);
         // five recordings and their gaps: seconds of sound, yet far below the

@@ -70,6 +70,8 @@ pub struct AppState {
     pub config: Arc<PortalConfig>,
     /// The outbox's transports and the worker's bell.
     pub delivery: Arc<Delivery>,
+    /// Settings and card types, cached for a few seconds.
+    pub settings: Arc<crate::server::settings::SnapshotCache>,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             cipher,
             config: Arc::new(config),
             delivery: Arc::new(delivery),
+            settings: Arc::default(),
         })
     }
 }

@@ -50,7 +50,9 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
         .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false)
+        // Every statement at info level under `sqlx::query` when asked: how
+        // `scripts/bench.sh` counts the statements of each step.
+        .sqlx_logging(std::env::var_os("PORTAL_LOG_STATEMENTS").is_some())
         .map_sqlx_sqlite_opts(|o| {
             o.busy_timeout(BUSY_TIMEOUT)
                 .foreign_keys(true)

@@ -2,7 +2,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
-use super::entities::settings;
+use super::entities::{card_types, settings};
 
 pub const FEE_LOSS: &str = "fee.loss";
 pub const FEE_REMITTANCE: &str = "fee.remittance";
@@ -72,4 +72,102 @@ pub async fn payment_settings(conn: &impl ConnectionTrait) -> Result<PaymentSett
         deadline_days: setting_days(conn, "payment.deadline_days", 7).await?,
         grace_days: setting_days(conn, "payment.grace_days", 30).await?,
     })
+}
+
+/// The settings table and the card types as read at one moment. A [`SnapshotCache`]
+/// keeps one per process for [`SNAPSHOT_TTL`], so a page needs no statement for them
+/// (Performance issue item 3: the query overview read the same settings row seven
+/// times); a change made elsewhere (another instance, the CLI) shows within the TTL.
+pub struct Snapshot {
+    values: std::collections::HashMap<String, String>,
+    pub card_types: Vec<card_types::Model>,
+}
+
+/// How long a process serves a [`Snapshot`] before reading a new one.
+pub const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Snapshot {
+    /// Reads the settings and the card types now (two statements).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let values = settings::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.key, m.value))
+            .collect();
+        let card_types = card_types::Entity::find().all(db).await?;
+        Ok(Self { values, card_types })
+    }
+
+    pub fn text(&self, key: &str, default: &str) -> String {
+        match self.values.get(key) {
+            Some(v) if !v.trim().is_empty() => v.trim().to_owned(),
+            _ => default.to_owned(),
+        }
+    }
+
+    pub fn number(&self, key: &str, default: i64) -> i64 {
+        self.values
+            .get(key)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// The same values as [`payment_settings`].
+    pub fn payment(&self) -> PaymentSettings {
+        PaymentSettings {
+            merchant_prefix: self.text("payment.merchant_prefix", "KLSC"),
+            item_code: self.text("payment.item_code", "K7S"),
+            atm_company_code: self.text("payment.atm_company_code", "95123"),
+            payee_zh: self.text("payment.payee_zh", "基隆市政府教育處"),
+            payee_en: self.text("payment.payee_en", "Keelung City Education Department"),
+            deadline_days: self.number("payment.deadline_days", 7),
+            grace_days: self.number("payment.grace_days", 30),
+        }
+    }
+}
+
+/// One process's [`Snapshot`], renewed when older than [`SNAPSHOT_TTL`].
+#[derive(Default)]
+pub struct SnapshotCache {
+    current: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<Snapshot>)>>,
+}
+
+impl SnapshotCache {
+    /// The cached snapshot, or a fresh one when it is missing or stale.
+    ///
+    /// # Errors
+    /// Database errors while renewing.
+    pub async fn current(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<std::sync::Arc<Snapshot>, DbErr> {
+        if let Some((at, snap)) = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            && at.elapsed() < SNAPSHOT_TTL
+        {
+            return Ok(snap.clone());
+        }
+        let snap = std::sync::Arc::new(Snapshot::load(db).await?);
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((std::time::Instant::now(), snap.clone()));
+        Ok(snap)
+    }
+
+    /// Drops the cached snapshot (after this process changed a setting or a card type).
+    pub fn invalidate(&self) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
 }

@@ -315,3 +315,82 @@ async fn session_cookies_are_http_only_and_same_site_lax() {
         "plain-http tests keep the cookie: {cookie}"
     );
 }
+
+#[tokio::test]
+async fn static_files_come_brotli_or_gzip_by_accept_encoding_vary_on_it_and_revalidate() {
+    let db = TestDb::new().await;
+    let site = db.path().join("site");
+    std::fs::create_dir_all(&site).expect("site folder");
+    let css = "body { color: #123456; }\n".repeat(40);
+    std::fs::write(site.join("main-abc.css"), &css).expect("css");
+    std::fs::write(site.join("main-abc.css.gz"), b"gzip bytes").expect("gz");
+    std::fs::write(site.join("main-abc.css.br"), b"brotli bytes").expect("br");
+    let server = TestServer::start(&db, &[]).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/main-abc.css", server.base);
+    let get = |encoding: &'static str| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            http.get(&url)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .expect("GET css")
+        }
+    };
+
+    let br = get("gzip, deflate, br").await;
+    assert_eq!(br.status(), StatusCode::OK);
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["vary"], "accept-encoding");
+    let last_modified = br.headers()["last-modified"].clone();
+    assert_eq!(br.bytes().await.expect("body").as_ref(), b"brotli bytes");
+
+    let gz = get("gzip").await;
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.headers()["vary"], "accept-encoding");
+
+    let plain = get("identity").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
+    assert_eq!(plain.text().await.expect("body"), css);
+
+    // A cached copy is revalidated without sending the file again.
+    let again = http
+        .get(&url)
+        .header("if-modified-since", last_modified)
+        .send()
+        .await
+        .expect("revalidate");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.bytes().await.expect("body").is_empty());
+}
+
+#[tokio::test]
+async fn health_answers_from_the_background_probe_not_a_query_per_call() {
+    let db = TestDb::new().await;
+    let server = TestServer::start(
+        &db,
+        &[
+            ("PORTAL_LOG_STATEMENTS", "1"),
+            ("RUST_LOG", "warn,sqlx::query=info"),
+        ],
+    )
+    .await;
+    let statements = |log: &str| log.lines().filter(|l| l.contains("sqlx::query")).count();
+    let before = statements(&server.log());
+    assert!(
+        before > 0,
+        "the server logs its statements (startup, the first probe)"
+    );
+    for _ in 0..100 {
+        let reply = server.client().get("/api/v1/health").await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.body["database"], "ok");
+        assert_eq!(reply.body["writes"], "ok");
+    }
+    let during = statements(&server.log()) - before;
+    // The probe's SELECT 1 every 2 s and the write check every 15 s, not 100 queries.
+    assert!(during < 20, "{during} statements for 100 health calls");
+}

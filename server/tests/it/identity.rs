@@ -572,3 +572,53 @@ impl CountRows for sea_orm::Select<audit_log::Entity> {
         self.count(&db.db).await.expect("count")
     }
 }
+
+#[tokio::test]
+async fn the_query_overview_takes_at_most_six_statements() {
+    // Performance issue item 3: it took 17 (seven reads of the same settings row).
+    // Session, holder with school and class, stops, cards, applications, events; the
+    // settings and card types come from the per-process snapshot.
+    let db = TestDb::new().await;
+    let server = demo_server(
+        &db,
+        &[
+            ("PORTAL_LOG_STATEMENTS", "1"),
+            ("RUST_LOG", "warn,sqlx::query=info"),
+        ],
+    )
+    .await;
+    let browser = consented(&server).await;
+    assert_eq!(browser.captcha().await.status, StatusCode::OK);
+    let reply = browser.verify(DEMO_ID, DEMO_BIRTH).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let statements = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("sqlx::query"))
+            // the background work of the process: the health probe, the write
+            // check, the outbox worker
+            .filter(|l| {
+                !["SELECT 1", "write_checks", "outbox", "claims"]
+                    .iter()
+                    .any(|w| l.contains(w))
+            })
+            .count()
+    };
+    // Warm the snapshot, then count one overview (the background probe's SELECT 1 and
+    // the write check are left out).
+    let first = browser.get("/api/query/overview").await;
+    assert_eq!(first.status, StatusCode::OK, "{first:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let before = statements(&server.log());
+    let reply = browser.get("/api/query/overview").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["masked_name"], "林○晴");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let after = statements(&server.log());
+    assert!(before > 0, "statements are logged");
+    assert!(
+        after - before <= 6,
+        "{} statements:\n{}",
+        after - before,
+        server.log()
+    );
+}

@@ -9,6 +9,9 @@ pub struct Model {
     pub version: String,
     pub body_zh: String,
     pub body_en: String,
+    /// Translations of the Chinese text (empty: none yet, the page shows the Chinese).
+    pub body_vi: String,
+    pub body_id: String,
     pub published_at: DateTimeUtc,
 }
 

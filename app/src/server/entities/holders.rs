@@ -25,6 +25,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::schools::Entity",
+        from = "Column::SchoolId",
+        to = "super::schools::Column::Id"
+    )]
+    School,
+    #[sea_orm(
+        belongs_to = "super::classes::Entity",
+        from = "Column::ClassId",
+        to = "super::classes::Column::Id"
+    )]
+    Class,
+}
+
+impl Related<super::schools::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::School.def()
+    }
+}
+
+impl Related<super::classes::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Class.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

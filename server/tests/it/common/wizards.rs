@@ -125,7 +125,7 @@ impl Visitor {
         }
     }
 
-    async fn send(
+    pub async fn send(
         &self,
         step: &'static str,
         req: reqwest::RequestBuilder,
@@ -158,12 +158,12 @@ impl Visitor {
         Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
-    async fn get(&self, step: &'static str, path: &str) -> Result<Value, Outcome> {
+    pub async fn get(&self, step: &'static str, path: &str) -> Result<Value, Outcome> {
         self.send(step, self.http.get(format!("{}{path}", self.base)))
             .await
     }
 
-    async fn post_form(
+    pub async fn post_form(
         &self,
         step: &'static str,
         path: &str,
@@ -176,7 +176,7 @@ impl Visitor {
         .await
     }
 
-    async fn post_json(
+    pub async fn post_json(
         &self,
         step: &'static str,
         path: &str,
@@ -190,7 +190,7 @@ impl Visitor {
     }
 
     /// Consent, a captcha and a verification in `wizard`.
-    async fn verify(&self, wizard: &str, holder: &LoadHolder) -> Result<(), Outcome> {
+    pub async fn verify(&self, wizard: &str, holder: &LoadHolder) -> Result<(), Outcome> {
         let notice = self.get("consent", "/api/consent/notice").await?;
         let version = notice["version"].as_str().unwrap_or("1").to_owned();
         self.post_form(
