@@ -24,4 +24,5 @@ mod school;
 mod serials;
 mod session_store;
 mod staff_sessions;
+mod step_up;
 mod swipes;
