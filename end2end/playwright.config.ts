@@ -66,5 +66,12 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 10_000,
     },
+    {
+      // The fake HTTP SMS gateway the server is pointed at (PORTAL_SMS_GATEWAY_URL).
+      command: `node support/fake-sms.mjs ${PORT + 2}`,
+      url: `http://127.0.0.1:${PORT + 2}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
   ],
 });

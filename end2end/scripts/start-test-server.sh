@@ -22,6 +22,10 @@ export PORTAL_LINE_API_BASE="http://127.0.0.1:$((port + 1))"
 export PORTAL_LINE_CHANNEL_TOKEN=e2e-line-token
 export PORTAL_LINE_CHANNEL_SECRET=e2e-line-secret
 export PORTAL_LINE_OFFICIAL_ACCOUNT=@e2e-school
+# SMS: to the fake HTTP SMS gateway two ports up (end2end/support/fake-sms.mjs).
+export PORTAL_SMS_GATEWAY_URL="http://127.0.0.1:$((port + 2))/api/mtk/SmSend"
+export PORTAL_SMS_USER=e2e-sms-user
+export PORTAL_SMS_PASSWORD=e2e-sms-password
 "$bin" import-roster fixtures/roster.csv
 # Back-office accounts for the desktop tests (passwords on standard input).
 echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer --school E2E001

@@ -1,5 +1,5 @@
 import { test, expect } from './support/test';
-import { fillIdentity, holders, latestCodeFor, startWizard, verifyForStop } from './support/portal';
+import { codeIn, fillIdentity, holders, latestCodeFor, smsTo, startWizard, verifyForStop } from './support/portal';
 import type { Page } from '@playwright/test';
 
 async function chooseStop(page: Page) {
@@ -31,7 +31,8 @@ test.describe('stop card wizard on a phone', () => {
     await expect(page.getByRole('heading', { name: '確認停卡資料' })).toBeVisible();
     await expect(page.getByText('學校沒有登記家長聯絡方式')).toBeVisible();
     const serial = await submitAndExpectDone(page);
-    await expect(page.getByText(/自 \d{2}:\d{2} 起，盜用損失不再由持卡人負擔/)).toBeVisible();
+    // The time alone when it is today, with its date when the stop is late in the evening.
+    await expect(page.getByText(/自 (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2} 起，盜用損失不再由持卡人負擔/)).toBeVisible();
     await page.reload();
     await expect(page.locator('.panel__value')).toHaveText(serial!);
   });
@@ -141,23 +142,56 @@ test.describe('stop card wizard on a phone', () => {
     expect(after.cards[0].status).toBe('active');
   });
 
-  test('with a guardian contact on file the stop needs the code sent there', async ({ page }) => {
+  test('the code goes out by SMS when the confirmation step opens, once, and stops the card', async ({ page }) => {
     await verifyForStop(page, holders.stop_code);
     await chooseStop(page);
     await page.getByRole('button', { name: '繼續' }).click();
-    await expect(page.getByText(/0912\*+678/)).toBeVisible();
-    await page.getByRole('button', { name: '送出停卡申請' }).click();
-    const code = page.getByRole('textbox', { name: '驗證碼（6 位數字）' });
-    await expect(code).toHaveAccessibleDescription(/請輸入驗證碼/);
-    await page.getByRole('button', { name: '寄送驗證碼' }).click();
-    await expect(page.getByText('驗證碼已寄出，10 分鐘內有效。')).toBeVisible();
-    const sent = latestCodeFor('0912345678');
+    await expect(page.getByRole('heading', { name: '確認停卡資料' })).toBeVisible();
+    // Sent without asking, to every contact on file, shown masked.
+    await expect(page.getByText('新的驗證碼已寄出，10 分鐘內有效；請輸入最新收到的驗證碼。')).toBeVisible();
+    await expect(page.getByText('0912***678', { exact: true })).toBeVisible();
+    await expect(page.getByText('p***@example.com', { exact: true })).toBeVisible();
+    await expect(page.getByText('0912345678')).toHaveCount(0);
+    const resend = page.getByRole('button', { name: '重新寄送驗證碼' });
+    await expect(resend).toBeDisabled();
+    await expect(page.getByText(/\d+ 秒後可重新寄送驗證碼。/)).toBeVisible();
+    await expect(page.getByRole('heading', { name: '沒有收到驗證碼？' })).toBeVisible();
+    await expect(page.getByText(/請聯絡學校的學生證業務承辦人/)).toBeVisible();
+    await expect.poll(async () => (await smsTo('0912345678')).length).toBe(1);
+    const [sms] = await smsTo('0912345678');
+    expect(sms.charset).toBe('UTF-8');
+    const sent = codeIn(sms.smbody);
     expect(sent).toMatch(/^\d{6}$/);
+    // The e-mail carries the same code.
+    expect(latestCodeFor('parent@example.com')).toBe(sent);
+
+    // A reload loses the draft (it lives in memory) but not the code: opening the
+    // step again sends nothing new.
+    await page.reload();
+    await chooseStop(page);
+    await page.getByRole('button', { name: '繼續' }).click();
+    await expect(page.getByText('驗證碼已於稍早寄出，10 分鐘內有效。')).toBeVisible();
+    expect(await smsTo('0912345678')).toHaveLength(1);
+
+    const code = page.getByRole('textbox', { name: '驗證碼' });
+    await page.getByRole('button', { name: '送出停卡申請' }).click();
+    await expect(code).toHaveAccessibleDescription(/請輸入驗證碼/);
     const wrong = sent === '000000' ? '111111' : '000000';
     await code.fill(wrong);
     await page.getByRole('button', { name: '送出停卡申請' }).click();
     await expect(code).toHaveAccessibleDescription(/驗證碼不正確或已過期/);
     await code.fill(sent!);
+    await submitAndExpectDone(page);
+  });
+
+  test('the code read from the e-mail stops the card as well', async ({ page }) => {
+    await verifyForStop(page, holders.stop_code_email);
+    await chooseStop(page);
+    await page.getByRole('button', { name: '繼續' }).click();
+    await expect(page.getByText('f***@example.com', { exact: true })).toBeVisible();
+    await expect(page.getByText('0911***333', { exact: true })).toBeVisible();
+    await expect.poll(() => latestCodeFor('family.lin@example.com')).toMatch(/^\d{6}$/);
+    await page.getByRole('textbox', { name: '驗證碼' }).fill(latestCodeFor('family.lin@example.com')!);
     await submitAndExpectDone(page);
   });
 });

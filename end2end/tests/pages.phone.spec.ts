@@ -27,7 +27,7 @@ test('every parent page fits a 360 px phone with 44 px touch targets', async ({ 
   await checkPage(page, 'stop-refund-errors');
   await page.getByRole('radio', { name: /僅掛失停卡不退費/ }).check();
   await page.getByRole('button', { name: '繼續' }).click();
-  await expect(page.getByRole('button', { name: '寄送驗證碼' })).toBeVisible();
+  await expect(page.getByRole('button', { name: '重新寄送驗證碼' })).toBeVisible();
   await checkPage(page, 'stop-confirm');
   await page.goto('/no/such/page');
   await expect(page.getByRole('heading', { name: '找不到這個頁面' })).toBeVisible();

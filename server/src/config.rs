@@ -4,7 +4,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use app::server::outbox::transport::LINE_API_BASE;
-use app::server::outbox::{LineSettings, NotificationSettings, SmtpSettings, SmtpTls};
+use app::server::outbox::{
+    LineSettings, NotificationSettings, SmsGatewaySettings, SmtpSettings, SmtpTls,
+};
 
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -168,8 +170,9 @@ impl ServerConfig {
 }
 
 /// E-mail through SMTP when `PORTAL_SMTP_HOST` is set (then `PORTAL_MAIL_FROM` is
-/// required), LINE through the Messaging API when `PORTAL_LINE_CHANNEL_TOKEN` is set;
-/// otherwise the development files.
+/// required), LINE through the Messaging API when `PORTAL_LINE_CHANNEL_TOKEN` is set,
+/// SMS through the HTTP gateway of `PORTAL_SMS_GATEWAY_URL` (with `PORTAL_SMS_USER`
+/// and `PORTAL_SMS_PASSWORD`); otherwise the development files.
 fn notifications_from(
     var: impl Fn(&str) -> Option<String>,
 ) -> Result<NotificationSettings, String> {
@@ -202,8 +205,26 @@ fn notifications_from(
             })
         }
     };
+    let sms = match (
+        var("PORTAL_SMS_GATEWAY_URL"),
+        var("PORTAL_SMS_USER"),
+        var("PORTAL_SMS_PASSWORD"),
+    ) {
+        (None, _, _) => None,
+        (Some(url), Some(user), Some(password)) => Some(SmsGatewaySettings {
+            url,
+            user,
+            password,
+        }),
+        (Some(_), _, _) => {
+            return Err(
+                "PORTAL_SMS_GATEWAY_URL needs PORTAL_SMS_USER and PORTAL_SMS_PASSWORD".into(),
+            );
+        }
+    };
     Ok(NotificationSettings {
         smtp,
+        sms,
         line: LineSettings {
             api_base: var("PORTAL_LINE_API_BASE").unwrap_or_else(|| LINE_API_BASE.into()),
             channel_token: var("PORTAL_LINE_CHANNEL_TOKEN"),
@@ -235,6 +256,28 @@ mod tests {
         assert_eq!(s.smtp, None);
         assert_eq!(s.line.api_base, "https://api.line.me");
         assert_eq!(s.line.channel_token, None);
+        assert_eq!(s.sms, None);
+    }
+
+    #[test]
+    fn an_sms_gateway_needs_its_account() {
+        let url = (
+            "PORTAL_SMS_GATEWAY_URL",
+            "https://sms.example/api/mtk/SmSend",
+        );
+        let s = settings(&[
+            url,
+            ("PORTAL_SMS_USER", "school"),
+            ("PORTAL_SMS_PASSWORD", "secret"),
+        ])
+        .expect("settings");
+        let sms = s.sms.expect("sms");
+        assert_eq!(
+            (sms.url.as_str(), sms.user.as_str(), sms.password.as_str()),
+            ("https://sms.example/api/mtk/SmSend", "school", "secret")
+        );
+        let err = settings(&[url, ("PORTAL_SMS_USER", "school")]).expect_err("refused");
+        assert!(err.starts_with("PORTAL_SMS_GATEWAY_URL"), "{err}");
     }
 
     #[test]

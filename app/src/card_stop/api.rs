@@ -24,7 +24,15 @@ pub async fn unlock_card(card_ref: String) -> Result<StopOverview, AppError> {
     crate::server::context::serve(async |cx| super::service::unlock(&cx, &card_ref).await).await
 }
 
-/// Sends a 6-digit step-up code to the guardian contact on the roster.
+/// The confirmation step opened: sends a 6-digit step-up code to every guardian
+/// contact on the roster, unless one sent earlier still works.
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/open-code")]
+pub async fn open_stop_code(card_ref: String) -> Result<StepUpSent, AppError> {
+    crate::server::context::serve(async |cx| super::service::open_code(&cx, &card_ref).await).await
+}
+
+/// «重新寄送驗證碼»: a new 6-digit step-up code to every guardian contact (at most
+/// one a minute); earlier codes stop working.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "stop/send-code")]
 pub async fn send_stop_code(card_ref: String) -> Result<StepUpSent, AppError> {
     crate::server::context::serve(async |cx| super::service::send_code(&cx, &card_ref).await).await

@@ -4,6 +4,9 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod step_up;
+pub mod step_up_view;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,8 +41,12 @@ pub struct StopOverview {
     pub class_name: String,
     pub cards: Vec<StopCardRow>,
     pub fees: StopFees,
-    /// Where a step-up code would be sent (masked), if the roster has a contact.
+    /// Where a step-up code would be sent (masked), if the roster has a contact: the
+    /// first of `step_up_contacts`.
     pub step_up_contact: Option<String>,
+    /// Every guardian contact a step-up code goes to (masked): mobile, then e-mail.
+    #[serde(default)]
+    pub step_up_contacts: Vec<String>,
     /// A logged-in parent started the wizard for a bound child («家長專區»): no step-up
     /// code is asked for.
     #[serde(default)]
@@ -130,9 +137,12 @@ pub struct StopReceipt {
     pub estimate: RefundEstimate,
 }
 
-/// Where a step-up code went (masked), and when another may be asked for.
+/// Where the step-up code went (masked: every guardian contact), and in how many
+/// seconds «重新寄送驗證碼» is allowed (0: now).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepUpSent {
-    pub destination_masked: String,
+    pub destinations: Vec<String>,
     pub resend_after_secs: u64,
+    /// `false` when opening the step found a code sent earlier that still works.
+    pub sent_now: bool,
 }

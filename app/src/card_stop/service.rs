@@ -5,7 +5,8 @@
 //!   resolved only among the verified holder's own cards; anything else is 403.
 //! - «暫時鎖卡» / «解除鎖卡» move a card between `active` and `locked`.
 //! - Where the roster has a guardian contact, the stop needs a 6-digit step-up code
-//!   sent there; without one the stop proceeds and is flagged for the school.
+//!   sent there (`super::step_up`); without one the stop proceeds and is flagged for
+//!   the school.
 //! - A stop is exactly once: the idempotency key, the card's state change, the stop
 //!   row, its audit row and the spent code are written in one transaction. SQLite's
 //!   `BEGIN IMMEDIATE` serialises duplicates; on PostgreSQL the card rows are locked
@@ -15,17 +16,16 @@
 //!   transaction, so concurrent stops never pick the same one.
 
 use crate::server::idempotency::{idempotency_key_error, request_hash};
-use chrono::{DateTime, Datelike, Duration, Utc};
-use rand::Rng;
+use chrono::{Datelike, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::{StepUpSent, StopCardRow, StopOverview, StopReceipt, StopRequestInput};
+use super::{StopCardRow, StopOverview, StopReceipt, StopRequestInput};
 use crate::domain::dates::taiwan_time;
-use crate::domain::masking::{mask_email, mask_identifier, mask_mobile, mask_name};
+use crate::domain::masking::{mask_identifier, mask_name};
 use crate::domain::refund::{self, RefundChoice, RefundEstimate, StopFees};
 use crate::error::AppError;
 use crate::holder::cards::{self as holder_cards, HolderCards};
@@ -41,15 +41,11 @@ use crate::wizard::{Wizard, session};
 
 /// Session key of the serial number of the stop this session submitted last.
 pub const LAST_STOP_SESSION_KEY: &str = "last_stop_serial";
-/// `one_time_codes.purpose` of the stop's step-up code.
-pub const STEP_UP_PURPOSE: &str = "stop.step_up";
-pub const CODE_VALID_MINUTES: i64 = 10;
-/// Wrong guesses that burn a code.
-pub const CODE_MAX_GUESSES: i32 = 5;
-/// Seconds between two codes.
-pub const RESEND_AFTER_SECS: i64 = 60;
-/// Codes per holder and hour.
-pub const CODES_PER_HOUR: usize = 5;
+pub use super::step_up::{
+    CODE_MAX_GUESSES, CODE_VALID_MINUTES, CODES_PER_HOUR, Contact, RESEND_AFTER_SECS,
+    STEP_UP_PURPOSE, guardian_contact, guardian_contacts, open_code, send_code,
+};
+use super::step_up::{code_hash, code_subject};
 const CARD_REF_LEN: usize = 20;
 
 /// The opaque reference of a card on the stop pages.
@@ -69,52 +65,11 @@ pub fn serial_no(date: chrono::NaiveDate, seq: u32) -> String {
     )
 }
 
-/// The guardian contact on the roster, where a step-up code goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Contact {
-    Sms(String),
-    Email(String),
-}
-
-impl Contact {
-    pub fn masked(&self) -> String {
-        match self {
-            Contact::Sms(m) => mask_mobile(m),
-            Contact::Email(e) => mask_email(e),
-        }
-    }
-}
-
 /// Whether a stop must be confirmed with a step-up code sent to `contact` (SPEC §7):
 /// whenever the roster has a guardian contact, unless a logged-in parent with an
 /// approved binding started this wizard for the holder from «家長專區».
 async fn step_up_required(cx: &CallContext, holder_id: i32, contact: Option<&Contact>) -> bool {
     contact.is_some() && !crate::wizard::bound_parent::bound_parent_wizard(cx, holder_id).await
-}
-
-/// The holder's guardian contact: the mobile number if the roster has one, else the
-/// e-mail address.
-///
-/// # Errors
-/// `Internal` when a stored contact cannot be decrypted.
-pub fn guardian_contact(
-    cx: &CallContext,
-    holder: &holders::Model,
-) -> Result<Option<Contact>, AppError> {
-    let cipher = &cx.state.cipher;
-    if let Some(enc) = &holder.guardian_mobile_enc {
-        let aad = format!("holders.guardian_mobile:{}", holder.id_no_hash);
-        return Ok(Some(Contact::Sms(
-            cipher.decrypt(enc, &aad).map_err(internal)?,
-        )));
-    }
-    if let Some(enc) = &holder.guardian_email_enc {
-        let aad = format!("holders.guardian_email:{}", holder.id_no_hash);
-        return Ok(Some(Contact::Email(
-            cipher.decrypt(enc, &aad).map_err(internal)?,
-        )));
-    }
-    Ok(None)
 }
 
 /// The configured fees (settings `fee.*`).
@@ -152,7 +107,10 @@ async fn liability_hours(conn: &impl ConnectionTrait) -> Result<i32, DbErr> {
     Ok(i32::try_from(v).unwrap_or(3))
 }
 
-async fn holder(conn: &impl ConnectionTrait, holder_id: i32) -> Result<holders::Model, AppError> {
+pub(super) async fn holder(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+) -> Result<holders::Model, AppError> {
     holders::Entity::find_by_id(holder_id)
         .one(conn)
         .await?
@@ -190,19 +148,21 @@ async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, A
             stopped_at: c.card.stopped_at,
         })
         .collect();
-    let contact = guardian_contact(cx, &holder)?;
+    let contacts = guardian_contacts(cx, &holder)?;
     let started_by_parent = crate::wizard::bound_parent::bound_parent_wizard(cx, holder.id).await;
+    let step_up_contacts: Vec<String> = if started_by_parent {
+        Vec::new()
+    } else {
+        contacts.iter().map(Contact::masked).collect()
+    };
     Ok(StopOverview {
         masked_name: mask_name(&holder.name),
         school_name: school.name,
         class_name: class.name,
         cards,
         fees: fees_of(&snapshot),
-        step_up_contact: if started_by_parent {
-            None
-        } else {
-            contact.as_ref().map(Contact::masked)
-        },
+        step_up_contact: step_up_contacts.first().cloned(),
+        step_up_contacts,
         started_by_parent,
         liability_hours: i32::try_from(snapshot.number(settings::LOSS_LIABILITY_HOURS, 3))
             .unwrap_or(3),
@@ -211,7 +171,7 @@ async fn overview_of(cx: &CallContext, holder_id: i32) -> Result<StopOverview, A
 
 /// The holder's card named by `card_ref`, locked for update on PostgreSQL; `None`
 /// when it is not one of the holder's cards.
-async fn find_card(
+pub(super) async fn find_card(
     txn: &DatabaseTransaction,
     cx: &CallContext,
     holder_id: i32,
@@ -229,7 +189,7 @@ async fn find_card(
 }
 
 /// Records a refused request (a security event) and commits it; returns 403.
-async fn deny(
+pub(super) async fn deny(
     txn: DatabaseTransaction,
     cx: &CallContext,
     holder_id: i32,
@@ -339,127 +299,6 @@ async fn set_locked(
         cx.state.delivery.wake();
     }
     overview_of(cx, holder_id).await
-}
-
-fn code_subject(cx: &CallContext, holder_id: i32) -> String {
-    cx.state.cipher.keyed_hash(
-        "one_time_codes.subject",
-        &format!("{STEP_UP_PURPOSE}:{holder_id}"),
-    )
-}
-
-fn code_hash(cx: &CallContext, subject: &str, code: &str) -> String {
-    cx.state
-        .cipher
-        .keyed_hash("one_time_codes.code", &format!("{subject}:{code}"))
-}
-
-fn seconds_until(t: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
-    u64::try_from((t - now).num_seconds().max(1)).unwrap_or(1)
-}
-
-/// Sends a step-up code for stopping `card_ref` to the guardian contact.
-///
-/// # Errors
-/// `Unauthorized`, `Forbidden`, `Conflict("already_stopped")`,
-/// `Conflict("no_contact")`, `RateLimited` (60 s between codes, 5 an hour),
-/// `Internal` on a database error (a message the transport does not take now is
-/// retried by the outbox worker).
-pub async fn send_code(cx: &CallContext, card_ref: &str) -> Result<StepUpSent, AppError> {
-    let holder_id = session::verified_holder(&cx.session, Wizard::Stop).await?;
-    let db = &cx.state.db;
-    let holder = holder(db, holder_id).await?;
-    let txn = begin_write(db).await?;
-    let Some(card) = find_card(&txn, cx, holder_id, card_ref).await? else {
-        return Err(deny(txn, cx, holder_id, "stop.send_code").await);
-    };
-    if card.status == "stopped" {
-        return Err(AppError::Conflict("already_stopped".into()));
-    }
-    let contact =
-        guardian_contact(cx, &holder)?.ok_or_else(|| AppError::Conflict("no_contact".into()))?;
-    let subject = code_subject(cx, holder_id);
-    let now = Utc::now();
-    let recent = one_time_codes::Entity::find()
-        .filter(one_time_codes::Column::Purpose.eq(STEP_UP_PURPOSE))
-        .filter(one_time_codes::Column::Subject.eq(subject.clone()))
-        .filter(one_time_codes::Column::CreatedAt.gt(now - Duration::hours(1)))
-        .order_by_desc(one_time_codes::Column::CreatedAt)
-        .all(&txn)
-        .await?;
-    let wait = match (recent.first(), recent.last()) {
-        (Some(last), _) if last.created_at + Duration::seconds(RESEND_AFTER_SECS) > now => Some(
-            seconds_until(last.created_at + Duration::seconds(RESEND_AFTER_SECS), now),
-        ),
-        (_, Some(oldest)) if recent.len() >= CODES_PER_HOUR => {
-            Some(seconds_until(oldest.created_at + Duration::hours(1), now))
-        }
-        _ => None,
-    };
-    let masked_card = mask_identifier(&card.outer_no);
-    let audit_send = async |result: &str, detail| {
-        audit::record(
-            &txn,
-            Some(&cx.client),
-            AuditEvent {
-                actor: Actor::Holder(holder_id),
-                action: "stop.send_code",
-                subject: Some(masked_card.clone()),
-                result,
-                detail: Some(detail),
-            },
-        )
-        .await
-        .map_err(internal)
-    };
-    if let Some(retry_after_secs) = wait {
-        audit_send("rate_limited", serde_json::json!({})).await?;
-        txn.commit().await?;
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
-
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    one_time_codes::ActiveModel {
-        purpose: Set(STEP_UP_PURPOSE.into()),
-        subject: Set(subject.clone()),
-        code_hash: Set(code_hash(cx, &subject, &code)),
-        expires_at: Set(now + Duration::minutes(CODE_VALID_MINUTES)),
-        attempts: Set(0),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let (channel, recipient) = match &contact {
-        Contact::Sms(m) => (Channel::Sms, m.as_str()),
-        Contact::Email(e) => (Channel::Email, e.as_str()),
-    };
-    let message_id = outbox::enqueue(
-        &txn,
-        &cx.state.cipher,
-        NewMessage {
-            channel,
-            recipient,
-            template: "stop_code",
-            payload: serde_json::json!({
-                "masked_name": mask_name(&holder.name),
-                "outer_no_masked": masked_card,
-                "code": code,
-                "minutes": CODE_VALID_MINUTES,
-            }),
-        },
-    )
-    .await?;
-    audit_send("ok", serde_json::json!({ "channel": channel.as_str() })).await?;
-    txn.commit().await?;
-
-    // Sent now if the transport answers; otherwise the outbox worker retries it.
-    outbox::deliver(&cx.state, &message_id).await?;
-    Ok(StepUpSent {
-        destination_masked: contact.masked(),
-        resend_after_secs: RESEND_AFTER_SECS.unsigned_abs(),
-    })
 }
 
 /// «送出停卡申請»: exactly once per idempotency key.

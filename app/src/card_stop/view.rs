@@ -1,14 +1,13 @@
 //! The stop wizard's steps after verification: cards (3), refund (4), check and
 //! submit (5), result (6).
 
-use super::api::{
-    load_last_stop_receipt, load_stop_overview, lock_card, send_stop_code, submit_stop, unlock_card,
-};
+use super::api::{load_last_stop_receipt, load_stop_overview, lock_card, submit_stop, unlock_card};
+use super::step_up_view::StepUpCode;
 use super::{
     BankDetails, ChequeDetails, RefundChoice, StopCardRow, StopOverview, StopReceipt,
     StopRequestInput,
 };
-use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
+use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm_dated};
 use crate::domain::refund::{BANKS, estimate};
 use crate::error::{AppError, FieldErrors};
 use crate::holder::CardStatus;
@@ -501,38 +500,10 @@ pub fn StopConfirmStep() -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let code_sent = RwSignal::new(None::<String>);
-    let code_note = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let title =
         Signal::derive(move || td_string!(i18n.get_locale(), stop.confirm_title).to_string());
     let summary = summary_of(i18n, errors);
-
-    let send_code = move |_| {
-        let Some(card_ref) = draft.card_ref.get_untracked() else {
-            return;
-        };
-        code_note.set(None);
-        spawn_local(async move {
-            match send_stop_code(card_ref).await {
-                Ok(sent) => {
-                    code_sent.set(Some(sent.destination_masked));
-                    code_note.set(Some(
-                        td_string!(i18n.get_locale_untracked(), stop.code_sent).to_string(),
-                    ));
-                }
-                Err(AppError::RateLimited { retry_after_secs }) => code_note.set(Some(
-                    td_string!(
-                        i18n.get_locale_untracked(),
-                        stop.code_wait,
-                        seconds = retry_after_secs
-                    )
-                    .to_string(),
-                )),
-                Err(e) => code_note.set(Some(form_error_text(i18n.get_locale_untracked(), &e))),
-            }
-        });
-    };
 
     let submit = move |_| {
         if pending.get_untracked() {
@@ -611,46 +582,6 @@ pub fn StopConfirmStep() -> impl IntoView {
         .into_any()
     };
 
-    let step_up = move || {
-        let o = draft.overview.get()?;
-        Some(match o.step_up_contact {
-            Some(dest) => {
-                let dest_text = dest.clone();
-                view! {
-                    <section class="step-up" aria-labelledby="code-title">
-                        <h2 id="code-title">{tr(i18n, |l| td_string!(l, stop.code_title))}</h2>
-                        <p>{move || td_string!(i18n.get_locale(), stop.code_intro, destination = dest_text.clone()).to_string()}</p>
-                        <button type="button" class="button button--secondary" on:click=send_code>
-                            {move || if code_sent.get().is_some() {
-                                td_string!(i18n.get_locale(), stop.code_resend)
-                            } else {
-                                td_string!(i18n.get_locale(), stop.code_send)
-                            }}
-                        </button>
-                        <p class="hint" role="status">{move || code_note.get()}</p>
-                        <TextField id="step-up-code" label=|l| td_string!(l, stop.code_label)
-                            value=draft.code on_input=Callback::new(move |v| draft.code.set(v))
-                            error=Signal::derive(move || errors.with(|e| e.get("step_up_code").map(|c| match c.as_str() {
-                                "wrong" => td_string!(i18n.get_locale(), stop.err_code_wrong),
-                                "expired" => td_string!(i18n.get_locale(), stop.err_code_expired),
-                                _ => td_string!(i18n.get_locale(), stop.err_code_required),
-                            }.to_string())))
-                            inputmode="numeric" autocomplete="one-time-code" maxlength=6 class="input input--short" />
-                    </section>
-                }
-                .into_any()
-            }
-            None if o.started_by_parent => {
-                view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.parent_no_code_note))}</p> }
-                    .into_any()
-            }
-            None => {
-                view! { <p class="hint">{tr(i18n, |l| td_string!(l, stop.no_contact_note))}</p> }
-                    .into_any()
-            }
-        })
-    };
-
     view! {
         <PageShell>
             <StepHeader step=5 total=TOTAL title=title back_href="/card/stop/refund" />
@@ -658,7 +589,7 @@ pub fn StopConfirmStep() -> impl IntoView {
             <ErrorSummary items=summary />
             <FormAlert message=form_error />
             {rows}
-            {step_up}
+            <StepUpCode draft=draft errors=errors />
             <div class="warning" role="note">
                 <span class="warning__icon" aria-hidden="true">"!"</span>
                 <strong>{tr(i18n, |l| td_string!(l, stop.warning))}</strong>
@@ -703,7 +634,8 @@ pub fn StopDoneStep() -> impl IntoView {
 fn Receipt(receipt: StopReceipt) -> impl IntoView {
     let i18n = use_i18n();
     let r = receipt;
-    let protected = taiwan_hh_mm(r.protected_from);
+    // With its date when that is not today (a stop late in the evening).
+    let protected = taiwan_hh_mm_dated(r.protected_from, chrono::Utc::now());
     let stopped = taiwan_date_time(r.stopped_at);
     let choice = r.choice;
     let est = r.estimate;

@@ -49,6 +49,16 @@ pub fn taiwan_date_time(t: DateTime<Utc>) -> String {
     format!("{} {}", iso_date(local.date_naive()), taiwan_hh_mm(t))
 }
 
+/// `13:05` when `t` falls on the same Taiwan day as `now`, else `2026-11-24 00:05`:
+/// a time without its date would be read as today's.
+pub fn taiwan_hh_mm_dated(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if taiwan_time(t).date_naive() == taiwan_time(now).date_naive() {
+        taiwan_hh_mm(t)
+    } else {
+        taiwan_date_time(t)
+    }
+}
+
 /// The Taiwan date today.
 pub fn taiwan_today() -> NaiveDate {
     taiwan_time(Utc::now()).date_naive()
@@ -76,5 +86,26 @@ mod tests {
             .expect("time")
             .to_utc();
         assert_eq!(taiwan_date_time(t), "2026-11-24 00:05");
+    }
+
+    #[test]
+    fn a_time_carries_its_date_unless_it_is_today_in_taiwan() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        // 22:30 Taiwan time, protected from 01:30 the next day.
+        let now = at("2026-11-23T14:30:00Z");
+        assert_eq!(
+            taiwan_hh_mm_dated(at("2026-11-23T17:30:00Z"), now),
+            "2026-11-24 01:30"
+        );
+        // 09:00 Taiwan time, protected from 12:00 the same day.
+        let morning = at("2026-11-23T01:00:00Z");
+        assert_eq!(
+            taiwan_hh_mm_dated(at("2026-11-23T04:00:00Z"), morning),
+            "12:00"
+        );
     }
 }

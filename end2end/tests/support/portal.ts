@@ -21,6 +21,22 @@ export function latestCodeFor(to: string): string | null {
   return null;
 }
 
+/** One SMS the fake gateway (support/fake-sms.mjs) took. */
+export type Sms = { dstaddr: string; smbody: string; clientid: string; charset: string | null };
+
+/** The SMS the fake gateway took for `mobile`, oldest first. */
+export async function smsTo(mobile: string): Promise<Sms[]> {
+  const port = Number(process.env.E2E_PORT ?? 3210) + 2;
+  const res = await fetch(`http://127.0.0.1:${port}/received`);
+  const all = (await res.json()) as Sms[];
+  return all.filter((m) => m.dstaddr === mobile);
+}
+
+/** The 6-digit code of a message text (`驗證碼：123456`). */
+export function codeIn(text: string): string | null {
+  return text.match(/驗證碼：(\d{6})/)?.[1] ?? null;
+}
+
 /** Every message in the e2e server's development outbox to `to`, oldest first. */
 export function messagesTo(to: string): string[] {
   const dir = path.join(__dirname, '../../.tmp/server/outbox');

@@ -18,28 +18,28 @@ use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-const HEADER: &str = "school_code,school_name,district,level,student_no,name,id_no,birth_date,gender,class,seat_no,card_type,card_outer_no,card_status,card_balance,card_issued_on,guardian_mobile,guardian_email";
+pub(crate) const HEADER: &str = "school_code,school_name,district,level,student_no,name,id_no,birth_date,gender,class,seat_no,card_type,card_outer_no,card_status,card_balance,card_issued_on,guardian_mobile,guardian_email";
 
 /// 林雨晴: guardian mobile and e-mail on the roster.
-const WITH_CONTACT_BIRTH: &str = "2015-03-14";
-const WITH_CONTACT_CARD: &str = "0512345678";
+pub(crate) const WITH_CONTACT_BIRTH: &str = "2015-03-14";
+pub(crate) const WITH_CONTACT_CARD: &str = "0512345678";
 /// 王小明: no guardian contact.
-const NO_CONTACT_ID: &str = "A123456789";
-const NO_CONTACT_BIRTH: &str = "2015-05-01";
-const NO_CONTACT_CARD: &str = "0512345679";
+pub(crate) const NO_CONTACT_ID: &str = "A123456789";
+pub(crate) const NO_CONTACT_BIRTH: &str = "2015-05-01";
+pub(crate) const NO_CONTACT_CARD: &str = "0512345679";
 /// 陳冠宇: guardian e-mail only.
-const EMAIL_ONLY_BIRTH: &str = "2012-04-05";
-const EMAIL_ONLY_CARD: &str = "0612345670";
+pub(crate) const EMAIL_ONLY_BIRTH: &str = "2012-04-05";
+pub(crate) const EMAIL_ONLY_CARD: &str = "0612345670";
 
-fn with_contact_id() -> String {
+pub(crate) fn with_contact_id() -> String {
     with_check_digit('A', "22345678").expect("valid ID")
 }
 
-fn email_only_id() -> String {
+pub(crate) fn email_only_id() -> String {
     with_check_digit('B', "12345678").expect("valid ID")
 }
 
-fn roster_file() -> String {
+pub(crate) fn roster_file() -> String {
     format!(
         "{HEADER}\n\
          173601,基隆市立仁愛國小,仁愛區,國小,110001,林雨晴,{},{WITH_CONTACT_BIRTH},F,501,12,KL-PRIMARY,{WITH_CONTACT_CARD},active,230,2021-09-01,0912345678,mom@example.com\n\
@@ -51,37 +51,42 @@ fn roster_file() -> String {
 }
 
 /// A fresh database with the roster and the real server on it.
-async fn setup() -> (TestDb, TestServer) {
+pub(crate) async fn setup() -> (TestDb, TestServer) {
+    setup_with(&[]).await
+}
+
+/// [`setup`] with more environment for the server.
+pub(crate) async fn setup_with(env: &[(&str, &str)]) -> (TestDb, TestServer) {
     let db = TestDb::new().await;
     roster::import(&db.db, &cipher(), roster_file().as_bytes(), Actor::Cli)
         .await
         .expect("roster import");
-    let server = TestServer::start(&db, &[]).await;
+    let server = TestServer::start(&db, env).await;
     (db, server)
 }
 
 /// A browser verified in the stop wizard as the holder with `id_no`.
-async fn holder(server: &TestServer, id_no: &str, birth: &str) -> Browser {
+pub(crate) async fn holder(server: &TestServer, id_no: &str, birth: &str) -> Browser {
     let browser = server.client();
     browser.verified_in("stop", id_no, birth).await;
     browser
 }
 
-async fn overview(browser: &Browser) -> Value {
+pub(crate) async fn overview(browser: &Browser) -> Value {
     let reply = browser.get("/api/stop/overview").await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     reply.body
 }
 
 /// The `card_ref` of the holder's only card.
-async fn only_card_ref(browser: &Browser) -> String {
+pub(crate) async fn only_card_ref(browser: &Browser) -> String {
     let o = overview(browser).await;
     let cards = o["cards"].as_array().expect("cards");
     assert_eq!(cards.len(), 1, "{o}");
     cards[0]["card_ref"].as_str().expect("card_ref").to_owned()
 }
 
-async fn card(db: &TestDb, outer_no: &str) -> cards::Model {
+pub(crate) async fn card(db: &TestDb, outer_no: &str) -> cards::Model {
     cards::Entity::find()
         .filter(cards::Column::OuterNo.eq(outer_no))
         .one(&db.db)
@@ -90,7 +95,7 @@ async fn card(db: &TestDb, outer_no: &str) -> cards::Model {
         .expect("card")
 }
 
-async fn audit_rows(db: &TestDb, action: &str) -> Vec<audit_log::Model> {
+pub(crate) async fn audit_rows(db: &TestDb, action: &str) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
         .all(&db.db)
@@ -98,17 +103,17 @@ async fn audit_rows(db: &TestDb, action: &str) -> Vec<audit_log::Model> {
         .expect("audit query")
 }
 
-fn no_refund(card_ref: &str, key: &str) -> Value {
+pub(crate) fn no_refund(card_ref: &str, key: &str) -> Value {
     json!({ "card_ref": card_ref, "choice": "no_refund", "idempotency_key": key })
 }
 
-async fn submit(browser: &Browser, input: &Value) -> Reply {
+pub(crate) async fn submit(browser: &Browser, input: &Value) -> Reply {
     browser
         .post_json("/api/stop/submit", &json!({ "input": input }))
         .await
 }
 
-fn field_errors(reply: &Reply) -> &Value {
+pub(crate) fn field_errors(reply: &Reply) -> &Value {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
     assert_eq!(reply.body["error"], "validation", "{reply:?}");
     &reply.body["detail"]
@@ -132,6 +137,10 @@ async fn the_overview_shows_the_masked_holder_cards_fees_and_contact() {
     );
     assert_eq!(o["liability_hours"], 3);
     assert_eq!(o["step_up_contact"], "0912***678");
+    assert_eq!(
+        o["step_up_contacts"],
+        json!(["0912***678", "m***@example.com"])
+    );
     let c = &o["cards"][0];
     assert_eq!(c["status"], "active");
     assert_eq!(c["outer_no_masked"], "051234****");
@@ -457,7 +466,7 @@ async fn a_cheque_refund_stores_the_address_and_an_uncovered_balance_pays_nothin
     assert_eq!(sent.status, StatusCode::OK, "{sent:?}");
     assert_eq!(
         sent.body,
-        json!({ "destination_masked": "d***@example.com", "resend_after_secs": 60 })
+        json!({ "destinations": ["d***@example.com"], "resend_after_secs": 60, "sent_now": true })
     );
     let mails = db.outbox_mails();
     assert_eq!(mails.len(), 1);
@@ -517,7 +526,8 @@ async fn the_step_up_code_comes_from_the_outbox_and_is_checked() {
     assert_eq!(sent.status, StatusCode::OK, "{sent:?}");
     assert_eq!(
         sent.body,
-        json!({ "destination_masked": "0912***678", "resend_after_secs": 60 })
+        json!({ "destinations": ["0912***678", "m***@example.com"],
+                "resend_after_secs": 60, "sent_now": true })
     );
     // A resend within 60 s: 429 with the seconds left.
     let resend = browser
@@ -531,15 +541,19 @@ async fn the_step_up_code_comes_from_the_outbox_and_is_checked() {
         json!({ "error": "rate_limited", "detail": { "retry_after_secs": wait } })
     );
 
-    // The message went to the mobile number on the roster (SMS, written as .eml).
+    // The code went to the mobile number (SMS, written as .eml) and the e-mail address
+    // on the roster, the same code in both.
     let mails = db.outbox_mails();
-    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails.len(), 2, "{mails:?}");
     let mail = &mails[0];
     assert_eq!(mail.to, "0912345678");
+    assert_eq!(mails[1].to, "mom@example.com");
+    assert_eq!(mails[1].code(), mail.code());
     assert!(mail.subject.contains("驗證碼"), "{}", mail.subject);
     assert!(mail.text.contains("林○晴") && mail.text.contains("051234****"));
     let code = mail.code().expect("a code line");
     let row = outbox::Entity::find()
+        .filter(outbox::Column::Channel.eq("sms"))
         .one(&db.db)
         .await
         .expect("outbox")
@@ -633,7 +647,8 @@ async fn five_wrong_guesses_burn_the_code_and_codes_are_limited_per_hour() {
     let wait = retry_after(&sixth);
     // The oldest code is 5 × 61 s old.
     assert!((3600 - 305 - 5..=3600 - 305).contains(&wait), "{wait}");
-    assert_eq!(db.outbox_mails().len(), 5);
+    // Each code went to the mobile and the e-mail address.
+    assert_eq!(db.outbox_mails().len(), 10);
     let limited = audit_rows(&db, "stop.send_code").await;
     assert_eq!(
         limited
@@ -646,7 +661,7 @@ async fn five_wrong_guesses_burn_the_code_and_codes_are_limited_per_hour() {
     // The newest code works; earlier ones no longer do.
     let mails = db.outbox_mails();
     let first = mails[0].code().expect("code");
-    let newest = mails[4].code().expect("code");
+    let newest = mails[8].code().expect("code");
     if first != newest {
         let old = submit(&browser, &input(&first)).await;
         assert_eq!(field_errors(&old), &json!({ "step_up_code": "wrong" }));

@@ -23,5 +23,7 @@ mod roster_upload;
 mod school;
 mod serials;
 mod session_store;
+mod sms;
 mod staff_sessions;
+mod step_up;
 mod swipes;

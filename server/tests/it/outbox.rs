@@ -64,6 +64,7 @@ impl Providers {
                 api_base: self.line.base.clone(),
                 channel_token: Some(LINE_TOKEN.into()),
             },
+            sms: None,
             retry: RetryPolicy {
                 send_timeout: std::time::Duration::from_secs(10),
                 ..RetryPolicy::default()

@@ -1189,6 +1189,13 @@ async fn a_bound_parent_stops_a_card_without_verification_or_step_up_code() {
         .as_str()
         .expect("card ref")
         .to_owned();
+    // No code is sent for her, not even when asked for.
+    assert_eq!(overview.body["step_up_contacts"], json!([]));
+    let code = mom
+        .post_form("/api/stop/open-code", &[("card_ref", &card_ref)])
+        .await;
+    assert_eq!(code.status, StatusCode::CONFLICT, "{code:?}");
+    assert_eq!(code.body["detail"], "not_required");
     let stop = mom
         .post_json(
             "/api/stop/submit",

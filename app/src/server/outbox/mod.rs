@@ -4,8 +4,9 @@
 //!
 //! Each channel has its [`Transport`](transport::Transport): e-mail goes through SMTP
 //! when `PORTAL_SMTP_HOST` is set, LINE through the Messaging API when
-//! `PORTAL_LINE_CHANNEL_TOKEN` is set; otherwise, and always for SMS (no provider
-//! yet), the development default writes the message as an `.eml` file under
+//! `PORTAL_LINE_CHANNEL_TOKEN` is set, SMS through an HTTP SMS gateway when
+//! `PORTAL_SMS_GATEWAY_URL` is set; otherwise the development default writes the
+//! message as an `.eml` file under
 //! `{PORTAL_DATA_DIR}/outbox/` (To: the address, mobile number or LINE user id).
 //!
 //! Statuses: `pending` → `in_flight` (claimed by one worker) → `sent`; a failed attempt
@@ -22,10 +23,12 @@ use super::crypto::PiiCipher;
 use super::entities::outbox;
 
 mod claims;
+pub mod sms_gateway;
 pub mod templates;
 pub mod transport;
 pub mod worker;
 
+pub use sms_gateway::SmsGatewaySettings;
 pub use transport::{LineSettings, NotificationSettings, SmtpSettings, SmtpTls};
 pub use worker::{
     Delivery, DeliveryOutcome, DeliveryReport, RetryPolicy, deliver, deliver_due, requeue_dead,

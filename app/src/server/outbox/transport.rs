@@ -156,6 +156,8 @@ pub struct NotificationSettings {
     /// `None`: e-mail is written as files (the development default).
     pub smtp: Option<SmtpSettings>,
     pub line: LineSettings,
+    /// `None`: SMS are written as files (the development default).
+    pub sms: Option<super::sms_gateway::SmsGatewaySettings>,
     pub retry: super::RetryPolicy,
 }
 

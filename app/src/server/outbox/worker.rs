@@ -31,6 +31,7 @@ use tokio::sync::Notify;
 
 pub use super::claims::release_own_claims;
 use super::claims::take_over_stale_claims;
+use super::sms_gateway::SmsGatewayTransport;
 use super::transport::{
     FileTransport, LineTransport, NotificationSettings, Outgoing, SendError, SmtpTransport,
     Transport,
@@ -98,8 +99,8 @@ pub struct Delivery {
 
 impl Delivery {
     /// E-mail through SMTP when configured, LINE through the Messaging API when it has
-    /// a channel token; everything else (and SMS always) as files under
-    /// `{data_dir}/outbox/`.
+    /// a channel token, SMS through the HTTP SMS gateway when one is configured;
+    /// everything else as files under `{data_dir}/outbox/`.
     ///
     /// # Errors
     /// A message naming the setting that cannot be used.
@@ -118,9 +119,13 @@ impl Delivery {
             Some(token) => Box::new(LineTransport::new(&settings.line.api_base, token, timeout)?),
             None => files(),
         };
+        let sms: Box<dyn Transport> = match &settings.sms {
+            Some(gateway) => Box::new(SmsGatewayTransport::new(gateway, timeout)?),
+            None => files(),
+        };
         Ok(Self {
             email,
-            sms: files(),
+            sms,
             line,
             policy: settings.retry.clone(),
             wake: Notify::new(),

@@ -7,6 +7,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod providers;
+pub mod sms_gateway;
 pub mod wizards;
 
 use app::server::crypto::PiiCipher;
@@ -240,7 +241,7 @@ fn base_env(db: &TestDb) -> Vec<(String, String)> {
     ]
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
