@@ -19,6 +19,7 @@ mod m20261123_000010_create_notifications;
 mod m20261124_000001_create_serial_counters;
 mod m20261124_000002_claims_and_write_checks;
 mod m20261124_000003_add_access_limits;
+mod m20261201_000001_add_stop_refunds;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_serial_counters::Migration),
             Box::new(m20261124_000002_claims_and_write_checks::Migration),
             Box::new(m20261124_000003_add_access_limits::Migration),
+            Box::new(m20261201_000001_add_stop_refunds::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 mod api_errors;
 mod body_limit;
 mod config;
+mod machine_api;
 mod web;
 
 use app::server::audit::Actor;
@@ -55,6 +56,9 @@ enum Command {
     /// Reconcile payments from the collection agency's file
     /// (`payment_no,amount,paid_on,channel`); re-importing a file changes nothing.
     ImportPayments { file: std::path::PathBuf },
+    /// Record the card issuer's paid refunds of stops from a file
+    /// (`serial,amount,paid_on,method`); re-importing a file changes nothing.
+    ImportRefunds { file: std::path::PathBuf },
     /// Create a back-office account; the password is read from standard input.
     AddUser {
         #[arg(long, value_parser = ["teacher", "officer", "operator"])]
@@ -170,6 +174,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve => serve(state, config, instance).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
         Command::ImportPayments { file } => import_payments(&state, &file).await,
+        Command::ImportRefunds { file } => import_refunds(&state, &file).await,
         Command::TransferHolder {
             id_no,
             to_school,
@@ -520,6 +525,48 @@ async fn import_payments(state: &AppState, file: &std::path::Path) -> Result<Exi
         }
     }
     println!("reconciled {report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_refunds(state: &AppState, file: &std::path::Path) -> Result<ExitCode, String> {
+    use app::card_stop::refunds::{self, RefundOutcome};
+    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let records = match refunds::parse_csv(&bytes, app::domain::dates::taiwan_today()) {
+        Ok(r) => r,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("line {}: {}", e.line, e.problem);
+            }
+            eprintln!("{} invalid line(s); nothing was written", errors.len());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let report = refunds::confirm(state, &records, Actor::Cli, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in &report.results {
+        let (line, serial) = (r.line, &r.serial);
+        match &r.outcome {
+            RefundOutcome::Confirmed => println!("line {line}: {serial} refunded"),
+            RefundOutcome::AlreadyRecorded { paid_on } => {
+                println!("line {line}: {serial} already recorded (paid {paid_on})");
+            }
+            RefundOutcome::Unknown => {
+                eprintln!("line {line}: {serial} unknown serial; not applied")
+            }
+            RefundOutcome::NoRefundRequested => {
+                eprintln!("line {line}: {serial} asked for no refund; not applied");
+            }
+            RefundOutcome::WrongAmount { expected } => eprintln!(
+                "line {line}: {serial} wrong amount {} (owed {expected}); not applied",
+                r.amount
+            ),
+            RefundOutcome::WrongMethod { expected } => {
+                eprintln!("line {line}: {serial} wrong method (chosen {expected}); not applied");
+            }
+        }
+    }
+    println!("recorded {report}");
     Ok(ExitCode::SUCCESS)
 }
 

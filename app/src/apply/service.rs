@@ -516,6 +516,7 @@ async fn submit_once(
             serial_no: Some(&serial),
             at: now,
             by_parent,
+            refund: None,
         },
     )
     .await?;

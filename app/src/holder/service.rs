@@ -131,5 +131,6 @@ pub fn card_summary(school_name: &str, c: HolderCard) -> CardSummary {
         paid_on: None,
         stopped_at: c.card.stopped_at,
         refund_choice: c.stop_choice,
+        refund: c.stop_refund,
     }
 }

@@ -18,6 +18,7 @@ mod integrity;
 mod notifications;
 mod outbox;
 mod parent_accounts;
+mod refunds;
 mod roster_import;
 mod roster_upload;
 mod school;
