@@ -108,6 +108,10 @@ enum Command {
         #[arg(long)]
         day: Option<String>,
     },
+    /// Move unpaid applications past their deadline plus the grace period to
+    /// «逾期未繳» now and message the applicants (the daily job does it after
+    /// PORTAL_ABSENCE_CHECK_AT); each application once, whoever runs it.
+    ExpireApplications,
 }
 
 fn main() -> ExitCode {
@@ -238,6 +242,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             from,
             to,
         } => add_sms_subscription(&state, &school, &student_no, &mobile, &term, (&from, &to)).await,
+        Command::ExpireApplications => {
+            let ids = app::holder::notices::expire_unpaid(&state, chrono::Utc::now())
+                .await
+                .map_err(|e| format!("expire-applications: {e}"))?;
+            deliver_all(&state, &ids).await;
+            println!("{} messages queued", ids.len());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::CheckAbsences { day } => {
             let now = chrono::Utc::now();
             let day = match day {

@@ -12,6 +12,7 @@ mod apply;
 mod binding_limits;
 mod card_stop;
 mod cli;
+mod expiry;
 mod http_api;
 mod identity;
 mod integrity;

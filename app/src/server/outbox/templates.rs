@@ -91,6 +91,11 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                         s("payment_no"),
                     )),
                     "returned" => body.push_str(&format!("退件原因：{note}\n")),
+                    "expired" => body.push_str(
+                        "繳費期限已過，本申請已失效，不會製卡。如仍需補發，請重新線上申辦。\n\
+                         The payment deadline has passed: this application has lapsed and no card \
+                         will be made. To get a card, apply again.\n",
+                    ),
                     _ => {}
                 }
                 body.push_str(&format!(
