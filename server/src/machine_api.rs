@@ -1,7 +1,8 @@
 //! The machine API additions of SPEC §11, each behind its caller's own key
 //! (`Authorization: Bearer <key>`): `POST /api/v1/refunds` for the card issuer's refund
-//! confirmations (`PORTAL_REFUND_API_KEY`). A feature whose key is unset refuses every
-//! call; the rest of the server works.
+//! confirmations (`PORTAL_REFUND_API_KEY`), and the print centre's batches, print data,
+//! photos and results (`PORTAL_PRINT_CENTRE_API_KEY`, see `print_centre_api.rs`). A
+//! feature whose key is unset refuses every call; the rest of the server works.
 
 use app::server::AppState;
 use app::server::audit::{self, Actor, AuditEvent};
@@ -33,7 +34,7 @@ impl CallerKey {
 
     /// Whether `req` presents this key. Equal-length digests are compared in full, so
     /// timing tells nothing of the key.
-    fn admits(self, headers: &HeaderMap) -> bool {
+    pub fn admits(self, headers: &HeaderMap) -> bool {
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -51,10 +52,10 @@ impl CallerKey {
         }
     }
 
-    /// `None` when `req` may go on; else the audited 401. (Takes the parts it needs,
+    /// `None` when the caller may go on; else the audited 401. (Takes the parts it needs,
     /// not the request: a body held across an `await` would make the handler's future
     /// not `Send`.)
-    async fn refuse(
+    pub async fn refuse(
         self,
         app: &AppState,
         headers: &HeaderMap,
@@ -88,9 +89,10 @@ impl CallerKey {
 }
 
 #[derive(Clone)]
-struct MachineApi {
-    app: AppState,
+pub struct MachineApi {
+    pub app: AppState,
     refund_key: CallerKey,
+    pub print_key: CallerKey,
 }
 
 /// The routes of this module, with the `/api/v1` error shape.
@@ -98,8 +100,9 @@ pub fn routes(app: AppState, config: &ServerConfig) -> Router {
     let state = MachineApi {
         app,
         refund_key: CallerKey::new(config.refund_api_key.as_deref()),
+        print_key: CallerKey::new(config.print_centre_api_key.as_deref()),
     };
-    Router::new()
+    crate::print_centre_api::routes()
         .route(
             "/api/v1/refunds",
             post(post_refunds).layer(middleware::from_fn(|r, n| {
@@ -111,7 +114,7 @@ pub fn routes(app: AppState, config: &ServerConfig) -> Router {
 }
 
 /// Reads a JSON body of at most `limit` bytes, or the `/api/v1` error.
-async fn json_body<T: serde::de::DeserializeOwned>(
+pub async fn json_body<T: serde::de::DeserializeOwned>(
     req: Request<Body>,
     limit: usize,
 ) -> Result<T, Response> {

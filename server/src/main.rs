@@ -6,6 +6,7 @@ mod api_errors;
 mod body_limit;
 mod config;
 mod machine_api;
+mod print_centre_api;
 mod web;
 
 use app::server::audit::Actor;

@@ -79,6 +79,33 @@ pub async fn queue_application_status(
     .map(Some)
 }
 
+/// Queues «已印製» for `a`: the print centre has printed the card, shipping follows.
+/// Returns the outbox id, or `None` when the applicant left no contact.
+///
+/// # Errors
+/// Database errors.
+pub async fn queue_printed(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    a: &applications::Model,
+) -> Result<Option<String>, DbErr> {
+    let Some((channel, recipient)) = applicant_contact(cipher, a) else {
+        return Ok(None);
+    };
+    outbox::enqueue(
+        conn,
+        cipher,
+        NewMessage {
+            channel,
+            recipient: &recipient,
+            template: "application_printed",
+            payload: serde_json::json!({ "serial_no": a.serial_no, "delivery": a.delivery }),
+        },
+    )
+    .await
+    .map(Some)
+}
+
 /// The payment-deadline reminder for `day`: one message per unpaid application due
 /// [`REMINDER_DAYS_BEFORE`] days later. Runs once a day (a row in `daily_job_runs`).
 ///

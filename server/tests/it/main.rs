@@ -19,6 +19,7 @@ mod integrity;
 mod notifications;
 mod outbox;
 mod parent_accounts;
+mod print_centre;
 mod refunds;
 mod roster_import;
 mod roster_upload;

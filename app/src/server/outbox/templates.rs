@@ -91,6 +91,11 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                         s("payment_no"),
                     )),
                     "returned" => body.push_str(&format!("退件原因：{note}\n")),
+                    "shipped" if !note.is_empty() => body.push_str(&format!(
+                        "卡片已以掛號寄出，掛號號碼：{note}。\nRegistered mail number: {note}.\n"
+                    )),
+                    "shipped" => body.push_str("卡片已寄送至學校，請向學校領取。\n"),
+                    "closed" => body.push_str("卡片已送達或交付，本申請已結案。\n"),
                     "expired" => body.push_str(
                         "繳費期限已過，本申請已失效，不會製卡。如仍需補發，請重新線上申辦。\n\
                          The payment deadline has passed: this application has lapsed and no card \
@@ -104,6 +109,14 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                 ));
                 body
             },
+        ),
+        "application_printed" => (
+            "申辦進度：卡片已印製 / Card printed".to_owned(),
+            format!(
+                "您的學生證補發申請 {serial} 的卡片已由印卡中心印製完成，即將寄出。\n\n\
+                 The card of your application {serial} has been printed and will be sent soon.\n",
+                serial = s("serial_no"),
+            ),
         ),
         "payment_reminder" => (
             "繳費期限提醒 / Payment deadline reminder".to_owned(),
