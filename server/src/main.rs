@@ -5,6 +5,7 @@
 mod api_errors;
 mod body_limit;
 mod config;
+mod imports;
 mod machine_api;
 mod print_centre_api;
 mod web;
@@ -178,8 +179,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match command {
         Command::Serve => serve(state, config, instance).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
-        Command::ImportPayments { file } => import_payments(&state, &file).await,
-        Command::ImportRefunds { file } => import_refunds(&state, &file).await,
+        Command::ImportPayments { file } => imports::import_payments(&state, &file).await,
+        Command::ImportRefunds { file } => imports::import_refunds(&state, &file).await,
         Command::TransferHolder {
             id_no,
             to_school,
@@ -495,92 +496,6 @@ async fn import_roster(state: &AppState, file: &std::path::Path) -> Result<ExitC
         }
         Err(e) => Err(e.to_string()),
     }
-}
-
-async fn import_payments(state: &AppState, file: &std::path::Path) -> Result<ExitCode, String> {
-    use app::apply::payments::{self, PaymentOutcome};
-    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-    let records = match payments::parse_csv(&bytes) {
-        Ok(r) => r,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("line {}: {}", e.line, e.problem);
-            }
-            eprintln!("{} invalid line(s); nothing was written", errors.len());
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    let report = payments::reconcile(state, &records, Actor::Cli, None, false)
-        .await
-        .map_err(|e| e.to_string())?;
-    for r in &report.results {
-        match &r.outcome {
-            PaymentOutcome::Matched { serial_no } => {
-                println!("line {}: {} paid ({serial_no})", r.line, r.payment_no);
-            }
-            PaymentOutcome::AlreadyRecorded { serial_no } => {
-                println!(
-                    "line {}: {} already recorded ({serial_no})",
-                    r.line, r.payment_no
-                );
-            }
-            PaymentOutcome::WrongAmount {
-                serial_no,
-                expected,
-            } => eprintln!(
-                "line {}: {} wrong amount {} (due {expected}, {serial_no}); not applied",
-                r.line, r.payment_no, r.amount
-            ),
-            PaymentOutcome::Unknown => eprintln!(
-                "line {}: {} unknown payment number; not applied",
-                r.line, r.payment_no
-            ),
-        }
-    }
-    println!("reconciled {report}");
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn import_refunds(state: &AppState, file: &std::path::Path) -> Result<ExitCode, String> {
-    use app::card_stop::refunds::{self, RefundOutcome};
-    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-    let records = match refunds::parse_csv(&bytes, app::domain::dates::taiwan_today()) {
-        Ok(r) => r,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("line {}: {}", e.line, e.problem);
-            }
-            eprintln!("{} invalid line(s); nothing was written", errors.len());
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    let report = refunds::confirm(state, &records, Actor::Cli, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    for r in &report.results {
-        let (line, serial) = (r.line, &r.serial);
-        match &r.outcome {
-            RefundOutcome::Confirmed => println!("line {line}: {serial} refunded"),
-            RefundOutcome::AlreadyRecorded { paid_on } => {
-                println!("line {line}: {serial} already recorded (paid {paid_on})");
-            }
-            RefundOutcome::Unknown => {
-                eprintln!("line {line}: {serial} unknown serial; not applied")
-            }
-            RefundOutcome::NoRefundRequested => {
-                eprintln!("line {line}: {serial} asked for no refund; not applied");
-            }
-            RefundOutcome::WrongAmount { expected } => eprintln!(
-                "line {line}: {serial} wrong amount {} (owed {expected}); not applied",
-                r.amount
-            ),
-            RefundOutcome::WrongMethod { expected } => {
-                eprintln!("line {line}: {serial} wrong method (chosen {expected}); not applied");
-            }
-        }
-    }
-    println!("recorded {report}");
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn add_user(

@@ -6,7 +6,7 @@
 //! `POST /api/v1/print-results` (printed, shipped with «掛號號碼», delivered).
 
 use app::apply::print_centre;
-use app::server::audit::Actor;
+use app::server::audit::{self, Actor, AuditEvent};
 use app::server::context::ClientContext;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -108,14 +108,28 @@ async fn batch(
     Path(id): Path<String>,
     req: Request<Body>,
 ) -> Response {
-    if let Err(res) = admit(&state, &req).await {
-        return res;
-    }
+    let client = match admit(&state, &req).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
     let Ok(id) = id.parse::<i32>() else {
         return batch_not_found();
     };
     match print_centre::batch(&state.app, id).await {
-        Ok(Some(batch)) => Json(batch).into_response(),
+        Ok(Some(batch)) => {
+            // Names and addresses leave the portal: the read is audited.
+            let event = AuditEvent {
+                actor: Actor::PrintCentre,
+                action: "print.batch_read",
+                subject: Some(id.to_string()),
+                result: "ok",
+                detail: Some(serde_json::json!({ "count": batch.applications.len() })),
+            };
+            if let Err(e) = audit::record(&state.app.db, client.as_ref(), event).await {
+                return internal(&e);
+            }
+            Json(batch).into_response()
+        }
         Ok(None) => batch_not_found(),
         Err(e) => internal(&e),
     }

@@ -10,7 +10,7 @@ use crate::common;
 use app::domain::id_number::with_check_digit;
 use app::server::audit::Actor;
 use app::server::entities::{
-    application_events, holders, outbox, replacement_applications as applications,
+    application_events, audit_log, holders, outbox, replacement_applications as applications,
 };
 use app::server::roster;
 use chrono::{Duration, Utc};
@@ -169,6 +169,13 @@ async fn a_batch_is_printed_shipped_and_delivered_once_with_messages() {
     assert_eq!(items[0]["school"], "基隆市立仁愛國小");
     assert_eq!(items[0]["recipient_address"], "基隆市仁愛區愛二路2號");
     assert_eq!(items[1]["delivery"], "school");
+    let reads = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("print.batch_read"))
+        .all(&db.db)
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 1, "reading names and addresses is audited");
+    assert_eq!(reads[0].actor_kind, "print_centre");
     let photo_url = items[0]["photo_url"].as_str().unwrap().to_owned();
     let http = reqwest::Client::new();
     let photo = http
