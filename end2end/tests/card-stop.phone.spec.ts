@@ -62,6 +62,9 @@ test.describe('stop card wizard on a phone', () => {
     await page.getByRole('button', { name: '送出驗證資料' }).click();
     await expect(page.getByText('停用', { exact: true })).toBeVisible();
     await expect(page.getByText('退費與否：退費（匯款）')).toBeVisible();
+    // Until the issuer confirms it, the refund is in progress (no call-us note yet).
+    await expect(page.getByText('退費處理中', { exact: true })).toBeVisible();
+    await expect(page.getByText(/請洽一卡通客服專線/)).toHaveCount(0);
     await expect(page.getByText(/停卡時間 \d{4}-\d{2}-\d{2} \d{2}:\d{2}/)).toBeVisible();
   });
 

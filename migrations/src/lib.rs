@@ -19,6 +19,8 @@ mod m20261123_000010_create_notifications;
 mod m20261124_000001_create_serial_counters;
 mod m20261124_000002_claims_and_write_checks;
 mod m20261124_000003_add_access_limits;
+mod m20261201_000001_add_stop_refunds;
+mod m20261201_000002_create_print_batches;
 mod m20261201_000101_consent_translations;
 
 pub struct Migrator;
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_serial_counters::Migration),
             Box::new(m20261124_000002_claims_and_write_checks::Migration),
             Box::new(m20261124_000003_add_access_limits::Migration),
+            Box::new(m20261201_000001_add_stop_refunds::Migration),
+            Box::new(m20261201_000002_create_print_batches::Migration),
             Box::new(m20261201_000101_consent_translations::Migration),
         ]
     }

@@ -33,6 +33,12 @@ pub struct ServerConfig {
     /// `PORTAL_ISSUER_API_KEY`: the card issuer's key for `POST /api/v1/payments`
     /// (unset: the endpoint refuses every call).
     pub issuer_api_key: Option<String>,
+    /// `PORTAL_REFUND_API_KEY`: the issuer's key for `POST /api/v1/refunds` (unset:
+    /// refused).
+    pub refund_api_key: Option<String>,
+    /// `PORTAL_PRINT_CENTRE_API_KEY`: the print centre's key for
+    /// `/api/v1/print-batches` and `/api/v1/print-results` (unset: refused).
+    pub print_centre_api_key: Option<String>,
     /// `PORTAL_REQUIRE_MFA=1`: officers and operators need a TOTP second factor.
     pub require_mfa: bool,
     /// `PORTAL_LINE_CHANNEL_SECRET`: the LINE webhook's signature key.
@@ -106,6 +112,8 @@ impl ServerConfig {
             secure_cookies: var("PORTAL_SECURE_COOKIES").as_deref() == Some("1"),
             trusted_proxy,
             issuer_api_key: var("PORTAL_ISSUER_API_KEY"),
+            refund_api_key: var("PORTAL_REFUND_API_KEY"),
+            print_centre_api_key: var("PORTAL_PRINT_CENTRE_API_KEY"),
             require_mfa: var("PORTAL_REQUIRE_MFA").as_deref() == Some("1"),
             line_channel_secret: var("PORTAL_LINE_CHANNEL_SECRET"),
             line_official_account: var("PORTAL_LINE_OFFICIAL_ACCOUNT")

@@ -7,6 +7,9 @@ mod body_limit;
 mod captcha_audio;
 mod config;
 mod health;
+mod imports;
+mod machine_api;
+mod print_centre_api;
 mod web;
 
 use app::server::audit::Actor;
@@ -57,6 +60,9 @@ enum Command {
     /// Reconcile payments from the collection agency's file
     /// (`payment_no,amount,paid_on,channel`); re-importing a file changes nothing.
     ImportPayments { file: std::path::PathBuf },
+    /// Record the card issuer's paid refunds of stops from a file
+    /// (`serial,amount,paid_on,method`); re-importing a file changes nothing.
+    ImportRefunds { file: std::path::PathBuf },
     /// Create a back-office account; the password is read from standard input.
     AddUser {
         #[arg(long, value_parser = ["teacher", "officer", "operator"])]
@@ -106,6 +112,10 @@ enum Command {
         #[arg(long)]
         day: Option<String>,
     },
+    /// Move unpaid applications past their deadline plus the grace period to
+    /// «逾期未繳» now and message the applicants (the daily job does it after
+    /// PORTAL_ABSENCE_CHECK_AT); each application once, whoever runs it.
+    ExpireApplications,
 }
 
 fn main() -> ExitCode {
@@ -171,7 +181,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match command {
         Command::Serve => serve(state, config, instance).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
-        Command::ImportPayments { file } => import_payments(&state, &file).await,
+        Command::ImportPayments { file } => imports::import_payments(&state, &file).await,
+        Command::ImportRefunds { file } => imports::import_refunds(&state, &file).await,
         Command::TransferHolder {
             id_no,
             to_school,
@@ -235,6 +246,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             from,
             to,
         } => add_sms_subscription(&state, &school, &student_no, &mobile, &term, (&from, &to)).await,
+        Command::ExpireApplications => {
+            let ids = app::holder::notices::expire_unpaid(&state, chrono::Utc::now())
+                .await
+                .map_err(|e| format!("expire-applications: {e}"))?;
+            deliver_all(&state, &ids).await;
+            println!("{} messages queued", ids.len());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::CheckAbsences { day } => {
             let now = chrono::Utc::now();
             let day = match day {
@@ -479,50 +498,6 @@ async fn import_roster(state: &AppState, file: &std::path::Path) -> Result<ExitC
         }
         Err(e) => Err(e.to_string()),
     }
-}
-
-async fn import_payments(state: &AppState, file: &std::path::Path) -> Result<ExitCode, String> {
-    use app::apply::payments::{self, PaymentOutcome};
-    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-    let records = match payments::parse_csv(&bytes) {
-        Ok(r) => r,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("line {}: {}", e.line, e.problem);
-            }
-            eprintln!("{} invalid line(s); nothing was written", errors.len());
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    let report = payments::reconcile(state, &records, Actor::Cli, None, false)
-        .await
-        .map_err(|e| e.to_string())?;
-    for r in &report.results {
-        match &r.outcome {
-            PaymentOutcome::Matched { serial_no } => {
-                println!("line {}: {} paid ({serial_no})", r.line, r.payment_no);
-            }
-            PaymentOutcome::AlreadyRecorded { serial_no } => {
-                println!(
-                    "line {}: {} already recorded ({serial_no})",
-                    r.line, r.payment_no
-                );
-            }
-            PaymentOutcome::WrongAmount {
-                serial_no,
-                expected,
-            } => eprintln!(
-                "line {}: {} wrong amount {} (due {expected}, {serial_no}); not applied",
-                r.line, r.payment_no, r.amount
-            ),
-            PaymentOutcome::Unknown => eprintln!(
-                "line {}: {} unknown payment number; not applied",
-                r.line, r.payment_no
-            ),
-        }
-    }
-    println!("reconciled {report}");
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn add_user(

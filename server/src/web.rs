@@ -179,6 +179,7 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
     Router::new()
         .merge(api_v1)
         .merge(captcha_audio)
+        .merge(crate::machine_api::routes(app.clone(), config))
         .merge(server_fns)
         .fallback_service(site)
         .layer(middleware::from_fn_with_state(

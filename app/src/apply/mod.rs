@@ -5,6 +5,8 @@ pub mod api;
 pub mod payments;
 pub mod photo_crop;
 #[cfg(feature = "ssr")]
+pub mod print_centre;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod view;
 

@@ -234,13 +234,19 @@ pub async fn reconcile(
                 serial_no: a.serial_no,
                 expected: i64::from(a.amount_due),
             },
-            Some(a) if a.status != ApplicationStatus::AwaitingPayment.as_str() => {
+            // A late payment of an application the expiry job moved to «逾期未繳» is
+            // still taken, as before expiry was stored.
+            Some(a)
+                if a.status != ApplicationStatus::AwaitingPayment.as_str()
+                    && a.status != ApplicationStatus::Expired.as_str() =>
+            {
                 PaymentOutcome::AlreadyRecorded {
                     serial_no: a.serial_no,
                 }
             }
             Some(a) => {
                 let serial_no = a.serial_no.clone();
+                let from_status = a.status.clone();
                 if !dry_run {
                     let id = a.id;
                     // Already approved by the school: paid means off to the print centre.
@@ -300,7 +306,7 @@ pub async fn reconcile(
                             subject: Some(serial_no.clone()),
                             result: "ok",
                             detail: Some(serde_json::json!({
-                                "from": ApplicationStatus::AwaitingPayment.as_str(),
+                                "from": from_status,
                                 "to": ApplicationStatus::Paid.as_str(),
                                 "paid_on": crate::domain::dates::iso_date(r.paid_on),
                                 "channel": r.channel.trim(),

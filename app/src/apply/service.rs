@@ -516,6 +516,7 @@ async fn submit_once(
             serial_no: Some(&serial),
             at: now,
             by_parent,
+            refund: None,
         },
     )
     .await?;
@@ -669,7 +670,8 @@ pub async fn slip(cx: &CallContext, serial: &str) -> Result<PaymentSlip, AppErro
         qr_svg: svg::qr_svg(&qr).map_err(internal)?,
         payee_zh: ps.payee_zh,
         payee_en: ps.payee_en,
-        paid: a.status != ApplicationStatus::AwaitingPayment.as_str(),
+        paid: a.status != ApplicationStatus::AwaitingPayment.as_str()
+            && a.status != ApplicationStatus::Expired.as_str(),
     })
 }
 

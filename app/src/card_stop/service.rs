@@ -270,6 +270,7 @@ async fn set_locked(
             serial_no: None,
             at: now,
             by_parent,
+            refund: None,
         },
     )
     .await?;
@@ -570,6 +571,7 @@ async fn submit_once(
             serial_no: Some(&receipt.serial_no),
             at: now,
             by_parent: check.by_parent,
+            refund: None,
         },
     )
     .await?;

@@ -34,6 +34,62 @@ impl RefundChoice {
     }
 }
 
+/// Working days (Monday to Friday) the issuer takes to pay a refund; after that the
+/// parent is told whom to call (the legacy systems' note).
+pub const REFUND_WORKING_DAYS: u32 = 14;
+
+/// Monday-to-Friday days after `from` up to and including `to` (0 when `to` is not
+/// later).
+pub fn working_days_between(from: chrono::NaiveDate, to: chrono::NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let mut days = 0;
+    let mut d = from;
+    while d < to {
+        d = d.succ_opt().unwrap_or(to);
+        if d.weekday().number_from_monday() <= 5 {
+            days += 1;
+        }
+    }
+    days
+}
+
+/// Where a stop's refund stands («退費與否» on the query page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum RefundProgress {
+    /// «退費處理中»: asked at the stop, not yet confirmed by the issuer; `overdue`
+    /// after [`REFUND_WORKING_DAYS`] working days.
+    Pending { overdue: bool },
+    /// «已退費» on that date.
+    Paid {
+        #[serde(with = "crate::domain::wire::date")]
+        paid_on: chrono::NaiveDate,
+    },
+}
+
+impl RefundProgress {
+    /// The progress of a stop with `choice` and `refund_amount`, stopped on
+    /// `stopped_on` (Taiwan date), paid on `paid_on` if confirmed; `None` when no
+    /// refund is due.
+    pub fn of(
+        choice: RefundChoice,
+        refund_amount: i32,
+        stopped_on: chrono::NaiveDate,
+        paid_on: Option<chrono::NaiveDate>,
+        today: chrono::NaiveDate,
+    ) -> Option<Self> {
+        if choice == RefundChoice::NoRefund || refund_amount <= 0 {
+            return None;
+        }
+        Some(match paid_on {
+            Some(paid_on) => Self::Paid { paid_on },
+            None => Self::Pending {
+                overdue: working_days_between(stopped_on, today) > REFUND_WORKING_DAYS,
+            },
+        })
+    }
+}
+
 /// The configured fees in NT$ (settings `fee.*`; defaults 20 / 10 / 25).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StopFees {
@@ -227,6 +283,47 @@ pub fn validate_address(address: &str) -> Result<(), RefundFieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, d).expect("date")
+    }
+
+    #[test]
+    fn working_days_skip_weekends() {
+        // 2026-12-04 is a Friday.
+        assert_eq!(working_days_between(day(4), day(4)), 0);
+        assert_eq!(working_days_between(day(4), day(6)), 0);
+        assert_eq!(working_days_between(day(4), day(7)), 1);
+        assert_eq!(working_days_between(day(1), day(22)), 15);
+        assert_eq!(working_days_between(day(7), day(1)), 0);
+    }
+
+    #[test]
+    fn a_refund_is_overdue_after_fourteen_working_days() {
+        let bank = RefundChoice::BankTransfer;
+        // Stopped Tuesday 12-01: the 14th working day after is Monday 12-21.
+        let pending = |today| RefundProgress::of(bank, 200, day(1), None, today);
+        assert_eq!(
+            pending(day(21)),
+            Some(RefundProgress::Pending { overdue: false })
+        );
+        assert_eq!(
+            pending(day(22)),
+            Some(RefundProgress::Pending { overdue: true })
+        );
+        assert_eq!(
+            RefundProgress::of(bank, 200, day(1), Some(day(30)), day(31)),
+            Some(RefundProgress::Paid { paid_on: day(30) })
+        );
+        assert_eq!(
+            RefundProgress::of(RefundChoice::NoRefund, 0, day(1), None, day(31)),
+            None
+        );
+        assert_eq!(
+            RefundProgress::of(RefundChoice::Cheque, 0, day(1), None, day(31)),
+            None
+        );
+    }
 
     #[test]
     fn refund_estimates_as_a_table() {

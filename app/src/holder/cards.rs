@@ -4,7 +4,8 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::CardStatus;
-use crate::domain::refund::RefundChoice;
+use crate::domain::dates::{taiwan_time, taiwan_today};
+use crate::domain::refund::{RefundChoice, RefundProgress};
 use crate::error::AppError;
 use crate::server::entities::{cards, classes, holders, schools, stop_requests};
 use crate::server::settings::Snapshot;
@@ -25,6 +26,8 @@ pub struct HolderCard {
     pub fee: i32,
     /// The refund choice of its loss report, if it was stopped online.
     pub stop_choice: Option<RefundChoice>,
+    /// Where that report's refund stands, when one is due.
+    pub stop_refund: Option<RefundProgress>,
 }
 
 /// # Errors
@@ -54,6 +57,7 @@ pub async fn load_with(
         return Err(AppError::Internal);
     };
     let types = &snapshot.card_types;
+    let today = taiwan_today();
     let stops = stop_requests::Entity::find()
         .filter(stop_requests::Column::HolderId.eq(holder.id))
         .all(db)
@@ -67,15 +71,23 @@ pub async fn load_with(
         .into_iter()
         .map(|card| {
             let t = types.iter().find(|t| t.code == card.card_type);
+            let stop = stops.iter().find(|s| s.card_id == card.id);
+            let stop_choice = stop.and_then(|s| RefundChoice::parse(&s.choice));
             HolderCard {
                 status: CardStatus::parse(&card.status).unwrap_or(CardStatus::Stopped),
                 type_zh: t.map_or_else(|| card.card_type.clone(), |t| t.name_zh.clone()),
                 type_en: t.map_or_else(|| card.card_type.clone(), |t| t.name_en.clone()),
                 fee: t.map_or(0, |t| t.fee),
-                stop_choice: stops
-                    .iter()
-                    .find(|s| s.card_id == card.id)
-                    .and_then(|s| RefundChoice::parse(&s.choice)),
+                stop_refund: stop.zip(stop_choice).and_then(|(s, choice)| {
+                    RefundProgress::of(
+                        choice,
+                        s.refund_amount,
+                        taiwan_time(s.stopped_at).date_naive(),
+                        s.refund_paid_on,
+                        today,
+                    )
+                }),
+                stop_choice,
                 card,
             }
         })

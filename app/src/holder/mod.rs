@@ -53,6 +53,9 @@ pub struct CardSummary {
     /// «退費與否» of the card's online loss report.
     #[serde(default)]
     pub refund_choice: Option<crate::domain::refund::RefundChoice>,
+    /// «退費處理中» / «已退費» of that report's refund, when one is due.
+    #[serde(default)]
+    pub refund: Option<crate::domain::refund::RefundProgress>,
 }
 
 /// Application states, shown exactly as «待繳費», «已繳費», «等待印卡回應», «已寄出»,

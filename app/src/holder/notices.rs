@@ -1,7 +1,8 @@
 //! A message at each step of an application's timeline (SPEC §10): slip issued, paid,
-//! sent to the print centre, returned; the stop recorded; and the payment-deadline
-//! reminder two days before the deadline. Each is queued in the transaction of the
-//! change it reports, to the contact the applicant gave (e-mail, else mobile).
+//! sent to the print centre, returned, expired unpaid; the stop recorded; and the
+//! payment-deadline reminder two days before the deadline. Each is queued in the
+//! transaction of the change it reports, to the contact the applicant gave (e-mail,
+//! else mobile).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
@@ -13,9 +14,13 @@ use crate::server::AppState;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::crypto::PiiCipher;
 use crate::server::db::begin_write;
-use crate::server::entities::{daily_job_runs, replacement_applications as applications};
+use crate::server::entities::{
+    application_events, daily_job_runs, replacement_applications as applications,
+};
 use crate::server::outbox::{self, Channel, NewMessage};
 
+/// The daily expiry job's name in `daily_job_runs`.
+pub const EXPIRY_JOB: &str = "payment_expiry";
 /// The daily reminder job's name in `daily_job_runs`.
 pub const REMINDER_JOB: &str = "payment_reminder";
 /// Days before the deadline the reminder goes out.
@@ -68,6 +73,33 @@ pub async fn queue_application_status(
                 "due_on": a.due_on.to_string(),
                 "payment_no": a.payment_no,
             }),
+        },
+    )
+    .await
+    .map(Some)
+}
+
+/// Queues «已印製» for `a`: the print centre has printed the card, shipping follows.
+/// Returns the outbox id, or `None` when the applicant left no contact.
+///
+/// # Errors
+/// Database errors.
+pub async fn queue_printed(
+    conn: &impl ConnectionTrait,
+    cipher: &PiiCipher,
+    a: &applications::Model,
+) -> Result<Option<String>, DbErr> {
+    let Some((channel, recipient)) = applicant_contact(cipher, a) else {
+        return Ok(None);
+    };
+    outbox::enqueue(
+        conn,
+        cipher,
+        NewMessage {
+            channel,
+            recipient: &recipient,
+            template: "application_printed",
+            payload: serde_json::json!({ "serial_no": a.serial_no, "delivery": a.delivery }),
         },
     )
     .await
@@ -143,4 +175,123 @@ pub async fn run_payment_reminders(
     .await?;
     txn.commit().await?;
     Ok(ids)
+}
+
+/// «逾期未繳» as an event (issue 17 item 5): every application still unpaid after its
+/// deadline plus `payment.grace_days` (Taiwan date of `now`) is stored as `expired`,
+/// with its timeline step, an audit row and a message to the applicant, in one
+/// transaction. Each application is claimed by a conditional `UPDATE … WHERE status =
+/// 'awaiting_payment'`, so of several instances (or CLI runs) at once exactly one moves
+/// it and sends the message. Returns the outbox ids.
+///
+/// # Errors
+/// Database errors (nothing is then written).
+pub async fn expire_unpaid(state: &AppState, now: DateTime<Utc>) -> Result<Vec<String>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let grace_days = crate::server::settings::payment_settings(&state.db)
+        .await?
+        .grace_days;
+    let today = crate::domain::dates::taiwan_time(now).date_naive();
+    // Expired when today > due_on + grace, i.e. due_on < today - grace.
+    let last_due = today - Duration::days(grace_days);
+    let txn = begin_write(&state.db).await?;
+    let unpaid = applications::Entity::find()
+        .filter(applications::Column::Status.eq(ApplicationStatus::AwaitingPayment.as_str()))
+        .filter(applications::Column::DueOn.lt(last_due))
+        .all(&txn)
+        .await?;
+    let mut ids = Vec::new();
+    let mut expired = Vec::new();
+    for a in unpaid {
+        let claimed = applications::Entity::update_many()
+            .col_expr(
+                applications::Column::Status,
+                Expr::value(ApplicationStatus::Expired.as_str()),
+            )
+            .col_expr(applications::Column::UpdatedAt, Expr::value(now))
+            .filter(applications::Column::Id.eq(a.id))
+            .filter(applications::Column::Status.eq(ApplicationStatus::AwaitingPayment.as_str()))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if !claimed {
+            continue;
+        }
+        application_events::ActiveModel {
+            application_id: Set(a.id),
+            status: Set(ApplicationStatus::Expired.as_str().into()),
+            note: Set(None),
+            at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        ids.extend(
+            queue_application_status(&txn, &state.cipher, &a, ApplicationStatus::Expired, None)
+                .await?,
+        );
+        audit::record(
+            &txn,
+            None,
+            AuditEvent {
+                actor: Actor::System,
+                action: "application.expire",
+                subject: Some(a.serial_no.clone()),
+                result: "ok",
+                detail: Some(serde_json::json!({
+                    "from": ApplicationStatus::AwaitingPayment.as_str(),
+                    "to": ApplicationStatus::Expired.as_str(),
+                    "due_on": a.due_on.to_string(),
+                    "grace_days": grace_days,
+                })),
+            },
+        )
+        .await?;
+        expired.push(a.serial_no);
+    }
+    if !expired.is_empty() {
+        audit::record(
+            &txn,
+            None,
+            AuditEvent {
+                actor: Actor::System,
+                action: "job.payment_expiry",
+                subject: Some(today.to_string()),
+                result: "ok",
+                detail: Some(
+                    serde_json::json!({ "expired": expired.len(), "messages": ids.len() }),
+                ),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(ids)
+}
+
+/// The daily run of [`expire_unpaid`] for `day`: once a day across instances (a row in
+/// `daily_job_runs`); the claim of each application makes it exactly once anyway.
+///
+/// # Errors
+/// Database errors.
+pub async fn run_daily_expiry(
+    state: &AppState,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
+    let marker = daily_job_runs::ActiveModel {
+        job: Set(EXPIRY_JOB.into()),
+        day: Set(day),
+        ran_at: Set(now),
+    }
+    .insert(&state.db)
+    .await;
+    match marker {
+        Ok(_) => expire_unpaid(state, now).await,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -115,12 +115,15 @@ fn timeline(
             });
         }
         ApplicationStatus::Expired => {
+            // When the expiry job moved it; before that, the day it lapsed.
             let expired_on = due_on + Duration::days(grace_days + 1);
             steps.push(TimelineStep {
                 status,
-                at: expired_on
-                    .and_hms_opt(0, 0, 0)
-                    .map(|t| t.and_utc() - Duration::hours(8)),
+                at: reached(status).map(|e| e.at).or_else(|| {
+                    expired_on
+                        .and_hms_opt(0, 0, 0)
+                        .map(|t| t.and_utc() - Duration::hours(8))
+                }),
                 note: None,
             });
         }
@@ -142,5 +145,6 @@ pub fn card_summary(school_name: &str, c: HolderCard) -> CardSummary {
         paid_on: None,
         stopped_at: c.card.stopped_at,
         refund_choice: c.stop_choice,
+        refund: c.stop_refund,
     }
 }

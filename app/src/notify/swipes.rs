@@ -655,7 +655,7 @@ pub fn line_text_messages(body: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 /// Runs the daily jobs at the configured time on each day (call from a task that wakes
-/// every minute): «未到校» and the payment-deadline reminder. Returns the messages
+/// every minute): «未到校», the payment-deadline reminder and «逾期未繳». Returns the messages
 /// queued.
 ///
 /// # Errors
@@ -669,6 +669,7 @@ pub async fn absence_tick(state: &AppState, now: DateTime<Utc>) -> Result<Vec<St
     ids.extend(
         crate::holder::notices::run_payment_reminders(state, local.date_naive(), now).await?,
     );
+    ids.extend(crate::holder::notices::run_daily_expiry(state, local.date_naive(), now).await?);
     Ok(ids)
 }
 

@@ -1,5 +1,6 @@
 use super::{CardSummary, HolderOverview};
 use crate::domain::dates::{iso_date, taiwan_date_time, taiwan_hh_mm};
+use crate::domain::refund::RefundProgress;
 use crate::error::AppError;
 use crate::holder::view::{
     ApplicationList, card_status_text as status_text, card_status_tone as status_tone,
@@ -114,6 +115,7 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                     let fee = c.fee;
                     let stopped = c.stopped_at.map(taiwan_date_time);
                     let refund_choice = c.refund_choice;
+                    let refund = c.refund;
                     view! {
                         <tr>
                             <td data-label=label(|l| td_string!(l, query.col_type))>
@@ -131,6 +133,7 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                                             labelled(l, td_string!(l, query.refund_choice), crate::ui::choice_text(l, choice))
                                         }}</span>
                                     })}
+                                    {refund.map(|progress| view! { <RefundNote progress /> })}
                                 </div>
                             </td>
                             <td data-label=label(|l| td_string!(l, query.col_school))>{c.school_name.clone()}</td>
@@ -145,5 +148,24 @@ fn CardTable(cards: Vec<CardSummary>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// «退費處理中» / «已退費» with the date, and whom to call when a refund is overdue.
+#[component]
+fn RefundNote(progress: RefundProgress) -> impl IntoView {
+    let i18n = use_i18n();
+    match progress {
+        RefundProgress::Paid { paid_on } => view! {
+            <span class="cell-note">{tr(i18n, |l| td_string!(l, query.refund_paid))}" "{iso_date(paid_on)}</span>
+        }
+        .into_any(),
+        RefundProgress::Pending { overdue } => view! {
+            <span class="cell-note">{tr(i18n, |l| td_string!(l, query.refund_pending))}</span>
+            {overdue.then(|| view! {
+                <span class="cell-note" role="note">{tr(i18n, |l| td_string!(l, query.refund_overdue))}</span>
+            })}
+        }
+        .into_any(),
     }
 }

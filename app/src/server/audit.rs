@@ -23,6 +23,8 @@ pub enum Actor {
     System,
     /// The card issuer's system (`/api/v1/payments`).
     Issuer,
+    /// The print centre's system (`/api/v1/print-*`).
+    PrintCentre,
 }
 
 impl Actor {
@@ -35,7 +37,13 @@ impl Actor {
             Actor::Cli => ("cli", None),
             Actor::System => ("system", None),
             Actor::Issuer => ("issuer", None),
+            Actor::PrintCentre => ("print_centre", None),
         }
+    }
+
+    /// The kind of actor as the audit log names it (`cli`, `issuer`, …).
+    pub fn kind(&self) -> &'static str {
+        self.parts().0
     }
 }
 

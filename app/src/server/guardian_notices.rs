@@ -1,4 +1,5 @@
-//! «卡片異動通知»: every card action — «暫時鎖卡», «解除鎖卡», «停卡掛失», «線上申辦» —
+//! «卡片異動通知»: every card action — «暫時鎖卡», «解除鎖卡», «停卡掛失», «線上申辦», and the
+//! issuer's refund of a stop («已退費») —
 //! notifies every parent with an approved binding to the holder (SPEC §7), queued in the
 //! transaction of the action itself, so an action is never stored without its notices.
 //!
@@ -27,6 +28,8 @@ pub enum CardAction {
     Unlock,
     Stop,
     Apply,
+    /// The issuer paid the stop's refund.
+    Refund,
 }
 
 impl CardAction {
@@ -36,6 +39,7 @@ impl CardAction {
             CardAction::Unlock => "unlock",
             CardAction::Stop => "stop",
             CardAction::Apply => "apply",
+            CardAction::Refund => "refund",
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct CardNotice<'a> {
     pub at: DateTime<Utc>,
     /// Done by a bound parent in «家長專區» rather than by ID and birth date.
     pub by_parent: bool,
+    /// A refund: the amount paid and the date (`YYYY-MM-DD`).
+    pub refund: Option<(i32, chrono::NaiveDate)>,
 }
 
 /// Where a parent account hears of card actions.
@@ -117,6 +123,8 @@ pub async fn queue(
         "serial_no": notice.serial_no.unwrap_or_default(),
         "at": taiwan_date_time(notice.at),
         "by_parent": notice.by_parent,
+        "amount": notice.refund.map(|r| r.0),
+        "paid_on": notice.refund.map(|r| crate::domain::dates::iso_date(r.1)),
     });
     let mut ids = Vec::new();
     for account in &accounts {

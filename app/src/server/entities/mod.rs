@@ -20,6 +20,7 @@ pub mod one_time_codes;
 pub mod outbox;
 pub mod parent_accounts;
 pub mod parent_login_attempts;
+pub mod print_batches;
 pub mod replacement_applications;
 pub mod school_holidays;
 pub mod schools;

@@ -45,6 +45,10 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The print batch it was collected into (`print_batches`).
+    pub print_batch_id: Option<i32>,
+    /// The registered-mail number («掛號號碼») once shipped.
+    pub mail_no: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -36,6 +36,13 @@ pub struct Model {
     pub reviewed_by: Option<i32>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The issuer's confirmation: the date the refund was paid («已退費»).
+    pub refund_paid_on: Option<Date>,
+    pub refund_paid_amount: Option<i32>,
+    /// `bank_transfer` or `cheque`, as the issuer reported it.
+    pub refund_method: Option<String>,
+    /// When the portal recorded the confirmation.
+    pub refund_confirmed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

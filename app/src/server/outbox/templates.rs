@@ -91,6 +91,16 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                         s("payment_no"),
                     )),
                     "returned" => body.push_str(&format!("退件原因：{note}\n")),
+                    "shipped" if !note.is_empty() => body.push_str(&format!(
+                        "卡片已以掛號寄出，掛號號碼：{note}。\nRegistered mail number: {note}.\n"
+                    )),
+                    "shipped" => body.push_str("卡片已寄送至學校，請向學校領取。\n"),
+                    "closed" => body.push_str("卡片已送達或交付，本申請已結案。\n"),
+                    "expired" => body.push_str(
+                        "繳費期限已過，本申請已失效，不會製卡。如仍需補發，請重新線上申辦。\n\
+                         The payment deadline has passed: this application has lapsed and no card \
+                         will be made. To get a card, apply again.\n",
+                    ),
                     _ => {}
                 }
                 body.push_str(&format!(
@@ -99,6 +109,14 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                 ));
                 body
             },
+        ),
+        "application_printed" => (
+            "申辦進度：卡片已印製 / Card printed".to_owned(),
+            format!(
+                "您的學生證補發申請 {serial} 的卡片已由印卡中心印製完成，即將寄出。\n\n\
+                 The card of your application {serial} has been printed and will be sent soon.\n",
+                serial = s("serial_no"),
+            ),
         ),
         "payment_reminder" => (
             "繳費期限提醒 / Payment deadline reminder".to_owned(),
@@ -141,6 +159,21 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                     format!("已於 {at} 申請補發學生證，申請編號 {serial}。"),
                     format!("A replacement student card for {name} was applied for at {at}, reference {serial}."),
                 ),
+                "refund" => {
+                    let amount = payload["amount"].as_i64().unwrap_or(0);
+                    let paid_on = s("paid_on");
+                    return Some((
+                        format!("{name} 停卡退費已完成 / Refund paid"),
+                        format!(
+                            "{name} 的學生證（卡片外碼 {card}）停卡掛失 {serial} 的退費 {amount} 元，\
+                             已於 {paid_on} 由票證公司退還。\n\
+                             若有疑問，請洽一卡通客服專線 (07)791-2000。\n\n\
+                             The refund of NT${amount} for the stopped student card of {name} \
+                             ({card}, reference {serial}) was paid by the card issuer on {paid_on}.\n\
+                             Questions: iPASS customer service, (07) 791-2000.\n"
+                        ),
+                    ));
+                }
                 _ => return None,
             };
             let how = if payload["by_parent"].as_bool().unwrap_or(false) {
@@ -191,6 +224,17 @@ mod tests {
             "{body}"
         );
         assert!(render("card_action", &serde_json::json!({ "action": "x" })).is_none());
+        let refund = serde_json::json!({
+            "action": "refund", "masked_name": "王○明", "card_masked": "123456****",
+            "serial_no": "ST20261130000001", "at": "2026-12-10 09:15", "by_parent": false,
+            "amount": 200, "paid_on": "2026-12-09",
+        });
+        let (subject, body) = render("card_action", &refund).expect("rendered");
+        assert!(subject.contains("退費"), "{subject}");
+        assert!(
+            body.contains("200 元") && body.contains("2026-12-09") && body.contains("NT$200"),
+            "{body}"
+        );
     }
 
     #[test]
