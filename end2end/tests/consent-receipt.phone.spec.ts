@@ -7,7 +7,9 @@ import type { Page } from '@playwright/test';
 async function stopWithoutRefund(page: Page, holder: { id: string; birth: string }) {
   await verifyForStop(page, holder);
   await page.getByRole('button', { name: '停卡', exact: true }).click();
+  await expect(page.getByRole('heading', { name: '停卡/退費作業' })).toBeVisible();
   await page.getByRole('button', { name: '繼續' }).click();
+  await expect(page.getByRole('heading', { name: '確認停卡資料' })).toBeVisible();
   await page.getByRole('button', { name: '送出停卡申請' }).click();
   await expect(page.getByRole('heading', { name: '停卡申請已完成' })).toBeVisible();
 }
