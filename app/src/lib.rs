@@ -67,6 +67,7 @@ macro_rules! portal_app {
 pub fn App() -> impl IntoView {
     portal_app!(ui::AppPart::Main, {
         <Route path=path!("/") view=home::view::HomePage />
+        <Route path=path!("/dev/outbox") view=ui::dev_outbox::DevOutboxPage />
     })
 }
 

@@ -138,6 +138,7 @@ impl ServerConfig {
             line_official_account: self.line_official_account.clone(),
             absence_check_at: self.absence_check_at,
             notifications: self.notifications.clone(),
+            demo: self.demo,
             swipe_max_age: chrono::Duration::hours(i64::from(self.swipe_max_age_hours)),
             swipe_max_ahead: chrono::Duration::seconds(i64::from(self.swipe_max_ahead_seconds)),
             // `serve` replaces it with its slot's stable id (`server::instance`).

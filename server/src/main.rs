@@ -10,6 +10,7 @@ mod health;
 mod imports;
 mod machine_api;
 mod print_centre_api;
+mod receipts;
 mod web;
 
 use app::server::audit::Actor;

@@ -159,6 +159,10 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
         .route("/api/school/bindings.csv", get(school_bindings_export))
         .route("/api/school/photo/{item_ref}", get(school_photo))
         .route(
+            "/api/consent/receipt",
+            get(crate::receipts::consent_receipt),
+        )
+        .route(
             "/api/apply/photo",
             get(session_headshot)
                 .post(upload_headshot)
@@ -244,6 +248,10 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
         .next()
         .is_some_and(|last| last.contains('.'));
     if !looks_like_file && req.method() == Method::GET {
+        // The development outbox exists only in development (SPEC §5).
+        if path == "/dev/outbox" && !state.app.config.dev_outbox_enabled() {
+            return StatusCode::NOT_FOUND.into_response();
+        }
         return html_page(state.page(AppPart::of(&path)));
     }
     let mut res = next.run(req).await;
@@ -279,7 +287,7 @@ async fn server_fn_handler(State(state): State<WebState>, req: Request<Body>) ->
 /// The largest payment list `POST /api/v1/payments` reads.
 const PAYMENTS_BODY_LIMIT: usize = 1024 * 1024;
 
-fn call_context(state: &WebState, req: &Request<Body>) -> Option<CallContext> {
+pub(crate) fn call_context(state: &WebState, req: &Request<Body>) -> Option<CallContext> {
     Some(CallContext {
         state: state.app.clone(),
         client: req.extensions().get::<ClientContext>().cloned()?,
@@ -288,7 +296,7 @@ fn call_context(state: &WebState, req: &Request<Body>) -> Option<CallContext> {
 }
 
 /// An [`app::AppError`] as the browser's server-function client reads it.
-fn app_error_response(err: &app::AppError) -> Response {
+pub(crate) fn app_error_response(err: &app::AppError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,

@@ -99,6 +99,7 @@ pub fn StepUpCode(draft: StopDraft, errors: RwSignal<FieldErrors>) -> impl IntoV
                         </ul>
                     </Show>
                     <p class="hint" role="status">{move || code_note.get()}</p>
+                    <crate::ui::dev_outbox::DevOutboxLink />
                     <TextField id="step-up-code" label=|l| td_string!(l, stop.code_label)
                         hint=|l| td_string!(l, stop.code_hint)
                         value=draft.code on_input=Callback::new(move |v| draft.code.set(v))

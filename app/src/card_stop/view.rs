@@ -660,6 +660,7 @@ fn Receipt(receipt: StopReceipt) -> impl IntoView {
             <div class="actions actions--inline">
                 <Link href="/card/apply/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
                 <Link href="/" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</Link>
+                <crate::wizard::view::ConsentReceiptLink />
             </div>
         </section>
     }

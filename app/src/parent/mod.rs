@@ -8,6 +8,7 @@
 //! only masked roster data.
 
 pub mod api;
+pub mod receipts;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod view;
@@ -357,8 +358,10 @@ pub struct ParentDataExport {
     #[serde(with = "crate::domain::wire::timestamp")]
     pub generated_at: DateTime<Utc>,
     pub account: AccountData,
-    /// Optional consents (notifications); none are recorded for parents yet.
-    pub consents: Vec<serde_json::Value>,
+    /// The consents this parent gave when starting a wizard for a bound child, each
+    /// with a downloadable receipt. (The optional notification consent is the
+    /// subscriptions themselves: its changes are in `account_events`.)
+    pub consents: Vec<crate::wizard::ConsentReceiptSummary>,
     pub binding_requests: Vec<BindingRequestRow>,
     pub children: Vec<ChildOverview>,
     /// The account's own audit trail (logins, password changes, bindings).

@@ -207,6 +207,7 @@ fn CodeFlow(register: bool) -> impl IntoView {
         } else if let Some(dest) = sent.get() {
             view! {
                 <p class="notice notice--ok" role="status">{move || td_string!(i18n.get_locale(), parent.code_sent, to = dest.clone()).to_string()}</p>
+                <crate::ui::dev_outbox::DevOutboxLink />
                 <form class="form" novalidate on:submit=finish.clone()>
                     {input_field(i18n, "code", |l| td_string!(l, parent.code), code, errors, "code", ("text", "one-time-code"))}
                     {register.then(|| input_field(i18n, "display-name", |l| td_string!(l, parent.display_name), name, errors, "display_name", ("text", "name")))}
@@ -367,6 +368,7 @@ pub fn ParentHomePage() -> impl IntoView {
                 <a href="/api/parent/my-data" download="my-data.json" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.my_data))}</a>
                 <button type="button" class="button button--secondary" on:click=logout>{tr(i18n, |l| td_string!(l, parent.logout))}</button>
             </div>
+            <super::receipts::ConsentReceipts />
             <h2>{tr(i18n, |l| td_string!(l, parent.children_title))}</h2>
             {move || match children.get() {
                 None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),

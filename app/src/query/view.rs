@@ -49,6 +49,7 @@ pub fn QueryResultStep() -> impl IntoView {
             }}
             <div class="actions">
                 <button type="button" class="button button--secondary" on:click=finish>{tr(i18n, |l| td_string!(l, query.finish))}</button>
+                {move || matches!(overview.get(), Some(Ok(_))).then(|| view! { <crate::wizard::view::ConsentReceiptLink /> })}
             </div>
         </PageShell>
     }

@@ -42,6 +42,8 @@ pub struct PortalConfig {
     /// Which instance this process is (`server::instance`): names its outbox claims.
     /// `server serve` holds a slot with a stable id; otherwise a transient one.
     pub instance_id: String,
+    /// `PORTAL_DEMO` (default on; off in `Default`, as in tests).
+    pub demo: bool,
 }
 
 impl Default for PortalConfig {
@@ -55,6 +57,7 @@ impl Default for PortalConfig {
             line_official_account: "@student-card".into(),
             absence_check_at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             notifications: super::outbox::NotificationSettings::default(),
+            demo: false,
             swipe_max_age: chrono::Duration::hours(168),
             swipe_max_ahead: chrono::Duration::seconds(300),
             instance_id: super::instance::transient_id(),
@@ -72,6 +75,15 @@ pub struct AppState {
     pub delivery: Arc<Delivery>,
     /// Settings and card types, cached for a few seconds.
     pub settings: Arc<crate::server::settings::SnapshotCache>,
+}
+
+impl PortalConfig {
+    /// The development outbox page (`/dev/outbox`): `PORTAL_DEMO` on and no real
+    /// mail, SMS or LINE provider configured.
+    pub fn dev_outbox_enabled(&self) -> bool {
+        let n = &self.notifications;
+        self.demo && n.smtp.is_none() && n.sms.is_none() && n.line.channel_token.is_none()
+    }
 }
 
 impl AppState {

@@ -1,5 +1,6 @@
 //! Small UI primitives of our own, styled by `style/main.css`.
 
+pub mod dev_outbox;
 pub mod field;
 
 use crate::i18n::*;

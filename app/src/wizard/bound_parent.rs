@@ -74,7 +74,8 @@ pub async fn start_wizard_for_child(
         "parent.wizard_start",
         Some(masked_name.clone()),
         "ok",
-        serde_json::json!({ "binding_id": binding_id, "wizard": wizard.slug() }),
+        // "record" links the parent to this consent: «我的資料» lists its receipt.
+        serde_json::json!({ "binding_id": binding_id, "wizard": wizard.slug(), "record": wizard_session.consent_record_id }),
     )
     .await?;
     txn.commit().await?;

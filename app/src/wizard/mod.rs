@@ -4,6 +4,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod bound_parent;
+#[cfg(feature = "ssr")]
+pub mod receipt;
 pub mod view;
 
 use chrono::{DateTime, Utc};
@@ -74,6 +76,25 @@ pub struct VerifiedHolder {
 pub struct WizardProgress {
     pub consented: bool,
     pub verified: Option<VerifiedHolder>,
+}
+
+/// One consent record a parent can download a receipt of («我的資料»).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentReceiptSummary {
+    pub record_id: i64,
+    pub version: String,
+    pub wizard: Wizard,
+    #[serde(with = "crate::domain::wire::timestamp")]
+    pub at: DateTime<Utc>,
+}
+
+/// Where the receipt of this session's consent downloads (`record`: one of a logged-in
+/// parent's own records instead).
+pub fn consent_receipt_href(locale: &str, record: Option<i64>) -> String {
+    match record {
+        Some(id) => format!("/api/consent/receipt?lang={locale}&record={id}"),
+        None => format!("/api/consent/receipt?lang={locale}"),
+    }
 }
 
 /// The session record of the wizard in progress (server side only).

@@ -64,3 +64,16 @@ impl IdentityDraft {
         self.birth_date.set(String::new());
     }
 }
+
+/// «下載同意紀錄»: the plain-text receipt of this session's consent (or, with `record`,
+/// one of the logged-in parent's own), in the page's language.
+#[component]
+pub fn ConsentReceiptLink(#[prop(optional)] record: Option<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = move || super::consent_receipt_href(i18n.get_locale().as_str(), record);
+    view! {
+        <a class="button button--secondary consent-receipt" href=href download="">
+            {move || td_string!(i18n.get_locale(), consent.receipt_download)}
+        </a>
+    }
+}

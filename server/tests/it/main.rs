@@ -7,6 +7,9 @@
 
 mod common;
 
+mod consent_receipt;
+mod dev_outbox;
+
 mod access_races;
 mod apply;
 mod binding_limits;

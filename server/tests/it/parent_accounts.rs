@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 const HEADER: &str = "school_code,school_name,district,level,student_no,name,id_no,birth_date,gender,class,seat_no,card_type,card_outer_no,card_status,card_balance,card_issued_on,guardian_mobile,guardian_email";
 
-const PRIMARY: &str = "173601";
+pub(crate) const PRIMARY: &str = "173601";
 const JUNIOR: &str = "173502";
 /// 林雨晴, 仁愛國小 501, with a card.
 const LIN_NO: &str = "110001";
@@ -68,13 +68,13 @@ fn roster_file() -> String {
     )
 }
 
-struct Setup {
-    db: TestDb,
-    server: TestServer,
+pub(crate) struct Setup {
+    pub(crate) db: TestDb,
+    pub(crate) server: TestServer,
 }
 
 impl Setup {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         Self::with_env(&[]).await
     }
 
@@ -89,7 +89,7 @@ impl Setup {
 
     /// The state the back office would call the service functions with (same
     /// database, key and outbox folder as the server).
-    fn state(&self) -> AppState {
+    pub(crate) fn state(&self) -> AppState {
         AppState::new(
             self.db.db.clone(),
             Arc::new(cipher()),
@@ -103,7 +103,7 @@ impl Setup {
         .expect("state")
     }
 
-    async fn staff(
+    pub(crate) async fn staff(
         &self,
         username: &str,
         role: StaffRole,
@@ -151,7 +151,7 @@ impl Setup {
     }
 
     /// A registered parent, logged in on a browser of their own.
-    async fn parent(&self, account: &str, name: &str) -> Browser {
+    pub(crate) async fn parent(&self, account: &str, name: &str) -> Browser {
         let browser = self.server.client();
         let reply = start(&browser, "register", account).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
@@ -180,7 +180,7 @@ impl Setup {
     }
 }
 
-async fn start(browser: &Browser, what: &str, account: &str) -> Reply {
+pub(crate) async fn start(browser: &Browser, what: &str, account: &str) -> Reply {
     let path = if what == "register" {
         "/api/parent/register-start"
     } else {
@@ -234,7 +234,7 @@ fn child(school: &str, name: &str, no: &str, birth: &str, id: &str, rel: &str) -
     })
 }
 
-fn lin() -> Value {
+pub(crate) fn lin() -> Value {
     child(PRIMARY, "林雨晴", LIN_NO, LIN_BIRTH, &lin_id(), "mother")
 }
 fn wang() -> Value {
@@ -254,13 +254,13 @@ async fn bind(browser: &Browser, children: &[Value]) -> Reply {
 }
 
 /// The outcomes of a successful bind call.
-async fn bind_ok(browser: &Browser, children: &[Value]) -> Vec<Value> {
+pub(crate) async fn bind_ok(browser: &Browser, children: &[Value]) -> Vec<Value> {
     let reply = bind(browser, children).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     reply.body.as_array().expect("outcomes").clone()
 }
 
-fn request_id(outcome: &Value) -> i32 {
+pub(crate) fn request_id(outcome: &Value) -> i32 {
     outcome["request"]["id"].as_i64().expect("request id") as i32
 }
 
@@ -1094,7 +1094,7 @@ async fn a_parent_reaches_only_children_of_approved_bindings() {
     assert_eq!(s.audit("binding.remove").await.len(), 1);
 }
 
-async fn start_for_child(browser: &Browser, wizard: &str, binding_id: i32) -> Reply {
+pub(crate) async fn start_for_child(browser: &Browser, wizard: &str, binding_id: i32) -> Reply {
     browser
         .post_form(
             "/api/parent/start-wizard",

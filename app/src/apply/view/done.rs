@@ -46,6 +46,7 @@ pub fn DoneStep() -> impl IntoView {
                         <div class="actions">
                             <Link href=slip_href class="button button--primary">{td_string!(locale, apply.download_slip)}</Link>
                             <Link href="/" class="button button--secondary">{td_string!(locale, common.back_home)}</Link>
+                            <crate::wizard::view::ConsentReceiptLink />
                         </div>
                     }
                     .into_any()

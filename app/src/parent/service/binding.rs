@@ -520,7 +520,7 @@ pub async fn my_data(cx: &CallContext) -> Result<ParentDataExport, AppError> {
             must_change_password: account.must_change_password,
             created_by_school: account.created_by_staff_id.is_some(),
         },
-        consents: Vec::new(),
+        consents: crate::wizard::receipt::parent_receipts(db, account.id).await?,
         binding_requests: requests_of(db, account.id).await?,
         children: children_of(db, account.id).await?,
         account_events: events,
