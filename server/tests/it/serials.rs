@@ -14,7 +14,7 @@ use common::wizards::{LoadHolder, Outcome, Prepared, load_holders, load_roster};
 use common::{TestDb, TestServer};
 use image::{DynamicImage, ImageBuffer, ImageFormat, Rgb};
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{EntityTrait, Set};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
 use std::sync::Arc;
