@@ -26,11 +26,11 @@ use std::sync::Arc;
 
 const HEADER: &str = "school_code,school_name,district,level,student_no,name,id_no,birth_date,gender,class,seat_no,card_type,card_outer_no,card_status,card_balance,card_issued_on,guardian_mobile,guardian_email";
 
-const PRIMARY: &str = "173601";
+pub(super) const PRIMARY: &str = "173601";
 const JUNIOR: &str = "173502";
 /// 林雨晴, 仁愛國小 501, with a card.
-const LIN_NO: &str = "110001";
-const LIN_BIRTH: &str = "2015-03-14";
+pub(super) const LIN_NO: &str = "110001";
+pub(super) const LIN_BIRTH: &str = "2015-03-14";
 /// 王小明, 仁愛國小 502.
 const WANG_NO: &str = "110002";
 const WANG_ID: &str = "A123456789";
@@ -45,7 +45,7 @@ const ANNA_BIRTH: &str = "2015-07-07";
 const PASSWORD: &str = "a long enough passphrase";
 const NEW_PASSWORD: &str = "another good passphrase";
 
-fn lin_id() -> String {
+pub(super) fn lin_id() -> String {
     with_check_digit('A', "22345678").expect("valid ID")
 }
 fn chen_id() -> String {
@@ -68,13 +68,13 @@ fn roster_file() -> String {
     )
 }
 
-struct Setup {
-    db: TestDb,
-    server: TestServer,
+pub(super) struct Setup {
+    pub(super) db: TestDb,
+    pub(super) server: TestServer,
 }
 
 impl Setup {
-    async fn new() -> Self {
+    pub(super) async fn new() -> Self {
         Self::with_env(&[]).await
     }
 
@@ -89,7 +89,7 @@ impl Setup {
 
     /// The state the back office would call the service functions with (same
     /// database, key and outbox folder as the server).
-    fn state(&self) -> AppState {
+    pub(super) fn state(&self) -> AppState {
         AppState::new(
             self.db.db.clone(),
             Arc::new(cipher()),
@@ -103,7 +103,7 @@ impl Setup {
         .expect("state")
     }
 
-    async fn staff(
+    pub(super) async fn staff(
         &self,
         username: &str,
         role: StaffRole,
@@ -151,7 +151,7 @@ impl Setup {
     }
 
     /// A registered parent, logged in on a browser of their own.
-    async fn parent(&self, account: &str, name: &str) -> Browser {
+    pub(super) async fn parent(&self, account: &str, name: &str) -> Browser {
         let browser = self.server.client();
         let reply = start(&browser, "register", account).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
@@ -169,7 +169,7 @@ impl Setup {
             .expect("audit query")
     }
 
-    async fn holder_id(&self, student_no: &str) -> i32 {
+    pub(super) async fn holder_id(&self, student_no: &str) -> i32 {
         holders::Entity::find()
             .filter(holders::Column::StudentNo.eq(student_no))
             .one(&self.db.db)
@@ -227,14 +227,14 @@ async fn change_password(browser: &Browser, current: &str, new: &str) -> Reply {
         .await
 }
 
-fn child(school: &str, name: &str, no: &str, birth: &str, id: &str, rel: &str) -> Value {
+pub(super) fn child(school: &str, name: &str, no: &str, birth: &str, id: &str, rel: &str) -> Value {
     json!({
         "school_code": school, "name": name, "student_no": no,
         "birth_date": birth, "id_no": id, "relationship": rel,
     })
 }
 
-fn lin() -> Value {
+pub(super) fn lin() -> Value {
     child(PRIMARY, "林雨晴", LIN_NO, LIN_BIRTH, &lin_id(), "mother")
 }
 fn wang() -> Value {
@@ -254,13 +254,13 @@ async fn bind(browser: &Browser, children: &[Value]) -> Reply {
 }
 
 /// The outcomes of a successful bind call.
-async fn bind_ok(browser: &Browser, children: &[Value]) -> Vec<Value> {
+pub(super) async fn bind_ok(browser: &Browser, children: &[Value]) -> Vec<Value> {
     let reply = bind(browser, children).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     reply.body.as_array().expect("outcomes").clone()
 }
 
-fn request_id(outcome: &Value) -> i32 {
+pub(super) fn request_id(outcome: &Value) -> i32 {
     outcome["request"]["id"].as_i64().expect("request id") as i32
 }
 
