@@ -125,7 +125,7 @@ test('a parent verifies e-mail, links LINE, gets one push per swipe, cancels the
 
   // «出勤統計» shows the swipe and says a missing swipe is not an absence.
   await page.goto('/parent/home');
-  await page.locator('.child').filter({ hasText: '何○豪' }).getByRole('link', { name: '出勤統計' }).click();
+  await page.locator('.child').filter({ hasText: '何佳豪' }).getByRole('link', { name: '出勤統計' }).click();
   await expect(page.getByRole('heading', { name: '出勤統計' })).toBeVisible();
   const [, mm, dd] = day.split('-');
   const swiped = page.getByRole('row').filter({ hasText: `${mm}-${dd}` });

@@ -55,7 +55,7 @@ test('a teacher creates a parent account; the parent must change the temporary p
   await expect(page.getByText('何爺爺，您好。')).toBeVisible();
   const child = page.locator('.child');
   await expect(child).toHaveCount(1);
-  await expect(child).toContainText('鄭○恆');
+  await expect(child).toContainText('鄭宇恆');
 
   // The temporary password no longer works.
   await page.getByRole('button', { name: '登出' }).click();

@@ -70,10 +70,17 @@ test('a parent registers with a code, binds two children, and sees the approved 
   await page.goto('/parent/home');
   const child = page.locator('.child');
   await expect(child).toHaveCount(1);
-  await expect(child).toContainText('何○穎');
+  // A bound parent reads their own child's full name (masking is for the wizards).
+  await expect(child.getByRole('heading', { name: holders.bind_a.name })).toBeVisible();
+  await expect(child).not.toContainText('何○穎');
   await expect(child).toContainText('開卡使用中');
   await expect(page.getByText('學號與姓名不符，請再確認')).toBeVisible();
   await checkPage(page, 'parent-home');
+  await page.getByRole('combobox', { name: '語言' }).selectOption('vi');
+  await expect(child.getByRole('heading', { name: holders.bind_a.name })).toBeVisible();
+  await checkPage(page, 'parent-home-vi');
+  await page.getByRole('combobox', { name: 'Ngôn ngữ' }).selectOption('zh-TW');
+  await expect(page.getByRole('heading', { name: '家長專區' })).toBeVisible();
 
   // A replayed call for the child that is not bound is refused.
   const requests = await (await page.request.get('/api/parent/binding-requests')).json();

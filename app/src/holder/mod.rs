@@ -32,6 +32,35 @@ impl CardStatus {
             _ => None,
         }
     }
+
+    /// Active or temporarily locked: «停卡掛失» applies to it, and while it lives no
+    /// replacement may be applied for.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Active | Self::Locked)
+    }
+}
+
+/// Which card wizards fit the holder now, decided on the server by the rule the
+/// wizards themselves enforce, so a page never offers what would be refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolderActions {
+    /// «停卡掛失»: a card is active or locked.
+    pub stop: bool,
+    /// «線上申辦»: no live card and no application in progress (the apply wizard's
+    /// duplicate guard, `apply::service::block`).
+    pub apply: bool,
+}
+
+impl HolderActions {
+    /// From the cards and the applications' effective states.
+    pub fn of(cards: &[CardSummary], applications: &[ApplicationSummary]) -> Self {
+        let live = cards.iter().any(|c| c.status.is_live());
+        let open = applications.iter().any(|a| a.status.is_open());
+        Self {
+            stop: live,
+            apply: !live && !open,
+        }
+    }
 }
 
 /// One card row as the browser sees it: the outer number is masked.

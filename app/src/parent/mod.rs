@@ -321,10 +321,16 @@ pub struct ChildOverview {
     pub binding_id: i32,
     pub relationship: Relationship,
     pub masked_name: String,
+    /// The child's full name: sent only to a parent whose binding is approved (the
+    /// anonymous wizards and pending requests show `masked_name`).
+    pub full_name: String,
     pub school_name: String,
     pub class_name: String,
     pub cards: Vec<CardSummary>,
     pub applications: Vec<ApplicationSummary>,
+    /// The card wizards that fit this child now.
+    #[serde(default)]
+    pub actions: crate::holder::HolderActions,
 }
 
 /// The account part of «我的資料».

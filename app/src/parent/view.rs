@@ -378,11 +378,11 @@ pub fn ParentHomePage() -> impl IntoView {
                     <ul class="card-list">{list.into_iter().map(|c| {
                         let id = c.binding_id;
                         #[cfg(feature = "csr")]
-                        let name = c.masked_name.clone();
+                        let name = c.full_name.clone();
                         view! {
                             <li class="card-item child">
                                 <div class="card-item__head">
-                                    <h3 class="card-item__title">{c.masked_name.clone()}</h3>
+                                    <h3 class="card-item__title">{c.full_name.clone()}</h3>
                                     <span class="cell-note">{format!("{} {}", c.school_name, c.class_name)}</span>
                                 </div>
                                 <ul class="child__cards">{c.cards.iter().map(|card| {
@@ -396,8 +396,12 @@ pub fn ParentHomePage() -> impl IntoView {
                                 // The card wizards for this child: consent, then straight to
                                 // the cards (no identity check, no step-up code).
                                 <div class="actions actions--inline child__actions">
-                                    <Link href=format!("/card/stop/consent?for={id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
-                                    <Link href=format!("/card/apply/consent?for={id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
+                                    {c.actions.stop.then(|| view! {
+                                        <Link href=format!("/card/stop/consent?for={id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
+                                    })}
+                                    {c.actions.apply.then(|| view! {
+                                        <Link href=format!("/card/apply/consent?for={id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
+                                    })}
                                     <Link href=format!("/parent/attendance/{id}") class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.attendance_link))}</Link>
                                 </div>
                                 <button type="button" class="button button--link" on:click=move |_| {

@@ -8,7 +8,7 @@ pub mod view;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::holder::{CardStatus, CardSummary};
+pub use crate::holder::{CardStatus, CardSummary, HolderActions};
 
 /// The verified holder's overview.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +20,9 @@ pub struct HolderOverview {
     /// Replacement applications, newest first, each with its timeline.
     #[serde(default)]
     pub applications: Vec<crate::holder::ApplicationSummary>,
+    /// The card wizards that fit now (only those are offered).
+    #[serde(default)]
+    pub actions: HolderActions,
     #[serde(with = "crate::domain::wire::timestamp")]
     pub verified_until: DateTime<Utc>,
 }

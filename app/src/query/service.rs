@@ -23,17 +23,19 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         class,
         cards,
     } = holder_cards::load_with(&cx.state.db, &snapshot, holder_id).await?;
-    let cards = cards
+    let cards: Vec<_> = cards
         .into_iter()
         .map(|c| card_summary(&school.name, c))
         .collect();
+    let applications =
+        crate::holder::service::summaries_with(&cx.state.db, &snapshot, holder_id).await?;
     Ok(HolderOverview {
         masked_name: mask_name(&holder.name),
         school_name: school.name,
         class_name: class.name,
+        actions: crate::holder::HolderActions::of(&cards, &applications),
         cards,
-        applications: crate::holder::service::summaries_with(&cx.state.db, &snapshot, holder_id)
-            .await?,
+        applications,
         verified_until: until,
     })
 }

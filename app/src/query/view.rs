@@ -62,6 +62,7 @@ fn Overview(overview: HolderOverview) -> impl IntoView {
     let cards = overview.cards.clone();
     let has_cards = !cards.is_empty();
     let applications = overview.applications.clone();
+    let actions = overview.actions;
     view! {
         <section class="holder" aria-label=move || td_string!(i18n.get_locale(), query.holder).to_string()>
             <dl class="holder__facts">
@@ -81,13 +82,21 @@ fn Overview(overview: HolderOverview) -> impl IntoView {
             <ApplicationList applications=applications />
         })}
         <p class="hint">{t!(i18n, query.verified_until, time = move || until.clone())}</p>
-        <div class="next-steps">
-            <p>{tr(i18n, |l| td_string!(l, query.next_steps))}</p>
-            <div class="actions actions--inline">
-                <Link href="/card/stop/consent" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
-                <Link href="/card/apply/consent" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
+        // Only the wizards the server would accept now (a stop needs a live card, an
+        // application no live card and none in progress).
+        {(actions.stop || actions.apply).then(|| view! {
+            <div class="next-steps">
+                <p>{tr(i18n, |l| td_string!(l, query.next_steps))}</p>
+                <div class="actions actions--inline">
+                    {actions.stop.then(|| view! {
+                        <Link href="/card/stop/consent" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
+                    })}
+                    {actions.apply.then(|| view! {
+                        <Link href="/card/apply/consent" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</Link>
+                    })}
+                </div>
             </div>
-        </div>
+        })}
     }
 }
 

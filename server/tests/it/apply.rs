@@ -19,12 +19,12 @@ use serde_json::{Value, json};
 use std::io::Cursor;
 
 const HEADER: &str = "school_code,school_name,district,level,student_no,name,id_no,birth_date,gender,class,seat_no,card_type,card_outer_no,card_status,card_balance,card_issued_on";
-const BIRTH: &str = "2015-05-01";
+pub(super) const BIRTH: &str = "2015-05-01";
 const ISSUER_KEY: &str = "issuer-test-key-0123456789";
 
 /// Holders: 0 and 1 have a stopped card, 2 has none yet (a transfer student), 3 has
 /// an active card.
-fn id(n: u8) -> String {
+pub(super) fn id(n: u8) -> String {
     with_check_digit('C', &format!("1234567{n}")).expect("valid ID")
 }
 
@@ -39,7 +39,7 @@ fn roster_file() -> String {
     f
 }
 
-async fn setup() -> (TestDb, TestServer) {
+pub(super) async fn setup() -> (TestDb, TestServer) {
     let db = TestDb::new().await;
     roster::import(&db.db, &cipher(), roster_file().as_bytes(), Actor::Cli)
         .await
@@ -48,7 +48,7 @@ async fn setup() -> (TestDb, TestServer) {
     (db, server)
 }
 
-async fn applicant(server: &TestServer, n: u8) -> Browser {
+pub(super) async fn applicant(server: &TestServer, n: u8) -> Browser {
     let browser = server.client();
     browser.verified_in("apply", &id(n), BIRTH).await;
     browser
@@ -126,7 +126,7 @@ async fn submit(browser: &Browser, draft: &Value, key: &str) -> Reply {
 }
 
 /// Upload a headshot and submit; the receipt.
-async fn apply(browser: &Browser, key: &str) -> Value {
+pub(super) async fn apply(browser: &Browser, key: &str) -> Value {
     let up = upload(browser, headshot(ImageFormat::Png, 230, 288)).await;
     assert_eq!(up.status, StatusCode::NO_CONTENT, "{up:?}");
     let reply = submit(browser, &draft("school"), key).await;

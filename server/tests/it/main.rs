@@ -14,6 +14,7 @@ mod access_races;
 mod apply;
 mod binding_limits;
 mod card_stop;
+mod child_view;
 mod cli;
 mod expiry;
 mod http_api;

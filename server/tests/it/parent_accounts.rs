@@ -29,8 +29,8 @@ const HEADER: &str = "school_code,school_name,district,level,student_no,name,id_
 pub(crate) const PRIMARY: &str = "173601";
 const JUNIOR: &str = "173502";
 /// 林雨晴, 仁愛國小 501, with a card.
-const LIN_NO: &str = "110001";
-const LIN_BIRTH: &str = "2015-03-14";
+pub(super) const LIN_NO: &str = "110001";
+pub(super) const LIN_BIRTH: &str = "2015-03-14";
 /// 王小明, 仁愛國小 502.
 const WANG_NO: &str = "110002";
 const WANG_ID: &str = "A123456789";
@@ -45,7 +45,7 @@ const ANNA_BIRTH: &str = "2015-07-07";
 const PASSWORD: &str = "a long enough passphrase";
 const NEW_PASSWORD: &str = "another good passphrase";
 
-fn lin_id() -> String {
+pub(super) fn lin_id() -> String {
     with_check_digit('A', "22345678").expect("valid ID")
 }
 fn chen_id() -> String {
@@ -169,7 +169,7 @@ impl Setup {
             .expect("audit query")
     }
 
-    async fn holder_id(&self, student_no: &str) -> i32 {
+    pub(super) async fn holder_id(&self, student_no: &str) -> i32 {
         holders::Entity::find()
             .filter(holders::Column::StudentNo.eq(student_no))
             .one(&self.db.db)
@@ -227,7 +227,7 @@ async fn change_password(browser: &Browser, current: &str, new: &str) -> Reply {
         .await
 }
 
-fn child(school: &str, name: &str, no: &str, birth: &str, id: &str, rel: &str) -> Value {
+pub(super) fn child(school: &str, name: &str, no: &str, birth: &str, id: &str, rel: &str) -> Value {
     json!({
         "school_code": school, "name": name, "student_no": no,
         "birth_date": birth, "id_no": id, "relationship": rel,

@@ -430,16 +430,24 @@ pub(super) async fn child_overview(
         class,
         cards,
     } = holder_cards::load(conn, request.holder_id).await?;
+    // Only an approved binding reaches this child's full name.
+    if BindingStatus::parse(&request.status) != Some(BindingStatus::Approved) {
+        return Err(AppError::Forbidden);
+    }
+    let cards: Vec<_> = cards
+        .into_iter()
+        .map(|c| crate::holder::service::card_summary(&school.name, c))
+        .collect();
+    let applications = crate::holder::service::summaries(conn, holder.id).await?;
     Ok(ChildOverview {
         binding_id: request.id,
         relationship: Relationship::parse(&request.relationship)
             .unwrap_or(Relationship::OtherGuardian),
         masked_name: mask_name(&holder.name),
-        cards: cards
-            .into_iter()
-            .map(|c| crate::holder::service::card_summary(&school.name, c))
-            .collect(),
-        applications: crate::holder::service::summaries(conn, holder.id).await?,
+        full_name: holder.name.clone(),
+        actions: crate::holder::HolderActions::of(&cards, &applications),
+        cards,
+        applications,
         school_name: school.name,
         class_name: class.name,
     })
