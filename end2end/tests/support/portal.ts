@@ -32,6 +32,20 @@ export async function smsTo(mobile: string): Promise<Sms[]> {
   return all.filter((m) => m.dstaddr === mobile);
 }
 
+/** The newest code sent to `contact`: a mobile's from the fake SMS gateway, an
+ * e-mail address's from the outbox files; waits for the outbox worker to send it. */
+export async function codeSentTo(contact: string): Promise<string> {
+  const find = async () => {
+    if (/^09\d{8}$/.test(contact)) {
+      const sms = await smsTo(contact);
+      return sms.length ? codeIn(sms[sms.length - 1].smbody) : null;
+    }
+    return latestCodeFor(contact);
+  };
+  await expect.poll(find, { timeout: 15_000 }).toMatch(/^\d{6}$/);
+  return (await find())!;
+}
+
 /** The 6-digit code of a message text (`驗證碼：123456`). */
 export function codeIn(text: string): string | null {
   return text.match(/驗證碼：(\d{6})/)?.[1] ?? null;
@@ -264,7 +278,7 @@ export async function registerParent(page: Page, contact: string, displayName: s
   await page.getByRole('textbox', { name: '電子郵件或手機號碼' }).fill(contact);
   await page.getByRole('button', { name: '取得驗證碼' }).click();
   await expect(page.getByText(/驗證碼已送到/)).toBeVisible();
-  await page.getByRole('textbox', { name: '驗證碼（6 位數字）' }).fill(latestCodeFor(contact)!);
+  await page.getByRole('textbox', { name: '驗證碼（6 位數字）' }).fill(await codeSentTo(contact));
   await page.getByRole('textbox', { name: '您的稱呼' }).fill(displayName);
   await page.getByLabel('新密碼').fill('a long family password');
   await page.getByRole('button', { name: '完成註冊' }).click();
