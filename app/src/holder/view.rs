@@ -27,7 +27,15 @@ pub fn card_status_tone(s: CardStatus) -> &'static str {
 
 /// The visible text of an application state (the SPEC's vocabulary).
 pub fn application_status_text(locale: Locale, s: ApplicationStatus) -> &'static str {
-    s.label(locale == Locale::en)
+    match s {
+        ApplicationStatus::AwaitingPayment => td_string!(locale, query.app_status_awaiting_payment),
+        ApplicationStatus::Paid => td_string!(locale, query.app_status_paid),
+        ApplicationStatus::Printing => td_string!(locale, query.app_status_printing),
+        ApplicationStatus::Shipped => td_string!(locale, query.app_status_shipped),
+        ApplicationStatus::Closed => td_string!(locale, query.app_status_closed),
+        ApplicationStatus::Returned => td_string!(locale, query.app_status_returned),
+        ApplicationStatus::Expired => td_string!(locale, query.app_status_expired),
+    }
 }
 
 /// The chip tone of an application state.
@@ -97,5 +105,29 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_states_read_as_the_spec_names_them_in_chinese_and_english() {
+        use ApplicationStatus::*;
+        for s in [
+            AwaitingPayment,
+            Paid,
+            Printing,
+            Shipped,
+            Closed,
+            Returned,
+            Expired,
+        ] {
+            assert_eq!(application_status_text(Locale::zh_TW, s), s.label(false));
+            assert_eq!(application_status_text(Locale::en, s), s.label(true));
+            assert_ne!(application_status_text(Locale::vi, s), s.label(false));
+            assert_ne!(application_status_text(Locale::id, s), s.label(false));
+        }
     }
 }
