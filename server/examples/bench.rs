@@ -77,6 +77,7 @@ enum Cmd {
 }
 
 fn main() {
+    let _ = cpus();
     let cli = Cli::parse();
     if let Some(Cmd::Floor { port }) = cli.command {
         return floor(port);
@@ -102,9 +103,11 @@ fn floor(port: u16) {
     });
 }
 
-/// The CPUs this machine lets us use.
+/// The CPUs this machine lets us use, as seen at start (before this program pins
+/// itself to the load generator's share, which would make it see only those).
 fn cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// `taskset -c <list>` prefix for the server's CPUs, when there are CPUs to spare.
