@@ -424,12 +424,14 @@ pub(super) async fn child_overview(
     conn: &impl ConnectionTrait,
     request: &binding_requests::Model,
 ) -> Result<ChildOverview, AppError> {
+    // One read of the settings and card types serves the cards and the applications.
+    let snapshot = crate::server::settings::Snapshot::load(conn).await?;
     let holder_cards::HolderCards {
         holder,
         school,
         class,
         cards,
-    } = holder_cards::load(conn, request.holder_id).await?;
+    } = holder_cards::load_with(conn, &snapshot, request.holder_id).await?;
     // Only an approved binding reaches this child's full name.
     if BindingStatus::parse(&request.status) != Some(BindingStatus::Approved) {
         return Err(AppError::Forbidden);
@@ -438,7 +440,7 @@ pub(super) async fn child_overview(
         .into_iter()
         .map(|c| crate::holder::service::card_summary(&school.name, c))
         .collect();
-    let applications = crate::holder::service::summaries(conn, holder.id).await?;
+    let applications = crate::holder::service::summaries_with(conn, &snapshot, holder.id).await?;
     Ok(ChildOverview {
         binding_id: request.id,
         relationship: Relationship::parse(&request.relationship)
