@@ -9,12 +9,13 @@
 # already running, nothing is started. Only the `export …` line goes to standard
 # output; progress goes to standard error.
 #
-# Environment: PORTAL_PG_PORT (default 55432; when another program already listens
-# there, the next free port up to +50 is taken), PORTAL_PG_DIR (default
+# Environment: PORTAL_PG_PORT (default 25432, below Linux's ephemeral range 32768-60999
+# so that no test's outgoing connection can hold it; when another program already
+# listens there, or the bind fails anyway, the next free port up to +50 is taken), PORTAL_PG_DIR (default
 # /tmp/portal-pg-test). The server trusts local connections: for tests only.
 set -euo pipefail
 
-PORT="${PORTAL_PG_PORT:-55432}"
+PORT="${PORTAL_PG_PORT:-25432}"
 DIR="${PORTAL_PG_DIR:-/tmp/portal-pg-test}"
 URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
 
@@ -90,7 +91,7 @@ start() {
         echo "export TEST_POSTGRES_ADMIN_URL=${URL}"
         return 0
     fi
-    PORT="${PORTAL_PG_PORT:-55432}"
+    PORT="${PORTAL_PG_PORT:-25432}"
     URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
 
     local bin
@@ -121,7 +122,7 @@ start() {
     while listening "$PORT"; do
         tries=$((tries + 1))
         if [ "$tries" -gt 50 ]; then
-            log "no free port from ${PORTAL_PG_PORT:-55432} to $PORT"
+            log "no free port from ${PORTAL_PG_PORT:-25432} to $PORT"
             exit 1
         fi
         log "port $PORT is taken by another program; trying $((PORT + 1))"
@@ -147,10 +148,27 @@ start() {
         { cat "$DIR/initdb.log" >&2; exit 1; }
 
     # Durability is not needed for throwaway test databases.
-    log "starting on 127.0.0.1:$PORT"
-    as_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-        -o "-p $PORT -k $DIR/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >&2 || { cat "$DIR/server.log" >&2; exit 1; }
+    # The probe above can miss a port that a client socket holds (CI failed with
+    # 'could not bind … Address already in use' on a port nothing listened on), so a
+    # start that fails on the bind moves on to the next port.
+    while :; do
+        log "starting on 127.0.0.1:$PORT"
+        rm -f "$DIR/server.log"
+        if as_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+            -o "-p $PORT -k $DIR/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            start >&2; then
+            break
+        fi
+        tries=$((tries + 1))
+        if grep -q "Address already in use" "$DIR/server.log" && [ "$tries" -le 50 ]; then
+            log "port $PORT could not be bound; trying $((PORT + 1))"
+            PORT=$((PORT + 1))
+            URL="postgres://postgres@127.0.0.1:${PORT}/postgres"
+            continue
+        fi
+        cat "$DIR/server.log" >&2
+        exit 1
+    done
 
     echo "$PORT" >"$DIR/port"
     local i
