@@ -12,9 +12,10 @@ log "bundle budget"
 bash scripts/bundle-size.sh
 
 log "Rust tests on SQLite"
-# The default members (app, server, migrations): the same features as the server
-# build, so nothing is compiled twice. (frontend is Trunk's alone.)
-cargo build -p server
+# The default members (app, server, migrations), built once by nextest: the test
+# build also writes target/debug/server, which the integration tests and Playwright
+# run. (A separate `cargo build -p server` unified features differently and compiled
+# app and its dependencies a second time. frontend is Trunk's alone.)
 cargo nextest run --no-fail-fast
 
 log "Rust tests on PostgreSQL"
