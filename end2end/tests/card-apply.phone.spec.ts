@@ -47,6 +47,19 @@ test.describe('replacement application on a phone', () => {
     await expect(mobile).toHaveAttribute('aria-invalid', 'true');
     await expect(mobile).toHaveAccessibleDescription(/格式不正確/);
     await expect(page.getByRole('textbox', { name: '戶籍地址' })).toHaveAccessibleDescription(/請填寫此欄位/);
+    // The summary lists the errors in page order (mobile above address), not by name.
+    const summaryLinks = page.getByRole('alert').filter({ hasText: '請修正以下問題' }).getByRole('link');
+    await expect(summaryLinks).toHaveCount(2);
+    await expect(summaryLinks.nth(0)).toHaveText(/手機號碼/);
+    await expect(summaryLinks.nth(1)).toHaveText(/戶籍地址/);
+    // Required fields were marked before the submit: the word after the label, the
+    // attribute on the input; optional ones (e-mail) have neither.
+    await expect(mobile).toHaveAttribute('required', '');
+    await expect(page.getByRole('textbox', { name: '電子郵件' })).not.toHaveAttribute('required', '');
+    const mark = (id: string) =>
+      page.locator(`label[for="${id}"]`).evaluate((el) => getComputedStyle(el, '::after').content);
+    expect(await mark('mobile')).toContain('必填');
+    expect(await mark('email')).not.toContain('必填');
     await checkPage(page, 'apply-applicant-errors');
     await fillApplicant(page);
 
@@ -109,6 +122,35 @@ test.describe('replacement application on a phone', () => {
     await expect(page.getByRole('img', { name: '行動銀行掃碼繳費' })).toBeVisible();
     await expect(page.getByText(/^\d{14}$/)).toBeVisible();
     await checkPage(page, 'payment-slip');
+
+    // «出示條碼»: one barcode at a time across the phone, the payment number large,
+    // Escape back to the slip with the focus on the button.
+    await page.getByRole('button', { name: '出示條碼' }).click();
+    const viewer = page.getByRole('dialog', { name: '出示條碼' });
+    await expect(viewer).toBeVisible();
+    await expect(viewer.getByRole('heading', { name: '出示條碼' })).toBeFocused();
+    await expect(viewer.getByText('請把螢幕亮度調到最亮')).toBeVisible();
+    await expect(viewer.getByText(lines[1], { exact: true }).first()).toBeVisible();
+    const shown = viewer.getByRole('img', { name: /^第 1 段條碼（共 3 段）/ });
+    await expect(shown).toBeVisible();
+    await expect(shown).toHaveAccessibleName(`第 1 段條碼（共 3 段） ${lines[0]}`);
+    // Full width: the bars are as wide as the phone allows (quiet zones included).
+    const box = (await shown.locator('svg').boundingBox())!;
+    expect(box.width).toBeGreaterThanOrEqual(355);
+    expect(box.height).toBeGreaterThanOrEqual(96);
+    await expect(viewer.getByRole('button', { name: '上一段' })).toBeDisabled();
+    await viewer.getByRole('button', { name: '下一段' }).click();
+    await expect(viewer.getByRole('img', { name: `第 2 段條碼（共 3 段） ${lines[1]}` })).toBeVisible();
+    await page.keyboard.press('ArrowRight');
+    await expect(viewer.getByRole('img', { name: `第 3 段條碼（共 3 段） ${lines[2]}` })).toBeVisible();
+    await expect(viewer.getByRole('button', { name: '下一段' })).toBeDisabled();
+    await page.screenshot({ path: info.outputPath('payment-barcode-view.png') });
+    await checkPage(page, 'payment-barcode-view');
+    await page.keyboard.press('Escape');
+    await expect(viewer).toBeHidden();
+    await expect(page.getByRole('button', { name: '出示條碼' })).toBeFocused();
+    await expect(page.getByRole('heading', { name: '第一聯：本聯由收款單位留存' })).toBeVisible();
+
     await page.emulateMedia({ media: 'print' });
     await page.setViewportSize({ width: 794, height: 1123 });
     await expect(page.getByRole('button', { name: '列印繳費單' })).toBeHidden();

@@ -7,7 +7,10 @@ type Child = { id: string; birth: string; name: string; student_no: string };
 
 async function fillChild(page: Page, n: number, child: Child, relationship: RegExp) {
   const group = page.getByRole('group', { name: `子女 ${n}` });
-  await group.getByLabel('學校').selectOption('E2E001');
+  // District → level → school (SPEC §2), each select narrowing the next.
+  await group.getByLabel('行政區').selectOption('中正區');
+  await group.getByLabel('級別').selectOption('primary');
+  await group.getByLabel('學校', { exact: true }).selectOption('E2E001');
   await group.getByRole('textbox', { name: '子女姓名' }).fill(child.name);
   await group.getByRole('textbox', { name: '學號' }).fill(child.student_no);
   await group.getByLabel('出生年月日').fill(child.birth);
@@ -36,8 +39,16 @@ test('a parent registers with a code, binds two children, and sees the approved 
 
   // Two siblings in one binding request.
   await page.getByRole('link', { name: '親子綁定' }).click();
+  // Required fields are marked before anything is submitted.
+  const first = page.getByRole('group', { name: '子女 1' });
+  await expect(first.getByRole('textbox', { name: '子女姓名' })).toHaveAttribute('required', '');
+  const mark = await page.locator('label[for="child0-name"]').evaluate((el) => getComputedStyle(el, '::after').content);
+  expect(mark).toContain('必填');
   await fillChild(page, 1, holders.bind_a, /^母親$/);
   await page.getByRole('button', { name: '再加一位子女' }).click();
+  // Adding a child redraws the forms: the first keeps its district, level and school.
+  await expect(first.getByLabel('行政區')).toHaveValue('中正區');
+  await expect(first.getByLabel('學校', { exact: true })).toHaveValue('E2E001');
   await fillChild(page, 2, holders.bind_b, /^母親$/);
   await checkPage(page, 'parent-bind');
   await page.getByRole('button', { name: '送出綁定申請' }).click();

@@ -262,7 +262,7 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                         }}
                     </p>
                     <p class="field__error" id="id_no-error" aria-live="polite">{error_of("id_no")}</p>
-                    <input id="id-no" name="id_no" type="text" class="input input--id"
+                    <input id="id-no" name="id_no" type="text" class="input input--id" required
                         autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="20"
                         aria-invalid=invalid("id_no") aria-describedby=described("id_no", "id-no-hint")
                         prop:value=move || draft.id_no.get()
@@ -273,7 +273,7 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                 <div class="field" class:field--error=move || errors.with(|e| e.contains_key("birth_date"))>
                     <label class="field__label" for="birth-date">{tr(i18n, |l| td_string!(l, identity.birth))}</label>
                     <p class="field__error" id="birth_date-error" aria-live="polite">{error_of("birth_date")}</p>
-                    <input id="birth-date" name="birth_date" type="date" class="input input--date"
+                    <input id="birth-date" name="birth_date" type="date" class="input input--date" required
                         min="1900-01-01" max=today
                         aria-invalid=invalid("birth_date") aria-describedby=described("birth_date", "birth-date-roc")
                         prop:value=move || draft.birth_date.get()
@@ -304,7 +304,7 @@ fn IdentityForm(wizard: Wizard) -> impl IntoView {
                         </div>
                     </div>
                     <p class="field__error" id="captcha-error" aria-live="polite">{error_of("captcha")}</p>
-                    <input id="captcha" name="captcha" type="text" class="input input--captcha"
+                    <input id="captcha" name="captcha" type="text" class="input input--captcha" required
                         autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="5"
                         aria-invalid=invalid("captcha") aria-describedby=described("captcha", "captcha-hint")
                         prop:value=move || captcha_answer.get()

@@ -568,18 +568,9 @@ pub fn ParentBindPage() -> impl IntoView {
                     view! {
                         <fieldset class="fieldset child-form">
                             <legend>{move || td_string!(i18n.get_locale(), parent.child_n, n = i + 1).to_string()}</legend>
-                            <div class="field">
-                                <label class="field__label" for=id("school")>{tr(i18n, |l| td_string!(l, parent.school))}</label>
-                                <p class="field__error">{err("school_code")}</p>
-                                <select id=id("school") class="input" on:change=move |ev| f.school.set(event_target_value(&ev))>
-                                    <option value="">{tr(i18n, |l| td_string!(l, parent.choose_school))}</option>
-                                    {move || schools.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|s| {
-                                        let selected = f.school.get_untracked() == s.code;
-                                        let label = td_string!(i18n.get_locale(), parent.school_option, district = s.district.clone(), name = s.name.clone()).to_string();
-                                        view! { <option value=s.code.clone() selected=selected>{label}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
+                            <crate::ui::SchoolPicker schools=Signal::derive(move || schools.get().and_then(Result::ok).unwrap_or_default())
+                                prefix=format!("child{i}-") school=f.school
+                                error=Signal::derive({ let e = err("school_code"); move || e().map(str::to_owned) }) />
                             {{
                                 #[allow(clippy::type_complexity)]
                                 let rows: [(&'static str, fn(Locale) -> &'static str, RwSignal<String>, &'static str); 4] = [
@@ -593,7 +584,7 @@ pub fn ParentBindPage() -> impl IntoView {
                                     <div class="field">
                                         <label class="field__label" for=id(key)>{tr(i18n, label)}</label>
                                         <p class="field__error" id=id(&format!("{key}-error"))>{err(key)}</p>
-                                        <input id=id(key) class="input" type=kind autocomplete="off" spellcheck="false"
+                                        <input id=id(key) class="input" type=kind autocomplete="off" spellcheck="false" required
                                             aria-describedby=id(&format!("{key}-error"))
                                             prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) />
                                     </div>

@@ -38,7 +38,7 @@ pub fn input_field(
         <div class="field" class:field--error=move || error().is_some()>
             <label class="field__label" for=id>{tr(i18n, label)}</label>
             <p class="field__error" id=error_id.clone()>{error}</p>
-            <input id=id class="input" type=kind autocomplete=autocomplete spellcheck="false"
+            <input id=id class="input" type=kind autocomplete=autocomplete spellcheck="false" required
                 aria-describedby=error_id aria-invalid=move || error().is_some().then_some("true")
                 prop:value=move || value.get()
                 on:input=move |ev| { value.set(event_target_value(&ev)); errors.update(|e| { e.remove(field); }); } />

@@ -2,6 +2,8 @@
 
 pub mod dev_outbox;
 pub mod field;
+pub mod school_picker;
+pub use school_picker::SchoolPicker;
 
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -434,13 +436,46 @@ pub fn ErrorSummary(#[prop(into)] items: Signal<Vec<SummaryItem>>) -> impl IntoV
             <div class="error-summary" role="alert" tabindex="-1" node_ref=node>
                 <h2 class="error-summary__title">{tr(i18n, |l| td_string!(l, common.error_summary_title))}</h2>
                 <ul>
-                    {move || items.get().into_iter().map(|item| view! {
+                    {move || in_page_order(items.get()).into_iter().map(|item| view! {
                         <li><a href=format!("#{}", item.field_id)>{item.message}</a></li>
                     }).collect_view()}
                 </ul>
             </div>
         </Show>
     }
+}
+
+/// The summary's items in the order their fields stand on the page (the forms build
+/// them from a map, in the order of the field names); items whose field is not on the
+/// page keep their order, after the others.
+fn in_page_order(mut items: Vec<SummaryItem>) -> Vec<SummaryItem> {
+    #[cfg(feature = "csr")]
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        use std::cmp::Ordering;
+        let nodes: Vec<Option<web_sys::Element>> = items
+            .iter()
+            .map(|i| doc.get_element_by_id(i.field_id))
+            .collect();
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by(|&a, &b| match (&nodes[a], &nodes[b]) {
+            (Some(x), Some(y)) => {
+                let pos = x.compare_document_position(y);
+                if pos & web_sys::Node::DOCUMENT_POSITION_FOLLOWING != 0 {
+                    Ordering::Less
+                } else if pos & web_sys::Node::DOCUMENT_POSITION_PRECEDING != 0 {
+                    Ordering::Greater
+                } else {
+                    Ordering::Equal
+                }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        });
+        let mut slots: Vec<Option<SummaryItem>> = items.drain(..).map(Some).collect();
+        items = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    }
+    items
 }
 
 /// A form-level message (network failure, rate limit, generic no-match).
@@ -509,6 +544,9 @@ pub fn TextField(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(default = 100)] maxlength: u32,
     #[prop(default = "input")] class: &'static str,
+    /// Not required: the label gets no «（必填）» mark and the input no `required`.
+    #[prop(optional)]
+    optional: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let hint_id = format!("{id}-hint");
@@ -532,7 +570,7 @@ pub fn TextField(
             {hint.map(|h| view! { <p class="field__hint" id=hint_id.clone()>{tr(i18n, h)}</p> })}
             <p class="field__error" id=error_id>{move || error.get()}</p>
             <input id=id class=class type=input_type inputmode=inputmode autocomplete=autocomplete
-                maxlength=maxlength spellcheck="false"
+                maxlength=maxlength spellcheck="false" required=!optional
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 aria-describedby=described
                 prop:value=move || value.get()

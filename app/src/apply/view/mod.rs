@@ -194,8 +194,13 @@ fn draft_field(
         "email" => "email",
         _ => "text",
     };
+    // The fields `ApplyDraft::step_errors` lets stay empty.
+    let optional = matches!(
+        field,
+        "email" | "phone" | "contact_name" | "contact_phone" | "recipient_email"
+    );
     view! {
-        <TextField id=field_id(field) label=label
+        <TextField id=field_id(field) label=label optional=optional
             value=Signal::derive(move || state.draft.with(|d| get(d).clone()))
             on_input=Callback::new(move |v: String| {
                 state.draft.update(|d| set(d, v));
@@ -394,6 +399,7 @@ fn fact(label: String, value: String) -> impl IntoView {
 }
 
 mod applicant;
+mod barcode_view;
 mod confirm;
 mod delivery;
 mod done;
@@ -401,6 +407,7 @@ mod photo;
 mod slip;
 
 pub use applicant::*;
+use barcode_view::BarcodeViewer;
 pub use confirm::*;
 pub use delivery::*;
 pub use done::*;

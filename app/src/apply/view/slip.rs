@@ -58,16 +58,45 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
         }
     };
     let facts2 = facts.clone();
+    let showing = RwSignal::new(false);
+    let refocus = RwSignal::new(false);
+    let show_button = NodeRef::<leptos::html::Button>::new();
+    // Back from «出示條碼», the focus returns to the button that opened it.
+    Effect::new(move |_| {
+        if let Some(b) = show_button.get()
+            && refocus.get_untracked()
+        {
+            refocus.set(false);
+            let _ = b.focus();
+        }
+    });
+    let viewer_slip = s.clone();
+    let close = Callback::new(move |()| {
+        refocus.set(true);
+        showing.set(false);
+    });
+    let paid = s.paid;
     view! {
-        <div class="slip-toolbar no-print">
+        <Show when=move || showing.get()>
+            <BarcodeViewer slip=viewer_slip.clone() close=close />
+        </Show>
+        <div class="slip-toolbar no-print" hidden=move || showing.get()>
             <h1>{tr(i18n, |l| td_string!(l, apply.slip_title))}</h1>
-            {s.paid.then(|| view! { <p class="notice notice--ok" role="status">{tr(i18n, |l| td_string!(l, apply.slip_paid))}</p> })}
+            {paid.then(|| view! { <p class="notice notice--ok" role="status">{tr(i18n, |l| td_string!(l, apply.slip_paid))}</p> })}
             <p class="hint">{tr(i18n, |l| td_string!(l, apply.slip_hint))}</p>
-            <button type="button" class="button button--primary" on:click=move |_| print.run(())>
-                {tr(i18n, |l| td_string!(l, apply.print))}
-            </button>
+            <div class="slip-toolbar__actions">
+                {(!paid).then(|| view! {
+                    <button type="button" class="button button--primary" node_ref=show_button
+                        on:click=move |_| showing.set(true)>
+                        {tr(i18n, |l| td_string!(l, apply.barcode_view))}
+                    </button>
+                })}
+                <button type="button" class="button" on:click=move |_| print.run(())>
+                    {tr(i18n, |l| td_string!(l, apply.print))}
+                </button>
+            </div>
         </div>
-        <div class="slip">
+        <div class="slip" hidden=move || showing.get()>
             <section class="slip__stub" aria-labelledby="stub-1">
                 <h2 id="stub-1">{tr(i18n, |l| td_string!(l, apply.slip_stub_1))}</h2>
                 {facts}
