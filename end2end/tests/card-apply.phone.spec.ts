@@ -212,6 +212,14 @@ test.describe('replacement application on a phone', () => {
     await uploadPhoto(page, await makePhoto(page, 1200, 1600));
     await page.reload();
     await expect(page.getByRole('heading', { name: '卡片領卡資訊' })).toBeVisible();
+    // What is typed on a step survives a reload before «下一步» is pressed: it is
+    // kept on the server half a second after the last key.
+    const recipient = page.getByRole('textbox', { name: '收件人姓名' });
+    const kept = page.waitForResponse((r) => r.url().includes('/api/apply/draft/keep') && r.ok());
+    await recipient.fill('簡爸爸');
+    await kept;
+    await page.reload();
+    await expect(page.getByRole('textbox', { name: '收件人姓名' })).toHaveValue('簡爸爸');
     await page.goto('/card/apply/applicant');
     await expect(page.getByRole('textbox', { name: '手機號碼' })).toHaveValue('0912-000-111');
     await page.goto('/card/apply/photo');

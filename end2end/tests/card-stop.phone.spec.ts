@@ -43,7 +43,21 @@ test.describe('stop card wizard on a phone', () => {
     await page.getByRole('radio', { name: /掛失停卡且退費/ }).check();
     await expect(page.getByRole('radio', { name: /匯款/ })).toBeChecked();
     await page.getByLabel('銀行').selectOption('808');
+    const kept = page.waitForResponse(
+      (r) => r.url().includes('/api/stop/draft') && r.request().postData()?.includes('"0123"') === true && r.ok(),
+    );
     await page.getByRole('textbox', { name: '分行代號' }).fill('0123');
+    await page.getByRole('textbox', { name: '帳號' }).fill('1234567890123');
+    await kept;
+    // A reload keeps the choices (on the server), never the account number: it is
+    // asked for again, with a word why.
+    await page.reload();
+    await expect(page.getByRole('heading', { name: '停卡/退費作業' })).toBeVisible();
+    await expect(page.getByRole('radio', { name: /掛失停卡且退費/ })).toBeChecked();
+    await expect(page.getByLabel('銀行')).toHaveValue('808');
+    await expect(page.getByRole('textbox', { name: '分行代號' })).toHaveValue('0123');
+    await expect(page.getByRole('textbox', { name: '帳號' })).toHaveValue('');
+    await expect(page.getByText('帳號與地址不會保存，請再輸入一次')).toBeVisible();
     const account = page.getByRole('textbox', { name: '帳號' });
     await account.fill('12345');
     await page.getByRole('button', { name: '繼續' }).click();

@@ -22,6 +22,12 @@ pub async fn save_apply_draft(step: ApplyStep, draft: ApplyDraft) -> Result<(), 
         .await
 }
 
+/// Keeps what was typed so far, unchecked (each change, debounced).
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/draft/keep", input = server_fn::codec::Json)]
+pub async fn keep_apply_draft(draft: ApplyDraft) -> Result<(), AppError> {
+    crate::server::context::serve(async |cx| super::service::keep_draft(&cx, draft).await).await
+}
+
 /// «確認資料無誤送出申請»: exactly once per idempotency key.
 #[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/submit", input = server_fn::codec::Json)]
 pub async fn submit_application(input: ApplyInput) -> Result<ApplicationReceipt, AppError> {

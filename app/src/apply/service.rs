@@ -175,7 +175,7 @@ pub async fn overview(cx: &CallContext) -> Result<ApplyOverview, AppError> {
             &format!("holders.id_no:{}", holder.id_no_hash),
         )
         .map_err(internal)?;
-    let draft = cx.session.get::<ApplyDraft>(DRAFT_SESSION_KEY).await?;
+    let draft = kept_draft(cx, holder_id).await?;
     let has_photo = session_photo(cx, holder_id).await?.is_some();
     Ok(ApplyOverview {
         masked_name: mask_name(&holder.name),
@@ -231,7 +231,43 @@ pub async fn save_draft(
         return Err(AppError::field("photo", "required"));
     }
     cx.session
-        .insert(DRAFT_SESSION_KEY, &draft)
+        .insert(DRAFT_SESSION_KEY, KeptDraft { holder_id, draft })
+        .await
+        .map_err(internal)
+}
+
+/// The draft in the session with the holder it belongs to: after the session verifies
+/// another holder (a family's second child, a shared computer), the first one's
+/// contact details are not shown.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptDraft {
+    holder_id: i32,
+    draft: ApplyDraft,
+}
+
+async fn kept_draft(cx: &CallContext, holder_id: i32) -> Result<Option<ApplyDraft>, AppError> {
+    // A draft of the earlier shape (no holder) is not trusted: it is dropped.
+    let kept = cx
+        .session
+        .get::<KeptDraft>(DRAFT_SESSION_KEY)
+        .await
+        .unwrap_or(None);
+    Ok(kept.filter(|k| k.holder_id == holder_id).map(|k| k.draft))
+}
+
+/// Keeps what the parent typed so far, unchecked (each change, debounced), so a reload
+/// or a server restart within the verification window loses nothing; the steps and
+/// the submission check it as before.
+///
+/// # Errors
+/// `Unauthorized`; `Validation` (`draft`, `too_long`) for a draft no form could make.
+pub async fn keep_draft(cx: &CallContext, draft: ApplyDraft) -> Result<(), AppError> {
+    let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
+    if serde_json::to_string(&draft).map_err(internal)?.len() > 4096 {
+        return Err(AppError::field("draft", "too_long"));
+    }
+    cx.session
+        .insert(DRAFT_SESSION_KEY, KeptDraft { holder_id, draft })
         .await
         .map_err(internal)
 }
@@ -527,7 +563,7 @@ async fn submit_once(
     if let Err(e) = photo::commit_pending(&photo_dir(cx), &photo.file_name).await {
         tracing::error!(error = %e, serial = %serial, "headshot not moved into place");
     }
-    let _ = cx.session.remove::<ApplyDraft>(DRAFT_SESSION_KEY).await;
+    let _ = cx.session.remove::<KeptDraft>(DRAFT_SESSION_KEY).await;
     let _ = cx.session.remove::<SessionPhoto>(PHOTO_SESSION_KEY).await;
     Ok(Attempt::Done(receipt))
 }

@@ -2,6 +2,8 @@
 //! irreversible, exactly-once loss report with an optional refund (SPEC §1 3a, §7, §10).
 
 pub mod api;
+pub mod draft;
+mod draft_sync;
 #[cfg(feature = "ssr")]
 pub mod refunds;
 #[cfg(feature = "ssr")]

@@ -330,6 +330,7 @@ pub async fn submit(cx: &CallContext, input: StopRequestInput) -> Result<StopRec
     cx.session
         .insert(LAST_STOP_SESSION_KEY, &receipt.serial_no)
         .await?;
+    super::draft::service::forget(cx).await;
     Ok(receipt)
 }
 

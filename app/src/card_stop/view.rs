@@ -39,11 +39,17 @@ pub struct StopDraft {
     pub cheque: RwSignal<ChequeDetails>,
     pub code: RwSignal<String>,
     pub idempotency_key: RwSignal<Option<String>>,
+    /// The draft has been matched with the one kept on the server (after a reload:
+    /// loaded back), so changes may now be kept there.
+    pub synced: RwSignal<bool>,
+    /// Loaded back after a reload: the account number and the address, never kept,
+    /// are asked for again.
+    pub restored: RwSignal<bool>,
 }
 
 impl StopDraft {
     pub fn provide() {
-        provide_context(StopDraft {
+        let draft = StopDraft {
             overview: RwSignal::new(None),
             card_ref: RwSignal::new(None),
             wants_refund: RwSignal::new(false),
@@ -52,7 +58,11 @@ impl StopDraft {
             cheque: RwSignal::new(ChequeDetails::default()),
             code: RwSignal::new(String::new()),
             idempotency_key: RwSignal::new(None),
-        });
+            synced: RwSignal::new(false),
+            restored: RwSignal::new(false),
+        };
+        provide_context(draft);
+        super::draft_sync::keep_changes(draft);
     }
 
     pub fn use_draft() -> Self {
@@ -169,12 +179,20 @@ fn expired_view(i18n: leptos_i18n::I18nContext<Locale>) -> AnyView {
     .into_any()
 }
 
-/// Redirects to the card list when a later step is opened without a chosen card
-/// (e.g. after a reload: the draft lives in memory only).
-fn require_card(draft: StopDraft) {
+/// Later steps need the chosen card. After a reload the overview and the draft kept
+/// on the server are loaded back first; without a card the list opens. Returns
+/// whether that check is done.
+fn require_card(draft: StopDraft) -> RwSignal<bool> {
     let navigate = use_navigate();
+    let checked = RwSignal::new(draft.synced.get_untracked() && draft.card().is_some());
+    if !checked.get_untracked() {
+        spawn_local(async move {
+            super::draft_sync::restore(draft).await;
+            checked.set(true);
+        });
+    }
     Effect::new(move |_| {
-        if draft.card().is_none() {
+        if checked.get() && draft.card().is_none() {
             navigate(
                 "/card/stop/cards",
                 NavigateOptions {
@@ -184,6 +202,7 @@ fn require_card(draft: StopDraft) {
             );
         }
     });
+    checked
 }
 
 /// Step 3: the holder's cards, with stop and temporary lock.
@@ -194,6 +213,8 @@ pub fn StopCardsStep() -> impl IntoView {
     let loaded = load_once(load_stop_overview);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // After a reload, the kept choices come back, so choosing the same card keeps them.
+    spawn_local(super::draft_sync::restore(draft));
     Effect::new(move |_| {
         if let Some(Ok(o)) = loaded.get() {
             draft.overview.set(Some(o));
@@ -229,6 +250,7 @@ pub fn StopCardsStep() -> impl IntoView {
             draft.clear();
         }
         draft.card_ref.set(Some(card_ref));
+        draft.synced.set(true);
         navigate("/card/stop/refund", Default::default());
     };
 
@@ -413,6 +435,9 @@ pub fn StopRefundStep() -> impl IntoView {
             <StepHeader step=4 total=TOTAL title=title back_href="/card/stop/cards" />
             <p class="wizard-name">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</p>
             <ErrorSummary items=summary />
+            <Show when=move || draft.restored.get() && draft.wants_refund.get()>
+                <p class="notice" role="status">{tr(i18n, |l| td_string!(l, stop.draft_restored))}</p>
+            </Show>
             <form class="form" on:submit=submit novalidate=true>
                 <fieldset class="field">
                     <legend class="field__label">{tr(i18n, |l| td_string!(l, stop.refund_question))}</legend>
@@ -493,7 +518,24 @@ pub fn StopRefundStep() -> impl IntoView {
 pub fn StopConfirmStep() -> impl IntoView {
     let i18n = use_i18n();
     let draft = StopDraft::use_draft();
-    require_card(draft);
+    let checked = require_card(draft);
+    // Loaded back after a reload without the account number or address (never kept):
+    // back to step 4 to give them again.
+    let back_to_refund = use_navigate();
+    Effect::new(move |_| {
+        if checked.get()
+            && draft.card().is_some()
+            && draft.input().is_some_and(|i| !i.field_errors().is_empty())
+        {
+            back_to_refund(
+                "/card/stop/refund",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
     if draft.idempotency_key.get_untracked().is_none() {
         draft.idempotency_key.set(Some(new_idempotency_key()));
     }

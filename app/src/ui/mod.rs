@@ -448,7 +448,7 @@ pub fn ErrorSummary(#[prop(into)] items: Signal<Vec<SummaryItem>>) -> impl IntoV
 /// The summary's items in the order their fields stand on the page (the forms build
 /// them from a map, in the order of the field names); items whose field is not on the
 /// page keep their order, after the others.
-fn in_page_order(mut items: Vec<SummaryItem>) -> Vec<SummaryItem> {
+fn in_page_order(items: Vec<SummaryItem>) -> Vec<SummaryItem> {
     #[cfg(feature = "csr")]
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         use std::cmp::Ordering;
@@ -472,8 +472,8 @@ fn in_page_order(mut items: Vec<SummaryItem>) -> Vec<SummaryItem> {
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         });
-        let mut slots: Vec<Option<SummaryItem>> = items.drain(..).map(Some).collect();
-        items = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        let mut slots: Vec<Option<SummaryItem>> = items.into_iter().map(Some).collect();
+        return order.into_iter().filter_map(|i| slots[i].take()).collect();
     }
     items
 }

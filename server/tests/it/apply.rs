@@ -102,7 +102,7 @@ async fn upload(browser: &Browser, bytes: Vec<u8>) -> Reply {
     }
 }
 
-fn draft(delivery: &str) -> Value {
+pub(super) fn draft(delivery: &str) -> Value {
     json!({
         "card_type": "KL-PRIMARY",
         "reason": "lost",

@@ -9,6 +9,7 @@ mod common;
 
 mod consent_receipt;
 mod dev_outbox;
+mod drafts;
 
 mod access_races;
 mod apply;

@@ -42,12 +42,47 @@ pub struct ApplyState {
 
 impl ApplyState {
     pub fn provide() {
-        provide_context(ApplyState {
+        let state = ApplyState {
             overview: RwSignal::new(None),
             draft: RwSignal::new(ApplyDraft::default()),
             photo_url: RwSignal::new(None),
             idempotency_key: RwSignal::new(None),
             receipt: RwSignal::new(None),
+        };
+        provide_context(state);
+        state.keep_changes();
+    }
+
+    /// Keeps each change of the draft on the server half a second after the last one
+    /// (unchecked), once the draft has been loaded from it: a reload or a restart in
+    /// the middle of a step loses nothing typed.
+    fn keep_changes(self) {
+        let generation = StoredValue::new(0u64);
+        let last = StoredValue::new(None::<ApplyDraft>);
+        Effect::new(move |_| {
+            let draft = self.draft.get();
+            if !self.overview.with(|o| matches!(o, Some(Ok(_)))) {
+                return;
+            }
+            if last.with_value(Option::is_none) {
+                // The draft just loaded: nothing new to keep.
+                last.set_value(Some(draft));
+                return;
+            }
+            if last.with_value(|l| l.as_ref() == Some(&draft)) {
+                return;
+            }
+            generation.update_value(|g| *g += 1);
+            let mine = generation.get_value();
+            spawn_local(async move {
+                #[cfg(feature = "csr")]
+                gloo_timers::future::TimeoutFuture::new(500).await;
+                if generation.get_value() == mine
+                    && super::api::keep_apply_draft(draft.clone()).await.is_ok()
+                {
+                    last.set_value(Some(draft));
+                }
+            });
         });
     }
 

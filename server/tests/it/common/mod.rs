@@ -453,6 +453,27 @@ impl Browser {
         format!("{}{path}", self.base)
     }
 
+    /// The same browser (its cookies) pointed at `base`, e.g. a restarted server on a
+    /// new port: cookies go by host, not port, as in a real browser.
+    pub fn moved_to(&self, base: &str) -> Browser {
+        let mut moved = Browser::new(base);
+        moved.http = reqwest::Client::builder()
+            .cookie_provider(self.jar.clone())
+            .default_headers({
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert(
+                    reqwest::header::ORIGIN,
+                    reqwest::header::HeaderValue::from_str(base).expect("origin header"),
+                );
+                h
+            })
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("HTTP client");
+        moved.jar = self.jar.clone();
+        moved
+    }
+
     /// The value of the `portal_session` cookie, if the server set one.
     pub fn session_cookie(&self) -> Option<String> {
         let url = reqwest::Url::parse(&self.base).expect("base URL");
