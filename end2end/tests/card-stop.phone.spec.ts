@@ -182,11 +182,10 @@ test.describe('stop card wizard on a phone', () => {
     // The e-mail carries the same code.
     expect(latestCodeFor('parent@example.com')).toBe(sent);
 
-    // A reload loses the draft (it lives in memory) but not the code: opening the
-    // step again sends nothing new.
+    // A reload keeps the step (the draft is kept on the server) and the code: the
+    // step opens again and sends nothing new.
     await page.reload();
-    await chooseStop(page);
-    await page.getByRole('button', { name: '繼續' }).click();
+    await expect(page.getByRole('heading', { name: '確認停卡資料' })).toBeVisible();
     await expect(page.getByText('驗證碼已於稍早寄出，10 分鐘內有效。')).toBeVisible();
     expect(await smsTo('0912345678')).toHaveLength(1);
 

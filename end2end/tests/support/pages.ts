@@ -1,7 +1,9 @@
 import { test, expect } from './test';
 import type { Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 
-/** No sideways scrolling at 360 px, and every page is saved as a screenshot to look at. */
+/** No sideways scrolling at 360 px, 44 px touch targets, no serious axe finding, and every
+ * page is saved as a screenshot to look at. */
 export async function checkPage(page: Page, name: string) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
@@ -12,6 +14,12 @@ export async function checkPage(page: Page, name: string) {
       .filter((t) => t.h < 44),
   );
   expect(small, `${name}: touch targets under 44 px`).toEqual([]);
+  // axe-core (WCAG 2.1 A and AA rules): no serious or critical finding.
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const findings = axe.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  expect(findings, `${name}: axe findings`).toEqual([]);
   await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 }
 
