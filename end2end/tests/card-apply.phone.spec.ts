@@ -135,9 +135,9 @@ test.describe('replacement application on a phone', () => {
     await expect(shown).toBeVisible();
     await expect(shown).toHaveAccessibleName(`第 1 段條碼（共 3 段） ${lines[0]}`);
     // Full width: the bars are as wide as the phone allows (quiet zones included).
-    const box = (await shown.locator('svg').boundingBox())!;
-    expect(box.width).toBeGreaterThanOrEqual(355);
-    expect(box.height).toBeGreaterThanOrEqual(96);
+    const bars = (await shown.locator('svg').boundingBox())!;
+    expect(bars.width).toBeGreaterThanOrEqual(355);
+    expect(bars.height).toBeGreaterThanOrEqual(96);
     await expect(viewer.getByRole('button', { name: '上一段' })).toBeDisabled();
     await viewer.getByRole('button', { name: '下一段' }).click();
     await expect(viewer.getByRole('img', { name: `第 2 段條碼（共 3 段） ${lines[1]}` })).toBeVisible();

@@ -57,9 +57,11 @@ for (const { lang, holder, browser } of journeys) {
 
       await expect(page.getByRole('heading', { name: t('stop.cards_title') })).toBeVisible();
       await checkPage(page, `journey-${lang}-cards`);
+      const kept = page.waitForResponse((r) => r.url().endsWith('/api/stop/draft') && r.ok());
       await page.getByRole('button', { name: t('stop.stop_button'), exact: true }).click();
       await expect(page.getByRole('heading', { name: t('stop.refund_title') })).toBeVisible();
-      // Halfway: a reload keeps the step and the card.
+      await kept;
+      // Halfway: a reload keeps the step and the card (kept on the server at once).
       await page.reload();
       await expect(page.getByRole('heading', { name: t('stop.refund_title') })).toBeVisible();
       await expect(page.locator('html')).toHaveAttribute('lang', lang);

@@ -55,11 +55,16 @@ pub fn keep_changes(draft: StopDraft) {
         if !draft.synced.get() || last.with_value(|l| l.as_ref() == Some(&data)) {
             return;
         }
+        // A new card is kept at once (the next step opens with it, and a reload there
+        // needs it); typing waits for a pause.
+        let new_card = last.with_value(|l| l.as_ref().is_none_or(|l| l.card_ref != data.card_ref));
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         leptos::task::spawn_local(async move {
             #[cfg(feature = "csr")]
-            gloo_timers::future::TimeoutFuture::new(500).await;
+            if !new_card {
+                gloo_timers::future::TimeoutFuture::new(500).await;
+            }
             if generation.get_value() == mine && keep_stop_draft(data.clone()).await.is_ok() {
                 last.set_value(Some(data));
             }

@@ -63,8 +63,9 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
     let show_button = NodeRef::<leptos::html::Button>::new();
     // Back from «出示條碼», the focus returns to the button that opened it.
     Effect::new(move |_| {
-        if let Some(b) = show_button.get()
+        if !showing.get()
             && refocus.get_untracked()
+            && let Some(b) = show_button.get_untracked()
         {
             refocus.set(false);
             let _ = b.focus();
