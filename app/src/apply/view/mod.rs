@@ -229,10 +229,11 @@ fn draft_field(
         "email" => "email",
         _ => "text",
     };
-    // The fields `ApplyDraft::step_errors` lets stay empty.
+    // The fields `ApplyDraft::step_errors` lets stay empty («申請原因說明» is asked
+    // for only with the reason «其他», and then its error names it).
     let optional = matches!(
         field,
-        "email" | "phone" | "contact_name" | "contact_phone" | "recipient_email"
+        "email" | "phone" | "contact_name" | "contact_phone" | "recipient_email" | "reason_remark"
     );
     view! {
         <TextField id=field_id(field) label=label optional=optional
