@@ -77,8 +77,11 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
             <p class="wizard-name">{move || wizard_name(i18n.get_locale(), wizard)}</p>
             <p>{tr(i18n, |l| td_string!(l, consent.intro))}</p>
             <FormAlert message=error />
+            // The notice's box has its final size while it loads, so nothing below it
+            // moves when the text arrives (CLS on a slow phone).
+            <div class="consent-notice">
             {move || match notice.get() {
-                None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
+                None => view! { <div class="consent-text consent-text--loading"><p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p></div> }.into_any(),
                 Some(r) => match r {
                     Ok(n) => {
                         let clauses = n.clauses(i18n.get_locale()).to_vec();
@@ -95,6 +98,7 @@ fn ConsentForm(wizard: Wizard) -> impl IntoView {
                     }.into_any(),
                 },
             }}
+            </div>
             <div class="actions">
                 <button type="button" class="button button--primary" on:click=agree
                     prop:disabled=move || pending.get() || !matches!(notice.get(), Some(Ok(_)))>
