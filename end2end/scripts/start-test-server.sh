@@ -32,6 +32,8 @@ echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.offi
 echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t504 --school E2E001 --class 504
 echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t501 --school E2E001 --class 501
 echo 'e2e-operator-password' | "$bin" add-user --role operator --username e2e.operator
+# The officer of a second school, whose queue only the keyboard test fills.
+echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer2 --school E2E002
 # A gate reader (its key for the tests) and a term of the SMS service for 何佳豪.
 "$bin" add-reader --school E2E001 --reader-id e2e-gate-1 | tail -n 1 > "$dir/reader-key"
 "$bin" add-sms-subscription --school E2E001 --student-no 940005 --mobile 0933222111 \

@@ -76,12 +76,14 @@ test('a card officer clears the queue: approve a stop, return an application, ex
   await expect(page.getByText('已核可 1 筆。')).toBeVisible();
   await expect(row(page, stopSerial)).toHaveCount(0);
 
-  // «退件» needs a reason.
+  // «退件» opens the row's reason box, which needs a reason.
   await row(page, appSerial).getByRole('button', { name: '退件' }).click();
-  const reason = page.getByRole('textbox', { name: '退件原因' });
+  const reason = row(page, appSerial).getByRole('textbox', { name: '退件原因' });
+  await expect(reason).toBeFocused();
+  await row(page, appSerial).getByRole('button', { name: '確認退件' }).click();
   await expect(reason).toHaveAttribute('aria-invalid', 'true');
   await reason.fill('照片背景不是白色，請重新申請');
-  await row(page, appSerial).getByRole('button', { name: '退件' }).click();
+  await row(page, appSerial).getByRole('button', { name: '確認退件' }).click();
   await expect(page.getByText('已退件 1 筆。')).toBeVisible();
 
   // CSV export of everything, with a BOM for Excel.

@@ -293,7 +293,9 @@ export async function requestBinding(
 ) {
   await page.getByRole('link', { name: '親子綁定' }).click();
   const group = page.getByRole('group', { name: '子女 1' });
-  await group.getByLabel('學校').selectOption('E2E001');
+  await group.getByLabel('行政區').selectOption('中正區');
+  await group.getByLabel('級別').selectOption('primary');
+  await group.getByLabel('學校', { exact: true }).selectOption('E2E001');
   await group.getByRole('textbox', { name: '子女姓名' }).fill(child.name);
   await group.getByRole('textbox', { name: '學號' }).fill(child.student_no);
   await group.getByLabel('出生年月日').fill(child.birth);

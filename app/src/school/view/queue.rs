@@ -48,6 +48,22 @@ pub(super) fn QueueView() -> impl IntoView {
     let form_error = RwSignal::new(None::<String>);
     let reason_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // The row being returned on its own (its reason box open), and the row whose
+    // action just finished: the focus goes to the row that takes its place.
+    let returning = RwSignal::new(None::<String>);
+    let row_reason = RwSignal::new(String::new());
+    let row_reason_error = RwSignal::new(None::<String>);
+    let focus_row = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        let rows = page.with(|p| match p {
+            Some(Ok(p)) => Some(p.rows.len()),
+            _ => None,
+        });
+        if let (Some(rows), Some(at)) = (rows, focus_row.get_untracked()) {
+            focus_row.set(None);
+            focus_after_action(at, rows);
+        }
+    });
     let reload = move || {
         let f = filter.get_untracked();
         spawn_local(async move {
@@ -69,26 +85,32 @@ pub(super) fn QueueView() -> impl IntoView {
             });
         }
     };
-    let act = move |approve: bool, refs: Vec<String>| {
+    // `row`: the index of the one row acted on (for the focus), `None` for the bulk bar.
+    let act = move |approve: bool, refs: Vec<String>, row: Option<usize>| {
         if busy.get_untracked() || refs.is_empty() {
             return;
         }
-        if !approve && reason.get_untracked().trim().is_empty() {
-            reason_error.set(Some(
+        let (text, error) = if row.is_some() {
+            (row_reason, row_reason_error)
+        } else {
+            (reason, reason_error)
+        };
+        if !approve && text.get_untracked().trim().is_empty() {
+            error.set(Some(
                 td_string!(i18n.get_locale_untracked(), school.err_reason).to_string(),
             ));
             return;
         }
         busy.set(true);
         form_error.set(None);
-        reason_error.set(None);
+        error.set(None);
         let input = ReviewInput {
             item_refs: refs,
             approve,
             reason: if approve {
                 String::new()
             } else {
-                reason.get_untracked()
+                text.get_untracked()
             },
         };
         spawn_local(async move {
@@ -100,12 +122,14 @@ pub(super) fn QueueView() -> impl IntoView {
                     } else {
                         td_string!(locale, school.returned_n, n = o.changed).to_string()
                     }));
-                    reason.set(String::new());
+                    text.set(String::new());
+                    returning.set(None);
+                    focus_row.set(row);
                     reload();
                     selected.set(Vec::new());
                 }
                 Err(AppError::Validation(_)) => {
-                    reason_error.set(Some(
+                    error.set(Some(
                         td_string!(i18n.get_locale_untracked(), school.err_reason).to_string(),
                     ));
                 }
@@ -124,7 +148,7 @@ pub(super) fn QueueView() -> impl IntoView {
         });
     };
     view! {
-        <h1>{tr(i18n, |l| td_string!(l, school.queue_title))}</h1>
+        <h1 id="queue-title" tabindex="-1">{tr(i18n, |l| td_string!(l, school.queue_title))}</h1>
         <form class="filter-bar" role="search" on:submit=move |ev| { ev.prevent_default(); reload(); }
             aria-label=move || td_string!(i18n.get_locale(), school.filters).to_string()>
             <label>{tr(i18n, |l| td_string!(l, school.f_kind))}
@@ -150,11 +174,12 @@ pub(super) fn QueueView() -> impl IntoView {
                     }).collect_view())}
                 </select>
             </label>
+            // Dates as one text box each (a date input is four tab stops in Chromium).
             <label>{tr(i18n, |l| td_string!(l, school.f_from))}
-                <input type="date" on:change=set_filter(|q, v| q.from = parse_iso_date(&v)) />
+                <DateBox on_date=Callback::new(move |d| filter.update(|q| { q.from = d; q.page = 1; })) />
             </label>
             <label>{tr(i18n, |l| td_string!(l, school.f_to))}
-                <input type="date" on:change=set_filter(|q, v| q.to = parse_iso_date(&v)) />
+                <DateBox on_date=Callback::new(move |d| filter.update(|q| { q.to = d; q.page = 1; })) />
             </label>
             <label>{tr(i18n, |l| td_string!(l, school.f_sort))}
                 <select on:change=set_filter(|q, v| q.sort = v)>
@@ -173,7 +198,7 @@ pub(super) fn QueueView() -> impl IntoView {
             <span>{move || td_string!(i18n.get_locale(), school.selected_n, n = selected.with(Vec::len)).to_string()}</span>
             <button type="button" class="button button--primary button--small"
                 prop:disabled=move || busy.get() || selected.with(Vec::is_empty)
-                on:click=move |_| act(true, selected.get_untracked())>
+                on:click=move |_| act(true, selected.get_untracked(), None)>
                 {tr(i18n, |l| td_string!(l, school.approve_selected))}
             </button>
             <label class="bulk-bar__reason" class:field--error=move || reason_error.get().is_some()>
@@ -186,7 +211,7 @@ pub(super) fn QueueView() -> impl IntoView {
             </label>
             <button type="button" class="button button--danger button--small"
                 prop:disabled=move || busy.get() || selected.with(Vec::is_empty)
-                on:click=move |_| act(false, selected.get_untracked())>
+                on:click=move |_| act(false, selected.get_untracked(), None)>
                 {tr(i18n, |l| td_string!(l, school.return_selected))}
             </button>
         </div>
@@ -216,19 +241,19 @@ pub(super) fn QueueView() -> impl IntoView {
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_photo))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_type))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_reason))}</th>
-                            <th scope="col" class="num">{tr(i18n, |l| td_string!(l, school.c_loss_fee))}</th>
-                            <th scope="col" class="num">{tr(i18n, |l| td_string!(l, school.c_reissue_fee))}</th>
                             <th scope="col" class="num">{tr(i18n, |l| td_string!(l, school.c_total))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_payment))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_review))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_actions))}</th>
                         </tr></thead>
                         <tbody>
-                            {p.rows.into_iter().map(|r| {
+                            {p.rows.into_iter().enumerate().map(|(index, r)| {
                                 let item = r.item_ref.clone();
                                 let item_toggle = r.item_ref.clone();
                                 let item_approve = r.item_ref.clone();
                                 let item_return = r.item_ref.clone();
+                                let item_open = r.item_ref.clone();
+                                let item_is_open = r.item_ref.clone();
                                 let pending = r.review == "pending";
                                 let review = r.review.clone();
                                 let label = format!("{} {}", r.serial_no, r.applicant);
@@ -247,18 +272,28 @@ pub(super) fn QueueView() -> impl IntoView {
                                         <td class="nowrap">{r.card_type_zh.clone()}</td>
                                         <td>{r.reason.clone()}
                                             {r.no_contact.then(|| view! { <span class="flag">{tr(i18n, |l| td_string!(l, school.no_contact))}</span> })}</td>
-                                        <td class="num">{r.loss_fee}</td>
-                                        <td class="num">{r.reissue_fee}</td>
-                                        <td class="num">{r.total_due}</td>
+                                        <td class="num">{r.total_due}
+                                            <span class="cell-note">{let (loss, reissue) = (r.loss_fee, r.reissue_fee); move || {
+                                                let l = i18n.get_locale();
+                                                format!("{} {loss} + {} {reissue}", td_string!(l, school.c_loss_fee), td_string!(l, school.c_reissue_fee))
+                                            }}</span></td>
                                         <td>{r.payment.clone()}</td>
                                         <td>{move || review_text(i18n.get_locale(), &review)}
                                             {r.review_reason.clone().map(|x| view! { <span class="cell-note">{x}</span> })}</td>
                                         <td class="row-actions">
                                             {pending.then(|| view! {
-                                                <button type="button" class="button button--primary button--small"
-                                                    on:click=move |_| act(true, vec![item_approve.clone()])>{tr(i18n, |l| td_string!(l, school.approve))}</button>
-                                                <button type="button" class="button button--secondary button--small"
-                                                    on:click=move |_| act(false, vec![item_return.clone()])>{tr(i18n, |l| td_string!(l, school.return_one))}</button>
+                                                <Show when={ let item = item_is_open.clone(); move || returning.with(|r| r.as_deref() == Some(item.as_str())) }
+                                                    fallback={ let item_open = item_open.clone(); move || { let item_open = item_open.clone(); let item_approve = item_approve.clone(); view! {
+                                                        <button type="button" class="button button--primary button--small row-approve"
+                                                            on:click=move |_| act(true, vec![item_approve.clone()], Some(index))>{tr(i18n, |l| td_string!(l, school.approve))}</button>
+                                                        <button type="button" class="button button--secondary button--small row-return"
+                                                            on:click=move |_| { row_reason.set(String::new()); row_reason_error.set(None); returning.set(Some(item_open.clone())); }>
+                                                            {tr(i18n, |l| td_string!(l, school.return_one))}</button>
+                                                    } } }>
+                                                    <RowReturn reason=row_reason error=row_reason_error
+                                                        confirm={ let item = item_return.clone(); Callback::new(move |()| act(false, vec![item.clone()], Some(index))) }
+                                                        cancel=Callback::new(move |()| { returning.set(None); focus_in_row(index, "row-return"); }) />
+                                                </Show>
                                             })}
                                             {r.needs_form.then(|| view! {
                                                 <A href=format!("/school/form/{item}") attr:class="button button--link">{tr(i18n, |l| td_string!(l, school.form))}</A>
@@ -280,5 +315,98 @@ pub(super) fn QueueView() -> impl IntoView {
                 }.into_any()
             }
         }}
+    }
+}
+
+/// The focus after a row's action: the «核可» of the row that took its place (or the
+/// new last row), or the heading when the queue is empty — never the page's body.
+fn focus_after_action(at: usize, rows: usize) {
+    if rows == 0 {
+        focus_selector("#queue-title");
+    } else {
+        focus_in_row(at.min(rows - 1), "row-approve");
+    }
+}
+
+/// Focuses the button with class `class` in the `index`th row of the queue, once the
+/// rows are drawn.
+fn focus_in_row(index: usize, class: &'static str) {
+    focus_selector_later(format!(
+        ".queue-table tbody tr:nth-child({}) .{class}",
+        index + 1
+    ));
+}
+
+fn focus_selector(selector: &'static str) {
+    focus_selector_later(selector.to_owned());
+}
+
+fn focus_selector_later(selector: String) {
+    request_animation_frame(move || {
+        #[cfg(feature = "csr")]
+        {
+            use wasm_bindgen::JsCast;
+            let el = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(el) = el {
+                let _ = el.focus();
+            }
+        }
+        #[cfg(not(feature = "csr"))]
+        let _ = selector;
+    });
+}
+
+/// A row's own «退件»: the reason box opens in the row with the focus in it; Enter
+/// confirms, Escape cancels.
+#[component]
+fn RowReturn(
+    reason: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    confirm: Callback<()>,
+    cancel: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(i) = input.get() {
+            let _ = i.focus();
+        }
+    });
+    view! {
+        <form class="row-return" novalidate
+            on:submit=move |ev| { ev.prevent_default(); confirm.run(()); }
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { cancel.run(()); }>
+            <input class="input" maxlength="200" node_ref=input required
+                aria-label=move || td_string!(i18n.get_locale(), school.return_reason).to_string()
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby="row-return-error"
+                prop:value=move || reason.get()
+                on:input=move |ev| { reason.set(event_target_value(&ev)); error.set(None); } />
+            <span class="field__error" id="row-return-error" role="alert">{move || error.get()}</span>
+            <button type="submit" class="button button--danger button--small">{tr(i18n, |l| td_string!(l, school.return_confirm))}</button>
+            <button type="button" class="button button--secondary button--small" on:click=move |_| cancel.run(())>
+                {tr(i18n, |l| td_string!(l, school.return_cancel))}
+            </button>
+        </form>
+    }
+}
+
+/// A date typed as YYYY-MM-DD in one text box (one tab stop); a box that does not
+/// hold a date is marked invalid and filters nothing.
+#[component]
+fn DateBox(on_date: Callback<Option<chrono::NaiveDate>>) -> impl IntoView {
+    let invalid = RwSignal::new(false);
+    view! {
+        <input type="text" inputmode="numeric" placeholder="YYYY-MM-DD" maxlength="10" autocomplete="off"
+            aria-invalid=move || invalid.get().then_some("true")
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                let d = parse_iso_date(v.trim());
+                invalid.set(d.is_none() && !v.trim().is_empty());
+                on_date.run(d);
+            } />
     }
 }
