@@ -23,6 +23,7 @@ mod integrity;
 mod notifications;
 mod outbox;
 mod parent_accounts;
+mod print_batches;
 mod print_centre;
 mod refunds;
 mod roster_import;
