@@ -11,7 +11,9 @@ use super::{
 use crate::domain::dates::{taiwan_time, taiwan_today};
 use crate::domain::masking::mask_identifier;
 use crate::error::AppError;
-use crate::server::entities::{application_events, replacement_applications as applications};
+use crate::server::entities::{
+    application_events, print_batches, replacement_applications as applications,
+};
 
 /// The holder's applications, newest first, each with its timeline (§1 3d).
 ///
@@ -26,7 +28,8 @@ pub async fn summaries(
 }
 
 /// [`summaries`] with the settings and card types of a cached snapshot: the
-/// applications and their events, two statements.
+/// applications, their events and (once one is in a print batch) the batches: at
+/// most three statements.
 ///
 /// # Errors
 /// Database errors.
@@ -51,6 +54,15 @@ pub async fn summaries_with(
         .order_by_asc(application_events::Column::Id)
         .all(conn)
         .await?;
+    let batch_ids: Vec<i32> = apps.iter().filter_map(|a| a.print_batch_id).collect();
+    let batches = if batch_ids.is_empty() {
+        Vec::new()
+    } else {
+        print_batches::Entity::find()
+            .filter(print_batches::Column::Id.is_in(batch_ids))
+            .all(conn)
+            .await?
+    };
     Ok(apps
         .into_iter()
         .map(|a| {
@@ -71,6 +83,13 @@ pub async fn summaries_with(
                 paid_on: a.paid_on,
                 return_reason: a.return_reason.clone(),
                 timeline: timeline(status, &own, a.due_on, ps.grace_days),
+                approved_at: a.reviewed_at.filter(|_| a.review_status == "approved"),
+                batched_at: batches
+                    .iter()
+                    .find(|b| Some(b.id) == a.print_batch_id)
+                    .map(|b| b.created_at),
+                printed_at: own.iter().find(|e| e.status == "printed").map(|e| e.at),
+                mail_no: a.mail_no.clone(),
             }
         })
         .collect())
