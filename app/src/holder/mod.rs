@@ -212,6 +212,9 @@ pub struct ApplicationSummary {
     /// «掛號號碼» of the shipment by registered mail.
     #[serde(default)]
     pub mail_no: Option<String>,
+    /// The old card's balance moved onto this card (a stop «掛失並將餘額轉入新卡»).
+    #[serde(default)]
+    pub carried_balance: Option<i32>,
 }
 
 /// The road an application takes: each state in order (returned and expired end it).

@@ -171,6 +171,7 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                             <div><dt>{tr(i18n, |l| td_string!(l, apply.fee_total))}</dt><dd>{move || money(i18n.get_locale(), a.amount)}</dd></div>
                             <div><dt>{tr(i18n, |l| td_string!(l, apply.deadline))}</dt><dd>{iso_date(a.due_on)}</dd></div>
                             {a.paid_on.map(|p| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.col_paid))}</dt><dd>{iso_date(p)}</dd></div> })}
+                            {a.carried_balance.map(|b| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.carried_balance))}</dt><dd>{move || money(i18n.get_locale(), b)}</dd></div> })}
                             {a.mail_no.clone().map(|m| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.mail_no))}</dt><dd class="mono">{m}</dd></div> })}
                         </dl>
                         {reason.map(|r| view! { <p class="card-item__note">{move || labelled(i18n.get_locale(), td_string!(i18n.get_locale(), apply.return_reason), &r)}</p> })}
@@ -251,6 +252,7 @@ mod tests {
             batched_at: at,
             printed_at: (reached >= 4).then_some(at).flatten(),
             mail_no: Some("RR123456789TW".into()),
+            carried_balance: None,
         }
     }
 

@@ -26,6 +26,7 @@ mod parent_accounts;
 mod print_batches;
 mod print_centre;
 mod refunds;
+mod reissue;
 mod roster_import;
 mod roster_upload;
 mod school;
