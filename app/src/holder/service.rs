@@ -108,6 +108,10 @@ async fn carried_balances(
     use crate::domain::refund::RefundChoice;
     use crate::server::entities::stop_requests;
     let mut out = std::collections::HashMap::new();
+    if apps.is_empty() {
+        // No application to carry to: no statement.
+        return Ok(out);
+    }
     let stops = stop_requests::Entity::find()
         .filter(stop_requests::Column::HolderId.eq(holder_id))
         .filter(stop_requests::Column::Choice.eq(RefundChoice::TransferToNewCard.as_str()))
