@@ -118,6 +118,7 @@ pub fn SchoolApp() -> impl IntoView {
         <Route path=path!("/school/form/:item") view=school::view::ProcessingFormPage />
         <Route path=path!("/school/roster") view=school::view::RosterImportPage />
         <Route path=path!("/school/payments") view=school::view::PaymentsPage />
+        <Route path=path!("/school/print") view=school::view::PrintBatchesPage />
         <Route path=path!("/school/unlock") view=school::view::UnlockPage />
         <Route path=path!("/school/audit") view=school::view::AuditLogPage />
         <Route path=path!("/school/bindings") view=school::view::BindingsPage />

@@ -10,6 +10,7 @@ mod health;
 mod imports;
 mod machine_api;
 mod print_centre_api;
+mod print_cli;
 mod receipts;
 mod web;
 
@@ -34,6 +35,22 @@ use config::ServerConfig;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum PrintBatchAction {
+    /// Collect the waiting applications (of one school) into a new batch.
+    Create {
+        /// A school code: only that school's applications.
+        #[arg(long)]
+        school: Option<String>,
+    },
+    /// Write a batch's print.csv and headshots as one zip.
+    Export {
+        id: i32,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -64,6 +81,16 @@ enum Command {
     /// Record the card issuer's paid refunds of stops from a file
     /// (`serial,amount,paid_on,method`); re-importing a file changes nothing.
     ImportRefunds { file: std::path::PathBuf },
+    /// Print batches for the print centre: `create [--school CODE]` collects the paid
+    /// and approved applications not yet in a batch; `export ID --out FILE.zip` writes
+    /// print.csv and photos/<serial>.jpg.
+    PrintBatch {
+        #[command(subcommand)]
+        action: PrintBatchAction,
+    },
+    /// Record the print centre's results from a file (`serial,status,mail_no,at`, or
+    /// the JSON of `POST /api/v1/print-results`); re-importing a file changes nothing.
+    ImportPrintResults { file: std::path::PathBuf },
     /// Create a back-office account; the password is read from standard input.
     AddUser {
         #[arg(long, value_parser = ["teacher", "officer", "operator"])]
@@ -184,6 +211,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::ImportRoster { file } => import_roster(&state, &file).await,
         Command::ImportPayments { file } => imports::import_payments(&state, &file).await,
         Command::ImportRefunds { file } => imports::import_refunds(&state, &file).await,
+        Command::PrintBatch {
+            action: PrintBatchAction::Create { school },
+        } => print_cli::create(&state, school.as_deref()).await,
+        Command::PrintBatch {
+            action: PrintBatchAction::Export { id, out },
+        } => print_cli::export(&state, id, &out).await,
+        Command::ImportPrintResults { file } => print_cli::import_results(&state, &file).await,
         Command::TransferHolder {
             id_no,
             to_school,

@@ -84,7 +84,7 @@ async fn collect(State(state): State<MachineApi>, req: Request<Body>) -> Respons
         Ok(c) => c,
         Err(res) => return res,
     };
-    match print_centre::collect_batch(&state.app, Actor::PrintCentre, client.as_ref()).await {
+    match print_centre::collect_batch(&state.app, Actor::PrintCentre, client.as_ref(), None).await {
         Ok(Some(batch)) => (StatusCode::CREATED, Json(batch)).into_response(),
         Ok(None) => Json(serde_json::json!({ "id": null, "count": 0 })).into_response(),
         Err(e) => internal(&e),

@@ -159,6 +159,10 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
         .route("/api/school/bindings.csv", get(school_bindings_export))
         .route("/api/school/photo/{item_ref}", get(school_photo))
         .route(
+            "/api/school/print-batches/{id}/export.zip",
+            get(school_print_batch_export),
+        )
+        .route(
             "/api/consent/receipt",
             get(crate::receipts::consent_receipt),
         )
@@ -384,6 +388,35 @@ async fn school_bindings_export(
                 ),
             ],
             csv,
+        )
+            .into_response(),
+        Err(e) => app_error_response(&e),
+    }
+}
+
+/// `GET /api/school/print-batches/{id}/export.zip`: a print batch's print.csv and
+/// headshots, within the staff member's scope.
+async fn school_print_batch_export(
+    State(state): State<WebState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(cx) = call_context(&state, &req) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(id) = id.parse::<i32>() else {
+        return app_error_response(&app::error::AppError::NotFound);
+    };
+    match app::school::service::export_print_batch(&cx, id).await {
+        Ok(zip) => (
+            [
+                (header::CONTENT_TYPE, "application/zip".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"print-batch-{id}.zip\""),
+                ),
+            ],
+            zip,
         )
             .into_response(),
         Err(e) => app_error_response(&e),

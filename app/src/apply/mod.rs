@@ -7,6 +7,8 @@ pub mod photo_crop;
 #[cfg(feature = "ssr")]
 pub mod print_centre;
 #[cfg(feature = "ssr")]
+pub mod print_results_file;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod view;
 

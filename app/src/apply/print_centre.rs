@@ -10,7 +10,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
+};
 use serde::{Deserialize, Serialize};
 
 use super::ApplicationStatus;
@@ -173,7 +176,8 @@ fn parse(r: &PrintResult) -> Result<Step, String> {
 }
 
 /// Collects every paid and approved application («等待印卡回應») not yet in a batch
-/// into a new batch. `None` when there is none (no empty batch is made).
+/// (of one school's holders when `school_id` is given: a card officer's batch) into a
+/// new batch. `None` when there is none (no empty batch is made).
 ///
 /// # Errors
 /// Database errors.
@@ -181,6 +185,7 @@ pub async fn collect_batch(
     state: &AppState,
     actor: Actor,
     client: Option<&ClientContext>,
+    school_id: Option<i32>,
 ) -> Result<Option<BatchSummary>, DbErr> {
     let txn = begin_write(&state.db).await?;
     let now = Utc::now();
@@ -193,13 +198,22 @@ pub async fn collect_batch(
     .insert(&txn)
     .await?;
     // One statement: of two calls at once, each application lands in exactly one batch.
-    let taken = applications::Entity::update_many()
+    let mut take = applications::Entity::update_many()
         .col_expr(applications::Column::PrintBatchId, Expr::value(batch.id))
         .filter(applications::Column::Status.eq(ApplicationStatus::Printing.as_str()))
-        .filter(applications::Column::PrintBatchId.is_null())
-        .exec(&txn)
-        .await?
-        .rows_affected;
+        .filter(applications::Column::PrintBatchId.is_null());
+    if let Some(school_id) = school_id {
+        take = take.filter(
+            applications::Column::HolderId.in_subquery(
+                holders::Entity::find()
+                    .select_only()
+                    .column(holders::Column::Id)
+                    .filter(holders::Column::SchoolId.eq(school_id))
+                    .into_query(),
+            ),
+        );
+    }
+    let taken = take.exec(&txn).await?.rows_affected;
     if taken == 0 {
         txn.rollback().await?;
         return Ok(None);
@@ -216,7 +230,7 @@ pub async fn collect_batch(
             action: "print.batch",
             subject: Some(batch.id.to_string()),
             result: "ok",
-            detail: Some(serde_json::json!({ "count": count })),
+            detail: Some(serde_json::json!({ "count": count, "school_id": school_id })),
         },
     )
     .await?;

@@ -106,7 +106,7 @@ impl StopRequestInput {
             }
         };
         match self.choice {
-            RefundChoice::NoRefund => {}
+            RefundChoice::NoRefund | RefundChoice::TransferToNewCard => {}
             RefundChoice::BankTransfer => {
                 let b = self.bank.clone().unwrap_or_default();
                 check("bank_code", validate_bank_code(&b.bank_code));

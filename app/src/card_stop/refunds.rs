@@ -258,7 +258,11 @@ mod confirm {
                 .await?;
             let outcome = match stop {
                 None => RefundOutcome::Unknown,
-                Some(s) if s.choice == "no_refund" || s.refund_amount <= 0 => {
+                Some(s)
+                    if !crate::domain::refund::RefundChoice::parse(&s.choice)
+                        .is_some_and(crate::domain::refund::RefundChoice::pays_out)
+                        || s.refund_amount <= 0 =>
+                {
                     RefundOutcome::NoRefundRequested
                 }
                 Some(s) if s.refund_paid_on.is_some() => RefundOutcome::AlreadyRecorded {

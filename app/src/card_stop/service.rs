@@ -445,7 +445,7 @@ async fn submit_once(
 
     let cipher = &cx.state.cipher;
     let (bank, cheque) = match input.choice {
-        RefundChoice::NoRefund => (None, None),
+        RefundChoice::NoRefund | RefundChoice::TransferToNewCard => (None, None),
         RefundChoice::BankTransfer => (input.bank.clone(), None),
         RefundChoice::Cheque => (None, input.cheque.clone()),
     };

@@ -34,6 +34,8 @@ pub struct StopDraft {
     pub overview: RwSignal<Option<StopOverview>>,
     pub card_ref: RwSignal<Option<String>>,
     pub wants_refund: RwSignal<bool>,
+    /// «掛失並將餘額轉入新卡» chosen.
+    pub transfer: RwSignal<bool>,
     pub method: RwSignal<RefundChoice>,
     pub bank: RwSignal<BankDetails>,
     pub cheque: RwSignal<ChequeDetails>,
@@ -53,6 +55,7 @@ impl StopDraft {
             overview: RwSignal::new(None),
             card_ref: RwSignal::new(None),
             wants_refund: RwSignal::new(false),
+            transfer: RwSignal::new(false),
             method: RwSignal::new(RefundChoice::BankTransfer),
             bank: RwSignal::new(BankDetails::default()),
             cheque: RwSignal::new(ChequeDetails::default()),
@@ -73,7 +76,9 @@ impl StopDraft {
     }
 
     fn choice(&self) -> RefundChoice {
-        if self.wants_refund.get() {
+        if self.transfer.get() {
+            RefundChoice::TransferToNewCard
+        } else if self.wants_refund.get() {
             self.method.get()
         } else {
             RefundChoice::NoRefund
@@ -105,11 +110,21 @@ impl StopDraft {
     pub fn clear(&self) {
         self.card_ref.set(None);
         self.wants_refund.set(false);
+        self.transfer.set(false);
         self.method.set(RefundChoice::BankTransfer);
         self.bank.set(BankDetails::default());
         self.cheque.set(ChequeDetails::default());
         self.code.set(String::new());
         self.idempotency_key.set(None);
+    }
+}
+
+/// «預估退款», or for a transfer «轉入新卡金額».
+fn amount_label(locale: Locale, choice: RefundChoice) -> &'static str {
+    if choice == RefundChoice::TransferToNewCard {
+        td_string!(locale, stop.transfer_amount)
+    } else {
+        td_string!(locale, stop.refund_amount)
     }
 }
 
@@ -365,7 +380,7 @@ fn FeeSummary(draft: StopDraft) -> impl IntoView {
         let choice = draft.choice();
         let est = estimate(card.balance, choice, o.fees);
         let extra = match choice {
-            RefundChoice::NoRefund => None,
+            RefundChoice::NoRefund | RefundChoice::TransferToNewCard => None,
             RefundChoice::BankTransfer => {
                 Some((td_string!(locale, stop.fee_remittance), o.fees.remittance))
             }
@@ -383,7 +398,7 @@ fn FeeSummary(draft: StopDraft) -> impl IntoView {
                         <div><dt>{label}</dt><dd>{format!("− {}", money(locale, fee))}</dd></div>
                     })}
                     {(choice != RefundChoice::NoRefund).then(|| view! {
-                        <div class="fees__total"><dt>{td_string!(locale, stop.refund_amount)}</dt><dd>{money(locale, est.refund)}</dd></div>
+                        <div class="fees__total"><dt>{amount_label(locale, choice)}</dt><dd>{money(locale, est.refund)}</dd></div>
                     })}
                 </dl>
                 {est.not_covered.then(|| view! { <p class="fees__warning">{td_string!(locale, stop.not_covered)}</p> })}
@@ -442,16 +457,19 @@ pub fn StopRefundStep() -> impl IntoView {
                 <fieldset class="field">
                     <legend class="field__label">{tr(i18n, |l| td_string!(l, stop.refund_question))}</legend>
                     <div class="radios">
-                        <RadioCard name="refund" checked=Signal::derive(move || !draft.wants_refund.get())
-                            on_select=Callback::new(move |()| { draft.wants_refund.set(false); errors.set(FieldErrors::new()); })
+                        <RadioCard name="refund" checked=Signal::derive(move || !draft.wants_refund.get() && !draft.transfer.get())
+                            on_select=Callback::new(move |()| { draft.wants_refund.set(false); draft.transfer.set(false); errors.set(FieldErrors::new()); })
                             label=|l| td_string!(l, stop.no_refund) hint=|l| td_string!(l, stop.no_refund_hint) />
-                        <RadioCard name="refund" checked=Signal::derive(move || draft.wants_refund.get())
-                            on_select=Callback::new(move |()| draft.wants_refund.set(true))
+                        <RadioCard name="refund" checked=Signal::derive(move || draft.wants_refund.get() && !draft.transfer.get())
+                            on_select=Callback::new(move |()| { draft.wants_refund.set(true); draft.transfer.set(false); })
                             label=|l| td_string!(l, stop.with_refund) hint=|l| td_string!(l, stop.with_refund_hint) />
+                        <RadioCard name="refund" checked=Signal::derive(move || draft.transfer.get())
+                            on_select=Callback::new(move |()| { draft.wants_refund.set(false); draft.transfer.set(true); errors.set(FieldErrors::new()); })
+                            label=|l| td_string!(l, stop.with_transfer) hint=|l| td_string!(l, stop.with_transfer_hint) />
                     </div>
                 </fieldset>
 
-                <Show when=move || draft.wants_refund.get()>
+                <Show when=move || draft.wants_refund.get() && !draft.transfer.get()>
                     <fieldset class="field">
                         <legend class="field__label">{tr(i18n, |l| td_string!(l, stop.method_question))}</legend>
                         <div class="radios">
@@ -581,7 +599,7 @@ pub fn StopConfirmStep() -> impl IntoView {
             card.card_type_zh.clone()
         };
         let refund_to = match choice {
-            RefundChoice::NoRefund => None,
+            RefundChoice::NoRefund | RefundChoice::TransferToNewCard => None,
             RefundChoice::BankTransfer => {
                 let b = draft.bank.get();
                 let bank = BANKS
@@ -692,7 +710,7 @@ fn Receipt(receipt: StopReceipt) -> impl IntoView {
             <div><dt>{tr(i18n, |l| td_string!(l, stop.stopped_at))}</dt><dd>{stopped}</dd></div>
             <div><dt>{tr(i18n, |l| td_string!(l, stop.choice))}</dt><dd>{move || choice_text(i18n.get_locale(), choice)}</dd></div>
             {(choice != RefundChoice::NoRefund).then(|| view! {
-                <div><dt>{tr(i18n, |l| td_string!(l, stop.refund_amount))}</dt><dd>{move || money(i18n.get_locale(), est.refund)}</dd></div>
+                <div><dt>{move || amount_label(i18n.get_locale(), choice)}</dt><dd>{move || money(i18n.get_locale(), est.refund)}</dd></div>
             })}
         </dl>
         <p class="notice">{move || td_string!(i18n.get_locale(), stop.protected_from, time = protected.clone()).to_string()}</p>

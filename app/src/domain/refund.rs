@@ -13,6 +13,9 @@ pub enum RefundChoice {
     BankTransfer,
     /// «掛失停卡且退費» by cheque sent by registered mail («郵寄支票»)
     Cheque,
+    /// «掛失並將餘額轉入新卡» (iPASS «餘額轉置新卡»): nothing is paid out and no bank
+    /// details are asked; the balance less the loss fee goes onto the replacement card.
+    TransferToNewCard,
 }
 
 impl RefundChoice {
@@ -21,6 +24,7 @@ impl RefundChoice {
             Self::NoRefund => "no_refund",
             Self::BankTransfer => "bank_transfer",
             Self::Cheque => "cheque",
+            Self::TransferToNewCard => "transfer_to_new_card",
         }
     }
 
@@ -29,8 +33,15 @@ impl RefundChoice {
             "no_refund" => Some(Self::NoRefund),
             "bank_transfer" => Some(Self::BankTransfer),
             "cheque" => Some(Self::Cheque),
+            "transfer_to_new_card" => Some(Self::TransferToNewCard),
             _ => None,
         }
+    }
+
+    /// Money is paid out to the holder (bank transfer or cheque): the issuer confirms
+    /// it with a refund record. A transfer to the new card is not paid out.
+    pub fn pays_out(self) -> bool {
+        matches!(self, Self::BankTransfer | Self::Cheque)
     }
 }
 
@@ -78,7 +89,7 @@ impl RefundProgress {
         paid_on: Option<chrono::NaiveDate>,
         today: chrono::NaiveDate,
     ) -> Option<Self> {
-        if choice == RefundChoice::NoRefund || refund_amount <= 0 {
+        if !choice.pays_out() || refund_amount <= 0 {
             return None;
         }
         Some(match paid_on {
@@ -123,7 +134,7 @@ pub struct RefundEstimate {
 pub fn estimate(balance: i32, choice: RefundChoice, fees: StopFees) -> RefundEstimate {
     let fee_total = fees.loss
         + match choice {
-            RefundChoice::NoRefund => 0,
+            RefundChoice::NoRefund | RefundChoice::TransferToNewCard => 0,
             RefundChoice::BankTransfer => fees.remittance,
             RefundChoice::Cheque => fees.cheque_postage,
         };
@@ -286,6 +297,20 @@ mod tests {
 
     fn day(d: u32) -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 12, d).expect("date")
+    }
+
+    #[test]
+    fn a_transfer_to_the_new_card_carries_the_balance_less_the_loss_fee_and_pays_nothing_out() {
+        let fees = StopFees::default();
+        let t = RefundChoice::TransferToNewCard;
+        assert_eq!(RefundChoice::parse(t.as_str()), Some(t));
+        assert!(!t.pays_out() && !RefundChoice::NoRefund.pays_out());
+        assert!(RefundChoice::BankTransfer.pays_out() && RefundChoice::Cheque.pays_out());
+        let est = estimate(230, t, fees);
+        assert_eq!((est.fees, est.refund, est.not_covered), (20, 210, false));
+        assert!(estimate(15, t, fees).not_covered);
+        // Never «退費處理中»: nothing is paid out.
+        assert_eq!(RefundProgress::of(t, 210, day(1), None, day(2)), None);
     }
 
     #[test]

@@ -201,6 +201,20 @@ pub struct ApplicationSummary {
     pub paid_on: Option<NaiveDate>,
     pub return_reason: Option<String>,
     pub timeline: Vec<TimelineStep>,
+    /// The steps between the states (SPEC §1 3d): approved by the school, put in a print
+    /// batch, printed; `None` while ahead.
+    #[serde(default, with = "crate::domain::wire::opt_timestamp")]
+    pub approved_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::domain::wire::opt_timestamp")]
+    pub batched_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::domain::wire::opt_timestamp")]
+    pub printed_at: Option<DateTime<Utc>>,
+    /// «掛號號碼» of the shipment by registered mail.
+    #[serde(default)]
+    pub mail_no: Option<String>,
+    /// The old card's balance moved onto this card (a stop «掛失並將餘額轉入新卡»).
+    #[serde(default)]
+    pub carried_balance: Option<i32>,
 }
 
 /// The road an application takes: each state in order (returned and expired end it).

@@ -11,7 +11,9 @@ use super::{
 use crate::domain::dates::{taiwan_time, taiwan_today};
 use crate::domain::masking::mask_identifier;
 use crate::error::AppError;
-use crate::server::entities::{application_events, replacement_applications as applications};
+use crate::server::entities::{
+    application_events, print_batches, replacement_applications as applications,
+};
 
 /// The holder's applications, newest first, each with its timeline (§1 3d).
 ///
@@ -26,7 +28,8 @@ pub async fn summaries(
 }
 
 /// [`summaries`] with the settings and card types of a cached snapshot: the
-/// applications and their events, two statements.
+/// applications, their events and (once one is in a print batch) the batches: at
+/// most three statements.
 ///
 /// # Errors
 /// Database errors.
@@ -51,6 +54,16 @@ pub async fn summaries_with(
         .order_by_asc(application_events::Column::Id)
         .all(conn)
         .await?;
+    let carried = carried_balances(conn, holder_id, &apps).await?;
+    let batch_ids: Vec<i32> = apps.iter().filter_map(|a| a.print_batch_id).collect();
+    let batches = if batch_ids.is_empty() {
+        Vec::new()
+    } else {
+        print_batches::Entity::find()
+            .filter(print_batches::Column::Id.is_in(batch_ids))
+            .all(conn)
+            .await?
+    };
     Ok(apps
         .into_iter()
         .map(|a| {
@@ -71,9 +84,52 @@ pub async fn summaries_with(
                 paid_on: a.paid_on,
                 return_reason: a.return_reason.clone(),
                 timeline: timeline(status, &own, a.due_on, ps.grace_days),
+                approved_at: a.reviewed_at.filter(|_| a.review_status == "approved"),
+                batched_at: batches
+                    .iter()
+                    .find(|b| Some(b.id) == a.print_batch_id)
+                    .map(|b| b.created_at),
+                printed_at: own.iter().find(|e| e.status == "printed").map(|e| e.at),
+                mail_no: a.mail_no.clone(),
+                carried_balance: carried.get(&a.id).copied(),
             }
         })
         .collect())
+}
+
+/// For each stop «掛失並將餘額轉入新卡» with a balance to carry, the application it goes
+/// to: the holder's first application made after the stop that was not returned or
+/// left unpaid. (application id → NT$)
+async fn carried_balances(
+    conn: &impl ConnectionTrait,
+    holder_id: i32,
+    apps: &[applications::Model],
+) -> Result<std::collections::HashMap<i32, i32>, AppError> {
+    use crate::domain::refund::RefundChoice;
+    use crate::server::entities::stop_requests;
+    let mut out = std::collections::HashMap::new();
+    if apps.is_empty() {
+        // No application to carry to: no statement.
+        return Ok(out);
+    }
+    let stops = stop_requests::Entity::find()
+        .filter(stop_requests::Column::HolderId.eq(holder_id))
+        .filter(stop_requests::Column::Choice.eq(RefundChoice::TransferToNewCard.as_str()))
+        .filter(stop_requests::Column::RefundAmount.gt(0))
+        .order_by_asc(stop_requests::Column::StoppedAt)
+        .all(conn)
+        .await?;
+    for stop in stops {
+        let target = apps
+            .iter()
+            .filter(|a| a.created_at >= stop.stopped_at && !out.contains_key(&a.id))
+            .filter(|a| !matches!(a.status.as_str(), "returned" | "expired"))
+            .min_by_key(|a| (a.created_at, a.id));
+        if let Some(a) = target {
+            out.insert(a.id, stop.refund_amount);
+        }
+    }
+    Ok(out)
 }
 
 /// The timeline: every step reached so far with its time, then the steps ahead; a

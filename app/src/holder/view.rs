@@ -57,6 +57,96 @@ pub fn pick(locale: Locale, zh: &str, en: &str) -> String {
     if locale == Locale::en { en } else { zh }.to_owned()
 }
 
+/// A row of the timeline: a state, or a step between states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Row {
+    Status(ApplicationStatus),
+    Approved,
+    Batched,
+    Printed,
+}
+
+/// What a row says beside its time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Note {
+    /// «退件» with its reason.
+    Reason(String),
+    /// «已寄出» with the «掛號號碼».
+    MailNo(String),
+    /// «已結案» at school.
+    AtSchool,
+}
+
+impl Note {
+    fn text(&self, locale: Locale) -> String {
+        match self {
+            Note::Reason(r) => r.clone(),
+            Note::MailNo(m) => labelled(locale, td_string!(locale, query.mail_no), m),
+            Note::AtSchool => td_string!(locale, query.closed_at_school).to_owned(),
+        }
+    }
+}
+
+/// One row with its time (`None`: ahead) and note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TimelineRow {
+    kind: Row,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    note: Option<Note>,
+}
+
+fn row_text(locale: Locale, row: Row) -> &'static str {
+    match row {
+        Row::Status(s) => application_status_text(locale, s),
+        Row::Approved => td_string!(locale, query.step_approved),
+        Row::Batched => td_string!(locale, query.step_batched),
+        Row::Printed => td_string!(locale, query.step_printed),
+    }
+}
+
+/// Every step of the application with its time (SPEC §1 3d): the states, and between
+/// them the school's approval (after «已繳費»), the print batch and the printing
+/// (after «等待印卡回應»). A returned or expired application shows only what it
+/// reached.
+fn timeline_rows(a: &ApplicationSummary) -> Vec<TimelineRow> {
+    let ended = matches!(
+        a.status,
+        ApplicationStatus::Returned | ApplicationStatus::Expired
+    );
+    let mut rows = Vec::new();
+    let between = |rows: &mut Vec<TimelineRow>, kind, at: Option<_>| {
+        if at.is_some() || !ended {
+            rows.push(TimelineRow {
+                kind,
+                at,
+                note: None,
+            });
+        }
+    };
+    for step in &a.timeline {
+        let note = match (step.status, step.note.as_deref()) {
+            (ApplicationStatus::Returned, Some(r)) => Some(Note::Reason(r.to_owned())),
+            (ApplicationStatus::Shipped, Some(m)) => Some(Note::MailNo(m.to_owned())),
+            (ApplicationStatus::Closed, Some("school")) => Some(Note::AtSchool),
+            _ => None,
+        };
+        rows.push(TimelineRow {
+            kind: Row::Status(step.status),
+            at: step.at,
+            note,
+        });
+        match step.status {
+            ApplicationStatus::Paid => between(&mut rows, Row::Approved, a.approved_at),
+            ApplicationStatus::Printing => {
+                between(&mut rows, Row::Batched, a.batched_at);
+                between(&mut rows, Row::Printed, a.printed_at);
+            }
+            _ => {}
+        }
+    }
+    rows
+}
+
 /// The holder's applications with their timelines (on the query page).
 #[component]
 pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
@@ -68,6 +158,7 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                 let slip_href = format!("/card/slip/{}", a.serial_no);
                 let unpaid = status == ApplicationStatus::AwaitingPayment;
                 let reason = a.return_reason.clone();
+                let rows = timeline_rows(&a);
                 view! {
                     <li class="application">
                         <div class="card-item__head">
@@ -80,18 +171,21 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                             <div><dt>{tr(i18n, |l| td_string!(l, apply.fee_total))}</dt><dd>{move || money(i18n.get_locale(), a.amount)}</dd></div>
                             <div><dt>{tr(i18n, |l| td_string!(l, apply.deadline))}</dt><dd>{iso_date(a.due_on)}</dd></div>
                             {a.paid_on.map(|p| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.col_paid))}</dt><dd>{iso_date(p)}</dd></div> })}
+                            {a.carried_balance.map(|b| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.carried_balance))}</dt><dd>{move || money(i18n.get_locale(), b)}</dd></div> })}
+                            {a.mail_no.clone().map(|m| view! { <div><dt>{tr(i18n, |l| td_string!(l, query.mail_no))}</dt><dd class="mono">{m}</dd></div> })}
                         </dl>
                         {reason.map(|r| view! { <p class="card-item__note">{move || labelled(i18n.get_locale(), td_string!(i18n.get_locale(), apply.return_reason), &r)}</p> })}
                         <ol class="timeline" aria-label=move || td_string!(i18n.get_locale(), apply.timeline).to_string()>
-                            {a.timeline.into_iter().map(|step| {
-                                let done = step.at.is_some();
-                                let s = step.status;
+                            {rows.into_iter().map(|row| {
+                                let done = row.at.is_some();
+                                let kind = row.kind;
+                                let note = row.note;
                                 view! {
                                     <li class="timeline__step" class:timeline__step--done=done
-                                        class:timeline__step--current=move || s == status>
-                                        <span class="timeline__label">{move || application_status_text(i18n.get_locale(), s)}</span>
-                                        {step.at.map(|t| view! { <span class="timeline__time">{taiwan_date_time(t)}</span> })}
-                                        {step.note.filter(|_| s == ApplicationStatus::Returned).map(|n| view! { <span class="timeline__note">{n}</span> })}
+                                        class:timeline__step--current=move || kind == Row::Status(status)>
+                                        <span class="timeline__label">{move || row_text(i18n.get_locale(), kind)}</span>
+                                        {row.at.map(|t| view! { <span class="timeline__time">{taiwan_date_time(t)}</span> })}
+                                        {note.map(|n| view! { <span class="timeline__note">{move || n.text(i18n.get_locale())}</span> })}
                                     </li>
                                 }
                             }).collect_view()}
@@ -129,5 +223,63 @@ mod tests {
             assert_ne!(application_status_text(Locale::vi, s), s.label(false));
             assert_ne!(application_status_text(Locale::id, s), s.label(false));
         }
+    }
+
+    fn summary(status: ApplicationStatus, reached: usize) -> ApplicationSummary {
+        let at = chrono::DateTime::from_timestamp(1_796_090_400, 0);
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        ApplicationSummary {
+            serial_no: "AP20261201000001".into(),
+            card_type_zh: "x".into(),
+            card_type_en: "x".into(),
+            status,
+            amount: 100,
+            applied_on: date,
+            due_on: date,
+            paid_on: None,
+            return_reason: None,
+            timeline: super::super::TIMELINE
+                .iter()
+                .enumerate()
+                .map(|(i, s)| super::super::TimelineStep {
+                    status: *s,
+                    at: (i < reached).then_some(at).flatten(),
+                    note: (*s == ApplicationStatus::Shipped && i < reached)
+                        .then(|| "RR123456789TW".to_owned()),
+                })
+                .collect(),
+            approved_at: at,
+            batched_at: at,
+            printed_at: (reached >= 4).then_some(at).flatten(),
+            mail_no: Some("RR123456789TW".into()),
+            carried_balance: None,
+        }
+    }
+
+    #[test]
+    fn the_timeline_shows_every_step_in_order_with_the_mail_number() {
+        let rows = timeline_rows(&summary(ApplicationStatus::Shipped, 4));
+        let kinds: Vec<Row> = rows.iter().map(|r| r.kind).collect();
+        use ApplicationStatus::*;
+        assert_eq!(
+            kinds,
+            [
+                Row::Status(AwaitingPayment),
+                Row::Status(Paid),
+                Row::Approved,
+                Row::Status(Printing),
+                Row::Batched,
+                Row::Printed,
+                Row::Status(Shipped),
+                Row::Status(Closed),
+            ]
+        );
+        assert!(rows[..7].iter().all(|r| r.at.is_some()));
+        assert!(rows[7].at.is_none());
+        assert_eq!(rows[6].note, Some(Note::MailNo("RR123456789TW".into())));
+        assert_eq!(
+            rows[6].note.as_ref().map(|n| n.text(Locale::zh_TW)),
+            Some("掛號號碼：RR123456789TW".into())
+        );
     }
 }

@@ -207,3 +207,33 @@ pub async fn enter_attendance(
     })
     .await
 }
+
+/// «印卡批次»: what waits for a batch and the batches in scope (officers, operators).
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/print-batches", input = server_fn::codec::GetUrl)]
+pub async fn load_print_batches() -> Result<super::PrintBatchOverview, AppError> {
+    crate::server::context::serve(async |cx| super::service::print_batches(&cx).await).await
+}
+
+/// «建立印卡批次»: an officer's school, or (operators) one school or every school.
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/print-batch-create", input = server_fn::codec::Json)]
+pub async fn create_print_batch(
+    #[server(default)] school_code: Option<String>,
+) -> Result<Option<super::PrintBatchRow>, AppError> {
+    crate::server::context::serve(async |cx| {
+        super::service::create_print_batch(&cx, school_code).await
+    })
+    .await
+}
+
+/// The applications of one print batch in scope.
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/print-batch", input = server_fn::codec::GetUrl)]
+pub async fn load_print_batch(id: i32) -> Result<Vec<super::PrintBatchItem>, AppError> {
+    crate::server::context::serve(async |cx| super::service::print_batch_items(&cx, id).await).await
+}
+
+/// «已結案»: handed over at school.
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "school/print-close", input = server_fn::codec::Json)]
+pub async fn close_application(serial_no: String) -> Result<bool, AppError> {
+    crate::server::context::serve(async |cx| super::service::close_at_school(&cx, &serial_no).await)
+        .await
+}

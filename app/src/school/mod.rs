@@ -9,6 +9,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod password_view;
+pub mod print_batch;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod view;
@@ -17,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::directory::SchoolOption;
+pub use print_batch::{PrintBatchItem, PrintBatchOverview, PrintBatchRow};
 
 /// What a reviewer does with a binding request: «核可», «退回» (with a reason), or
 /// «解除綁定» of an approved one (protection cases, with a reason).

@@ -606,6 +606,9 @@ pub fn choice_text(locale: Locale, choice: crate::domain::refund::RefundChoice) 
         crate::domain::refund::RefundChoice::NoRefund => td_string!(locale, stop.refund_none),
         crate::domain::refund::RefundChoice::BankTransfer => td_string!(locale, stop.refund_bank),
         crate::domain::refund::RefundChoice::Cheque => td_string!(locale, stop.refund_cheque),
+        crate::domain::refund::RefundChoice::TransferToNewCard => {
+            td_string!(locale, stop.refund_transfer)
+        }
     }
 }
 

@@ -126,6 +126,7 @@ mod tests {
 mod audit_log_search;
 mod dead_letters;
 mod imports;
+mod print_batches;
 mod queue;
 mod review;
 mod unlock;
@@ -133,6 +134,7 @@ mod unlock;
 pub use audit_log_search::*;
 pub use dead_letters::*;
 pub use imports::*;
+pub use print_batches::*;
 pub use queue::*;
 pub use review::*;
 pub use unlock::*;

@@ -18,6 +18,7 @@ pub(super) fn stop_choice_zh(c: &str) -> String {
         Some(RefundChoice::NoRefund) => "僅掛失停卡不退費",
         Some(RefundChoice::BankTransfer) => "掛失停卡且退費（匯款）",
         Some(RefundChoice::Cheque) => "掛失停卡且退費（郵寄支票）",
+        Some(RefundChoice::TransferToNewCard) => "掛失並將餘額轉入新卡",
         None => "—",
     }
     .into()

@@ -119,6 +119,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                             let operator = me.role == "operator";
                             view! {
                                 {admin.then(|| view! {
+                                    <li><A href="/school/print">{tr(i18n, |l| td_string!(l, school.nav_print))}</A></li>
                                     <li><A href="/school/roster">{tr(i18n, |l| td_string!(l, school.nav_roster))}</A></li>
                                     <li><A href="/school/unlock">{tr(i18n, |l| td_string!(l, school.nav_unlock))}</A></li>
                                     <li><A href="/school/audit">{tr(i18n, |l| td_string!(l, school.nav_audit))}</A></li>
@@ -207,6 +208,7 @@ mod login;
 mod new_parent;
 mod outbox;
 mod payments;
+mod print_batches;
 mod processing;
 mod queue;
 mod roster;
@@ -220,6 +222,7 @@ pub use login::*;
 pub use new_parent::*;
 pub use outbox::*;
 pub use payments::*;
+pub use print_batches::*;
 pub use processing::*;
 pub use queue::*;
 pub use roster::*;

@@ -11,7 +11,8 @@ pub struct Model {
     pub serial_no: String,
     pub card_id: i32,
     pub holder_id: i32,
-    /// `no_refund`, `bank_transfer` or `cheque` (`RefundChoice::as_str`).
+    /// `no_refund`, `bank_transfer`, `cheque` or `transfer_to_new_card`
+    /// (`RefundChoice::as_str`; a transfer carries `refund_amount` to the next card).
     pub choice: String,
     pub balance_at_stop: i32,
     /// Fees deducted for this choice.
