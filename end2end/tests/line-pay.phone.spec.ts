@@ -35,7 +35,11 @@ test.describe('LINE Pay on a phone', () => {
     await expect(page.getByRole('button', { name: '列印繳費單' })).toBeVisible();
     await checkPage(page, 'slip-line-pay-cancelled');
 
-    // Again, approved this time: paid at once.
+    // The query offers «LINE Pay 付款» beside «下載繳費單»; approved this time: paid at once.
+    const unpaid = await applicationsOf(page, holder);
+    await expect(unpaid.first().getByRole('link', { name: '下載繳費單' })).toBeVisible();
+    await unpaid.first().getByRole('link', { name: 'LINE Pay 付款' }).click();
+    await expect(page.getByRole('heading', { name: '繳費單' })).toBeVisible();
     await page.getByRole('button', { name: 'LINE Pay 付款' }).click();
     await page.getByRole('button', { name: 'approve' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'LINE Pay 付款完成：已繳費。' })).toBeVisible();

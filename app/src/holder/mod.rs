@@ -201,6 +201,9 @@ pub struct ApplicationSummary {
     pub paid_on: Option<NaiveDate>,
     pub return_reason: Option<String>,
     pub timeline: Vec<TimelineStep>,
+    /// «LINE Pay 付款» is offered beside «下載繳費單» (configured, and unpaid).
+    #[serde(default)]
+    pub line_pay: bool,
 }
 
 /// The road an application takes: each state in order (returned and expired end it).

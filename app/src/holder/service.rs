@@ -71,6 +71,7 @@ pub async fn summaries_with(
                 paid_on: a.paid_on,
                 return_reason: a.return_reason.clone(),
                 timeline: timeline(status, &own, a.due_on, ps.grace_days),
+                line_pay: false,
             }
         })
         .collect())
