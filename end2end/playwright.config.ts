@@ -73,5 +73,12 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 10_000,
     },
+    {
+      // The fake LINE Pay online API and approval page (PORTAL_LINE_PAY_API_BASE).
+      command: `node support/fake-linepay.mjs ${PORT + 3}`,
+      url: `http://127.0.0.1:${PORT + 3}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
   ],
 });

@@ -26,6 +26,11 @@ export PORTAL_LINE_OFFICIAL_ACCOUNT=@e2e-school
 export PORTAL_SMS_GATEWAY_URL="http://127.0.0.1:$((port + 2))/api/mtk/SmSend"
 export PORTAL_SMS_USER=e2e-sms-user
 export PORTAL_SMS_PASSWORD=e2e-sms-password
+# LINE Pay: the fake online API and approval page three ports up
+# (end2end/support/fake-linepay.mjs, the same channel id and secret).
+export PORTAL_LINE_PAY_API_BASE="http://127.0.0.1:$((port + 3))"
+export PORTAL_LINE_PAY_CHANNEL_ID=e2e-pay-channel
+export PORTAL_LINE_PAY_CHANNEL_SECRET=e2e-pay-secret
 "$bin" import-roster fixtures/roster.csv
 # Back-office accounts for the desktop tests (passwords on standard input).
 echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer --school E2E001

@@ -49,6 +49,9 @@ pub struct ServerConfig {
     pub absence_check_at: chrono::NaiveTime,
     /// `PORTAL_SMTP_*`, `PORTAL_MAIL_FROM`, `PORTAL_LINE_*`: the outbox's transports.
     pub notifications: NotificationSettings,
+    /// `PORTAL_LINE_PAY_API_BASE`, `PORTAL_LINE_PAY_CHANNEL_ID`,
+    /// `PORTAL_LINE_PAY_CHANNEL_SECRET` (all or none): «LINE Pay 付款».
+    pub line_pay: Option<app::server::line_pay::LinePaySettings>,
     /// `PORTAL_SWIPE_MAX_AGE_HOURS` (default 168): older swipes are refused.
     pub swipe_max_age_hours: u32,
     /// `PORTAL_SWIPE_MAX_AHEAD_SECONDS` (default 300): swipes dated further ahead of
@@ -124,6 +127,7 @@ impl ServerConfig {
                 None => chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
             },
             notifications: notifications_from(var)?,
+            line_pay: line_pay_from(var)?,
         })
     }
 
@@ -143,6 +147,7 @@ impl ServerConfig {
             swipe_max_ahead: chrono::Duration::seconds(i64::from(self.swipe_max_ahead_seconds)),
             // `serve` replaces it with its slot's stable id (`server::instance`).
             instance_id: app::server::instance::transient_id(),
+            line_pay: self.line_pay.clone(),
         }
     }
 
@@ -178,7 +183,37 @@ impl ServerConfig {
     }
 }
 
-/// E-mail through SMTP when `PORTAL_SMTP_HOST` is set (then `PORTAL_MAIL_FROM` is
+/// LINE Pay with all three of `PORTAL_LINE_PAY_API_BASE`, `PORTAL_LINE_PAY_CHANNEL_ID`
+/// and `PORTAL_LINE_PAY_CHANNEL_SECRET`; none: not offered; some: an error, so a
+/// half-configured payment never starts.
+fn line_pay_from(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Option<app::server::line_pay::LinePaySettings>, String> {
+    match (
+        var("PORTAL_LINE_PAY_API_BASE"),
+        var("PORTAL_LINE_PAY_CHANNEL_ID"),
+        var("PORTAL_LINE_PAY_CHANNEL_SECRET"),
+    ) {
+        (None, None, None) => Ok(None),
+        (Some(api_base), Some(channel_id), Some(channel_secret)) => {
+            if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+                return Err("PORTAL_LINE_PAY_API_BASE must be an http(s) URL".into());
+            }
+            Ok(Some(app::server::line_pay::LinePaySettings {
+                api_base,
+                channel_id,
+                channel_secret,
+            }))
+        }
+        _ => Err(concat!(
+            "PORTAL_LINE_PAY_API_BASE, PORTAL_LINE_PAY_CHANNEL_ID and ",
+            "PORTAL_LINE_PAY_CHANNEL_SECRET go together"
+        )
+        .into()),
+    }
+}
+
+/// E-mail through SMTP when `PORTAL_SMTP_HOST` is set (with `PORTAL_MAIL_FROM`
 /// required), LINE through the Messaging API when `PORTAL_LINE_CHANNEL_TOKEN` is set,
 /// SMS through the HTTP gateway of `PORTAL_SMS_GATEWAY_URL` (with `PORTAL_SMS_USER`
 /// and `PORTAL_SMS_PASSWORD`); otherwise the development files.

@@ -49,6 +49,13 @@ pub async fn import_payments(state: &AppState, file: &std::path::Path) -> Result
                 "line {}: {} unknown payment number; not applied",
                 r.line, r.payment_no
             ),
+            PaymentOutcome::Duplicate {
+                serial_no,
+                paid_channel,
+            } => eprintln!(
+                "line {}: {} duplicate payment (重複繳費) of {} for {serial_no}, already paid by {paid_channel}; not applied, recorded for refund",
+                r.line, r.payment_no, r.amount
+            ),
         }
     }
     println!("reconciled {report}");

@@ -8,6 +8,7 @@ mod captcha_audio;
 mod config;
 mod health;
 mod imports;
+mod line_pay_return;
 mod machine_api;
 mod print_centre_api;
 mod print_cli;

@@ -188,6 +188,7 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
         .merge(api_v1)
         .merge(captcha_audio)
         .merge(crate::machine_api::routes(app.clone(), config))
+        .merge(crate::line_pay_return::routes(app.clone()))
         .merge(server_fns)
         .fallback_service(site)
         .layer(middleware::from_fn_with_state(

@@ -46,3 +46,25 @@ pub async fn load_last_application_receipt() -> Result<Option<ApplicationReceipt
 pub async fn load_payment_slip(serial_no: String) -> Result<PaymentSlip, AppError> {
     crate::server::context::serve(async |cx| super::service::slip(&cx, &serial_no).await).await
 }
+
+/// «LINE Pay 付款»: starts a LINE Pay payment of one of the verified holder's unpaid
+/// applications; the URL of LINE's payment page, where the browser goes next.
+#[server(custom = crate::strict::Strict, prefix = "/api", endpoint = "apply/line-pay", input = server_fn::codec::Json)]
+pub async fn start_line_pay(serial_no: String) -> Result<String, AppError> {
+    // LINE sends the parent back to the origin the page was loaded from.
+    let origin = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            let h = &p.headers;
+            h.get(http::header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .or_else(|| {
+                    h.get(http::header::HOST)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|host| format!("http://{host}"))
+                })
+        })
+        .unwrap_or_default();
+    crate::server::context::serve(async |cx| super::line_pay::start(&cx, &serial_no, &origin).await)
+        .await
+}

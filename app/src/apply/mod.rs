@@ -2,6 +2,8 @@
 //! slip and the status timeline (SPEC §1 3b–3d, §7, §8).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod line_pay;
 pub mod payments;
 pub mod photo_crop;
 #[cfg(feature = "ssr")]
@@ -302,6 +304,9 @@ pub struct PaymentSlip {
     pub payee_en: String,
     /// Already paid (a slip is then only a record).
     pub paid: bool,
+    /// «LINE Pay 付款» is offered (configured, and the application unpaid).
+    #[serde(default)]
+    pub line_pay: bool,
 }
 
 #[cfg(test)]

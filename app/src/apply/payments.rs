@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 #[cfg(feature = "ssr")]
 use chrono::Utc;
 #[cfg(feature = "ssr")]
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -60,6 +60,12 @@ pub enum PaymentOutcome {
     WrongAmount { serial_no: String, expected: i64 },
     /// No application has this payment number: reported, not applied.
     Unknown,
+    /// «重複繳費»: the application was already paid another way (`paid_channel`, e.g.
+    /// `linepay`); this payment is recorded for a refund, not applied.
+    Duplicate {
+        serial_no: String,
+        paid_channel: String,
+    },
 }
 
 /// One payment with its outcome.
@@ -80,6 +86,9 @@ pub struct ReconciliationReport {
     pub already_recorded: usize,
     pub wrong_amount: usize,
     pub unknown: usize,
+    /// «重複繳費»: payments for applications already paid, to be refunded.
+    #[serde(default)]
+    pub duplicate: usize,
     pub results: Vec<PaymentResult>,
 }
 
@@ -87,12 +96,13 @@ impl std::fmt::Display for ReconciliationReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} payments: {} matched, {} already recorded, {} wrong amount, {} unknown",
+            "{} payments: {} matched, {} already recorded, {} wrong amount, {} unknown, {} duplicate (refund)",
             self.results.len(),
             self.matched,
             self.already_recorded,
             self.wrong_amount,
-            self.unknown
+            self.unknown,
+            self.duplicate
         )
     }
 }
@@ -221,11 +231,13 @@ pub async fn reconcile(
     let db = &state.db;
     let txn = begin_write(db).await?;
     let mut report = ReconciliationReport::default();
-    let now = Utc::now();
     for (line, r) in records {
         let payment_no = r.payment_no.trim().to_owned();
+        // Locked (PostgreSQL) so a LINE Pay confirmation of the same application
+        // waits for this transaction instead of paying it a second time.
         let app = applications::Entity::find()
             .filter(applications::Column::PaymentNo.eq(payment_no.clone()))
+            .lock_exclusive()
             .one(&txn)
             .await?;
         let outcome = match app {
@@ -236,82 +248,54 @@ pub async fn reconcile(
             },
             // A late payment of an application the expiry job moved to «逾期未繳» is
             // still taken, as before expiry was stored.
-            Some(a)
-                if a.status != ApplicationStatus::AwaitingPayment.as_str()
-                    && a.status != ApplicationStatus::Expired.as_str() =>
-            {
-                PaymentOutcome::AlreadyRecorded {
-                    serial_no: a.serial_no,
+            Some(a) if !payable(&a) => {
+                let channel = r.channel.trim();
+                if a.paid_on == Some(r.paid_on)
+                    && a.paid_channel.as_deref() == Some(channel)
+                    && a.paid_amount.map(i64::from) == Some(r.amount)
+                {
+                    PaymentOutcome::AlreadyRecorded {
+                        serial_no: a.serial_no,
+                    }
+                } else {
+                    // Paid another way first (LINE Pay, another store): the money
+                    // is kept for a refund, never applied twice.
+                    if !dry_run {
+                        record_duplicate(
+                            &txn,
+                            &a,
+                            &Payment {
+                                paid_on: r.paid_on,
+                                channel,
+                                amount: r.amount,
+                            },
+                            &format!("{}:{channel}:{}:{}", a.payment_no, r.paid_on, r.amount),
+                            actor.clone(),
+                            client,
+                        )
+                        .await?;
+                    }
+                    PaymentOutcome::Duplicate {
+                        serial_no: a.serial_no,
+                        paid_channel: a.paid_channel.unwrap_or_default(),
+                    }
                 }
             }
             Some(a) => {
                 let serial_no = a.serial_no.clone();
-                let from_status = a.status.clone();
                 if !dry_run {
-                    let id = a.id;
-                    // Already approved by the school: paid means off to the print centre.
-                    let approved = a.review_status == "approved";
-                    let mut row: applications::ActiveModel = a.into();
-                    row.status = Set(if approved {
-                        ApplicationStatus::Printing
-                    } else {
-                        ApplicationStatus::Paid
-                    }
-                    .as_str()
-                    .into());
-                    row.paid_on = Set(Some(r.paid_on));
-                    row.paid_channel = Set(Some(r.channel.trim().to_owned()));
-                    row.paid_amount = Set(i32::try_from(r.amount).ok());
-                    row.updated_at = Set(now);
-                    let updated = row.update(&txn).await?;
-                    // One message with where the application now stands.
-                    crate::holder::notices::queue_application_status(
+                    mark_paid(
                         &txn,
-                        &state.cipher,
-                        &updated,
-                        if approved {
-                            ApplicationStatus::Printing
-                        } else {
-                            ApplicationStatus::Paid
+                        state,
+                        a,
+                        &Payment {
+                            paid_on: r.paid_on,
+                            channel: r.channel.trim(),
+                            amount: r.amount,
                         },
-                        None,
-                    )
-                    .await?;
-                    application_events::ActiveModel {
-                        application_id: Set(id),
-                        status: Set(ApplicationStatus::Paid.as_str().into()),
-                        note: Set(Some(r.channel.trim().to_owned())),
-                        at: Set(now),
-                        ..Default::default()
-                    }
-                    .insert(&txn)
-                    .await?;
-                    if approved {
-                        application_events::ActiveModel {
-                            application_id: Set(id),
-                            status: Set(ApplicationStatus::Printing.as_str().into()),
-                            note: Set(None),
-                            at: Set(now),
-                            ..Default::default()
-                        }
-                        .insert(&txn)
-                        .await?;
-                    }
-                    audit::record(
-                        &txn,
+                        actor.clone(),
                         client,
-                        AuditEvent {
-                            actor: actor.clone(),
-                            action: "payment.reconcile",
-                            subject: Some(serial_no.clone()),
-                            result: "ok",
-                            detail: Some(serde_json::json!({
-                                "from": from_status,
-                                "to": ApplicationStatus::Paid.as_str(),
-                                "paid_on": crate::domain::dates::iso_date(r.paid_on),
-                                "channel": r.channel.trim(),
-                            })),
-                        },
+                        "payment.reconcile",
                     )
                     .await?;
                 }
@@ -323,6 +307,7 @@ pub async fn reconcile(
             PaymentOutcome::AlreadyRecorded { .. } => report.already_recorded += 1,
             PaymentOutcome::WrongAmount { .. } => report.wrong_amount += 1,
             PaymentOutcome::Unknown => report.unknown += 1,
+            PaymentOutcome::Duplicate { .. } => report.duplicate += 1,
         }
         report.results.push(PaymentResult {
             line: *line,
@@ -348,6 +333,7 @@ pub async fn reconcile(
                     "already_recorded": report.already_recorded,
                     "wrong_amount": report.wrong_amount,
                     "unknown": report.unknown,
+                    "duplicate": report.duplicate,
                 })),
             },
         )
@@ -356,6 +342,157 @@ pub async fn reconcile(
         state.delivery.wake();
     }
     Ok(report)
+}
+
+/// Whether an application still takes a payment: unpaid, or «逾期未繳» (a late payment
+/// of an application the expiry job moved there is still taken, as before expiry was
+/// stored).
+#[cfg(feature = "ssr")]
+pub(crate) fn payable(a: &applications::Model) -> bool {
+    a.status == ApplicationStatus::AwaitingPayment.as_str()
+        || a.status == ApplicationStatus::Expired.as_str()
+}
+
+/// One payment of an application, however it came.
+#[cfg(feature = "ssr")]
+pub(crate) struct Payment<'a> {
+    pub paid_on: NaiveDate,
+    /// `7-11`, `atm`, … or `linepay`.
+    pub channel: &'a str,
+    pub amount: i64,
+}
+
+/// The one state change of a payment (the reconciliation and LINE Pay): «已繳費», or
+/// «等待印卡回應» when the school already approved, with the timeline rows, the
+/// parent's message and the audit row, in the caller's transaction. The caller has
+/// checked that `a` is [`payable`] and the amount is due.
+///
+/// # Errors
+/// Database errors.
+#[cfg(feature = "ssr")]
+pub(crate) async fn mark_paid(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &crate::server::AppState,
+    a: applications::Model,
+    p: &Payment<'_>,
+    actor: Actor,
+    client: Option<&ClientContext>,
+    action: &'static str,
+) -> Result<applications::Model, DbErr> {
+    let now = Utc::now();
+    let id = a.id;
+    let serial_no = a.serial_no.clone();
+    let from_status = a.status.clone();
+    // Already approved by the school: paid means off to the print centre.
+    let approved = a.review_status == "approved";
+    let to = if approved {
+        ApplicationStatus::Printing
+    } else {
+        ApplicationStatus::Paid
+    };
+    let mut row: applications::ActiveModel = a.into();
+    row.status = Set(to.as_str().into());
+    row.paid_on = Set(Some(p.paid_on));
+    row.paid_channel = Set(Some(p.channel.to_owned()));
+    row.paid_amount = Set(i32::try_from(p.amount).ok());
+    row.updated_at = Set(now);
+    let updated = row.update(txn).await?;
+    // One message with where the application now stands.
+    crate::holder::notices::queue_application_status(txn, &state.cipher, &updated, to, None)
+        .await?;
+    application_events::ActiveModel {
+        application_id: Set(id),
+        status: Set(ApplicationStatus::Paid.as_str().into()),
+        note: Set(Some(p.channel.to_owned())),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    if approved {
+        application_events::ActiveModel {
+            application_id: Set(id),
+            status: Set(ApplicationStatus::Printing.as_str().into()),
+            note: Set(None),
+            at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    audit::record(
+        txn,
+        client,
+        AuditEvent {
+            actor,
+            action,
+            subject: Some(serial_no),
+            result: "ok",
+            detail: Some(serde_json::json!({
+                "from": from_status,
+                "to": ApplicationStatus::Paid.as_str(),
+                "paid_on": crate::domain::dates::iso_date(p.paid_on),
+                "channel": p.channel,
+            })),
+        },
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// «重複繳費»: records a payment for an application that was already paid, for the
+/// refund (once per `reference`; a repeated report adds nothing), with its audit row.
+///
+/// # Errors
+/// Database errors.
+#[cfg(feature = "ssr")]
+pub(crate) async fn record_duplicate(
+    txn: &sea_orm::DatabaseTransaction,
+    a: &applications::Model,
+    p: &Payment<'_>,
+    reference: &str,
+    actor: Actor,
+    client: Option<&ClientContext>,
+) -> Result<(), DbErr> {
+    use crate::server::entities::duplicate_payments;
+    let known = duplicate_payments::Entity::find()
+        .filter(duplicate_payments::Column::Reference.eq(reference))
+        .one(txn)
+        .await?;
+    if known.is_some() {
+        return Ok(());
+    }
+    duplicate_payments::ActiveModel {
+        application_id: Set(a.id),
+        payment_no: Set(a.payment_no.clone()),
+        amount: Set(i32::try_from(p.amount).unwrap_or(i32::MAX)),
+        paid_on: Set(p.paid_on),
+        channel: Set(p.channel.to_owned()),
+        reference: Set(reference.to_owned()),
+        detected_at: Set(Utc::now()),
+        refunded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        client,
+        AuditEvent {
+            actor,
+            action: "payment.duplicate",
+            subject: Some(a.serial_no.clone()),
+            result: "refund_due",
+            detail: Some(serde_json::json!({
+                "paid_channel": a.paid_channel,
+                "channel": p.channel,
+                "amount": p.amount,
+                "paid_on": crate::domain::dates::iso_date(p.paid_on),
+            })),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -619,7 +619,7 @@ pub async fn last_receipt(cx: &CallContext) -> Result<Option<ApplicationReceipt>
     }))
 }
 
-async fn own_application(
+pub(super) async fn own_application(
     conn: &impl ConnectionTrait,
     holder_id: i32,
     serial: &str,
@@ -633,7 +633,7 @@ async fn own_application(
 }
 
 /// The holder verified in the apply or the query wizard.
-async fn slip_reader(cx: &CallContext) -> Result<i32, AppError> {
+pub(super) async fn slip_reader(cx: &CallContext) -> Result<i32, AppError> {
     match session::verified_holder(&cx.session, Wizard::Apply).await {
         Ok(id) => Ok(id),
         Err(_) => session::verified_holder(&cx.session, Wizard::Query).await,
@@ -706,8 +706,8 @@ pub async fn slip(cx: &CallContext, serial: &str) -> Result<PaymentSlip, AppErro
         qr_svg: svg::qr_svg(&qr).map_err(internal)?,
         payee_zh: ps.payee_zh,
         payee_en: ps.payee_en,
-        paid: a.status != ApplicationStatus::AwaitingPayment.as_str()
-            && a.status != ApplicationStatus::Expired.as_str(),
+        paid: !super::payments::payable(&a),
+        line_pay: super::payments::payable(&a) && super::line_pay::offered(&cx.state),
     })
 }
 

@@ -215,6 +215,9 @@ pub struct ApplicationSummary {
     /// The old card's balance moved onto this card (a stop «掛失並將餘額轉入新卡»).
     #[serde(default)]
     pub carried_balance: Option<i32>,
+    /// «LINE Pay 付款» is offered beside «下載繳費單» (configured, and unpaid).
+    #[serde(default)]
+    pub line_pay: bool,
 }
 
 /// The road an application takes: each state in order (returned and expired end it).

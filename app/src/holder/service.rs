@@ -92,6 +92,7 @@ pub async fn summaries_with(
                 printed_at: own.iter().find(|e| e.status == "printed").map(|e| e.at),
                 mail_no: a.mail_no.clone(),
                 carried_balance: carried.get(&a.id).copied(),
+                line_pay: false,
             }
         })
         .collect())

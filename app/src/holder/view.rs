@@ -157,6 +157,8 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                 let status = a.status;
                 let slip_href = format!("/card/slip/{}", a.serial_no);
                 let unpaid = status == ApplicationStatus::AwaitingPayment;
+                let line_pay = unpaid && a.line_pay;
+                let line_pay_href = slip_href.clone();
                 let reason = a.return_reason.clone();
                 let rows = timeline_rows(&a);
                 view! {
@@ -193,6 +195,9 @@ pub fn ApplicationList(applications: Vec<ApplicationSummary>) -> impl IntoView {
                         {unpaid.then(|| view! {
                             <div class="actions actions--inline">
                                 <Link href=slip_href class="button button--secondary">{tr(i18n, |l| td_string!(l, apply.download_slip))}</Link>
+                                {line_pay.then(|| view! {
+                                    <Link href=line_pay_href class="button button--secondary">{tr(i18n, |l| td_string!(l, apply.line_pay))}</Link>
+                                })}
                             </div>
                         })}
                     </li>

@@ -27,8 +27,14 @@ pub async fn overview(cx: &CallContext) -> Result<HolderOverview, AppError> {
         .into_iter()
         .map(|c| card_summary(&school.name, c))
         .collect();
-    let applications =
+    let mut applications =
         crate::holder::service::summaries_with(&cx.state.db, &snapshot, holder_id).await?;
+    // The query's slip link opens the slip with «LINE Pay 付款» on it.
+    if cx.state.line_pay.is_some() {
+        for a in &mut applications {
+            a.line_pay = a.status == crate::holder::ApplicationStatus::AwaitingPayment;
+        }
+    }
     Ok(HolderOverview {
         masked_name: mask_name(&holder.name),
         school_name: school.name,

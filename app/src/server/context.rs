@@ -44,6 +44,8 @@ pub struct PortalConfig {
     pub instance_id: String,
     /// `PORTAL_DEMO` (default on; off in `Default`, as in tests).
     pub demo: bool,
+    /// `PORTAL_LINE_PAY_*`: «LINE Pay 付款» is offered only with them.
+    pub line_pay: Option<super::line_pay::LinePaySettings>,
 }
 
 impl Default for PortalConfig {
@@ -61,6 +63,7 @@ impl Default for PortalConfig {
             swipe_max_age: chrono::Duration::hours(168),
             swipe_max_ahead: chrono::Duration::seconds(300),
             instance_id: super::instance::transient_id(),
+            line_pay: None,
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct AppState {
     pub delivery: Arc<Delivery>,
     /// Settings and card types, cached for a few seconds.
     pub settings: Arc<crate::server::settings::SnapshotCache>,
+    /// LINE Pay, when `config.line_pay` is set.
+    pub line_pay: Option<Arc<dyn super::line_pay::LinePayApi>>,
 }
 
 impl PortalConfig {
@@ -98,7 +103,15 @@ impl AppState {
         config: PortalConfig,
     ) -> Result<Self, String> {
         let delivery = Delivery::new(&config.notifications, &config.data_dir)?;
+        let line_pay: Option<Arc<dyn super::line_pay::LinePayApi>> = match &config.line_pay {
+            Some(settings) => Some(Arc::new(super::line_pay::HttpLinePay::new(
+                settings,
+                std::time::Duration::from_secs(40),
+            )?)),
+            None => None,
+        };
         Ok(Self {
+            line_pay,
             db,
             cipher,
             config: Arc::new(config),

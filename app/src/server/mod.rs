@@ -15,6 +15,7 @@ pub mod guardian_notices;
 pub mod holder_transfer;
 pub mod idempotency;
 pub mod instance;
+pub mod line_pay;
 pub mod model;
 pub mod outbox;
 pub mod photo;

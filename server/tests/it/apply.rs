@@ -28,7 +28,7 @@ pub(super) fn id(n: u8) -> String {
     with_check_digit('C', &format!("1234567{n}")).expect("valid ID")
 }
 
-fn roster_file() -> String {
+pub(super) fn roster_file() -> String {
     let mut f = format!("{HEADER}\n");
     for (n, status) in [(0, "stopped"), (1, "stopped"), (2, "none"), (3, "active")] {
         f.push_str(&format!(

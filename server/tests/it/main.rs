@@ -21,6 +21,7 @@ mod expiry;
 mod http_api;
 mod identity;
 mod integrity;
+mod line_pay;
 mod notifications;
 mod outbox;
 mod parent_accounts;

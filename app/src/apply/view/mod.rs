@@ -4,7 +4,7 @@
 
 use super::api::{
     load_apply_overview, load_last_application_receipt, load_payment_slip, save_apply_draft,
-    submit_application,
+    start_line_pay, submit_application,
 };
 use super::photo_crop::Crop;
 use super::{

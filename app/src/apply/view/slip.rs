@@ -9,6 +9,10 @@ pub fn SlipPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let serial = params.with_untracked(|p| p.get("serial").unwrap_or_default());
+    // Back from LINE Pay: `?line_pay=paid|already_paid|cancelled|failed`.
+    let line_pay = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("line_pay"))
+        .and_then(|v| LinePayReturn::parse(&v));
     let slip = load_once(move || load_payment_slip(serial));
     set_title(move || td_string!(i18n.get_locale(), apply.slip_title).to_string());
     let print = move |_| {
@@ -30,7 +34,10 @@ pub fn SlipPage() -> impl IntoView {
                     <h1>{tr(i18n, |l| td_string!(l, apply.slip_title))}</h1>
                     <div class="form-alert" role="alert">{form_error_text(i18n.get_locale(), &e)}</div>
                 }.into_any(),
-                Some(Ok(s)) => view! { <Slip slip=s print=Callback::new(print) /> }.into_any(),
+                Some(Ok(s)) => view! {
+                    {line_pay.map(|r| view! { <LinePayNotice outcome=r /> })}
+                    <Slip slip=s print=Callback::new(print) />
+                }.into_any(),
             }}
         </PageShell>
     }
@@ -92,6 +99,7 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
                         {tr(i18n, |l| td_string!(l, apply.barcode_view))}
                     </button>
                 })}
+                {s.line_pay.then(|| view! { <LinePayButton serial=s.serial_no.clone() /> })}
                 <button type="button" class="button" on:click=move |_| print.run(())>
                     {tr(i18n, |l| td_string!(l, apply.print))}
                 </button>
@@ -133,5 +141,93 @@ pub(super) fn Slip(slip: PaymentSlip, print: Callback<()>) -> impl IntoView {
                 </div>
             </section>
         </div>
+    }
+}
+
+/// How a LINE Pay payment ended, as the portal's return route says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LinePayReturn {
+    Paid,
+    AlreadyPaid,
+    Cancelled,
+    Failed,
+}
+
+impl LinePayReturn {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "paid" => Some(Self::Paid),
+            "already_paid" => Some(Self::AlreadyPaid),
+            "cancelled" => Some(Self::Cancelled),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// What happened at LINE Pay, at the top of the slip.
+#[component]
+fn LinePayNotice(outcome: LinePayReturn) -> impl IntoView {
+    let i18n = use_i18n();
+    let ok = matches!(outcome, LinePayReturn::Paid | LinePayReturn::AlreadyPaid);
+    view! {
+        <div class=if ok { "notice notice--ok no-print" } else { "form-alert no-print" }
+            role=if ok { "status" } else { "alert" }>
+            {move || {
+                let l = i18n.get_locale();
+                match outcome {
+                    LinePayReturn::Paid => td_string!(l, apply.line_pay_paid),
+                    LinePayReturn::AlreadyPaid => td_string!(l, apply.line_pay_already_paid),
+                    LinePayReturn::Cancelled => td_string!(l, apply.line_pay_cancelled),
+                    LinePayReturn::Failed => td_string!(l, apply.line_pay_failed),
+                }
+            }}
+        </div>
+    }
+}
+
+/// «LINE Pay 付款»: starts the payment and goes to LINE's page.
+#[component]
+fn LinePayButton(serial: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let pay = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let serial = serial.clone();
+        spawn_local(async move {
+            match start_line_pay(serial).await {
+                Ok(url) => {
+                    #[cfg(feature = "csr")]
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().assign(&url);
+                    }
+                    #[cfg(not(feature = "csr"))]
+                    let _ = url;
+                }
+                Err(e) => {
+                    let locale = i18n.get_locale_untracked();
+                    error.set(Some(match e {
+                        AppError::Conflict(_) => {
+                            td_string!(locale, apply.line_pay_unavailable).to_string()
+                        }
+                        e => form_error_text(locale, &e),
+                    }));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <p class="hint">{tr(i18n, |l| td_string!(l, apply.line_pay_hint))}</p>
+        <button type="button" class="button button--secondary button--line-pay" on:click=pay
+            disabled=move || busy.get()>
+            {tr(i18n, |l| td_string!(l, apply.line_pay))}
+        </button>
+        <FormAlert message=Signal::derive(move || error.get()) />
     }
 }

@@ -20,6 +20,13 @@ pub(super) fn outcome_text(locale: Locale, o: &PaymentOutcome) -> String {
             )
         }
         PaymentOutcome::Unknown => td_string!(locale, school.p_unknown).to_string(),
+        PaymentOutcome::Duplicate {
+            serial_no,
+            paid_channel,
+        } => format!(
+            "{} ({serial_no}, {paid_channel})",
+            td_string!(locale, school.p_duplicate)
+        ),
     }
 }
 

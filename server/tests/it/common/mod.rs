@@ -6,6 +6,7 @@
 //! Each test file uses only part of this module.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod line_pay;
 pub mod providers;
 pub mod sms_gateway;
 pub mod wizards;
