@@ -275,6 +275,7 @@ pub async fn reconcile(
                             ApplicationStatus::Paid
                         },
                         None,
+                        None,
                     )
                     .await?;
                     application_events::ActiveModel {

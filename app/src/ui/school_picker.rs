@@ -16,7 +16,10 @@ pub fn level_text(locale: Locale, level: &str) -> &'static str {
 }
 
 /// The distinct values of `key` among `schools`, sorted.
-fn distinct(schools: &[SchoolOption], key: impl Fn(&SchoolOption) -> Option<String>) -> Vec<String> {
+fn distinct(
+    schools: &[SchoolOption],
+    key: impl Fn(&SchoolOption) -> Option<String>,
+) -> Vec<String> {
     let mut v: Vec<String> = schools.iter().filter_map(key).collect();
     v.sort();
     v.dedup();

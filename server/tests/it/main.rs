@@ -20,6 +20,7 @@ mod expiry;
 mod http_api;
 mod identity;
 mod integrity;
+mod languages;
 mod notifications;
 mod outbox;
 mod parent_accounts;
