@@ -11,7 +11,7 @@ use super::Channel;
 use crate::server::crypto::PiiCipher;
 use crate::server::entities::parent_accounts;
 
-/// The cookie that keeps the page's language (`crate::ui`'s `LANGUAGE_COOKIE`, written
+/// The cookie that keeps the page's language (`LANGUAGE_COOKIE` of the `ui` module, written
 /// by the browser).
 pub const COOKIE: &str = "portal_lang";
 
