@@ -22,6 +22,7 @@ mod m20261124_000003_add_access_limits;
 mod m20261201_000001_add_stop_refunds;
 mod m20261201_000002_create_print_batches;
 mod m20261201_000101_consent_translations;
+mod m20261201_000301_parent_language;
 mod m20261201_000401_create_line_pay_payments;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_add_stop_refunds::Migration),
             Box::new(m20261201_000002_create_print_batches::Migration),
             Box::new(m20261201_000101_consent_translations::Migration),
+            Box::new(m20261201_000301_parent_language::Migration),
             Box::new(m20261201_000401_create_line_pay_payments::Migration),
         ]
     }

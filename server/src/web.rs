@@ -706,10 +706,17 @@ async fn client_context(State(state): State<WebState>, mut req: Request, next: N
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let page_lang = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(app::server::outbox::Lang::from_cookie_header);
     req.extensions_mut().insert(ClientContext {
         ip: ip.to_string(),
         user_agent,
         request_id: request_id.clone(),
+        page_lang,
     });
     let mut res = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {

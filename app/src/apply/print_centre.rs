@@ -484,6 +484,7 @@ async fn apply_step(
             &a,
             to,
             note.as_deref(),
+            None,
         )
         .await?;
     } else {

@@ -497,6 +497,8 @@ async fn submit_once(
         &inserted,
         ApplicationStatus::AwaitingPayment,
         None,
+        // Submitted in the browser: the page's language.
+        Some(cx.client.lang()),
     )
     .await?;
 

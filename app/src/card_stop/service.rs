@@ -551,6 +551,8 @@ async fn submit_once(
                 channel,
                 recipient,
                 template: "stop_recorded",
+                // Done in the browser: the page's language.
+                lang: cx.client.lang(),
                 payload: serde_json::json!({
                     "masked_name": mask_name(&holder.name),
                     "outer_no_masked": receipt.outer_no_masked,

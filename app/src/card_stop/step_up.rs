@@ -260,6 +260,8 @@ async fn issue(cx: &CallContext, card_ref: &str, ask: Ask) -> Result<StepUpSent,
                     channel,
                     recipient,
                     template: "stop_code",
+                    // Asked for in the browser: the page's language.
+                    lang: cx.client.lang(),
                     payload: serde_json::json!({
                         "masked_name": mask_name(&holder.name),
                         "outer_no_masked": masked_card,

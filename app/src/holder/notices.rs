@@ -41,8 +41,10 @@ fn applicant_contact(cipher: &PiiCipher, a: &applications::Model) -> Option<(Cha
     (!mobile.trim().is_empty()).then_some((Channel::Sms, mobile))
 }
 
-/// Queues «申請進度» for `a` reaching `status` (with the return reason as `note`).
-/// Returns the outbox id, or `None` when the applicant left no contact.
+/// Queues «申請進度» for `a` reaching `status` (with the return reason as `note`), in
+/// `lang`: the page's when the applicant causes it in the browser, else `None` for
+/// the language of the parent account with the applicant's contact (zh-TW without
+/// one). Returns the outbox id, or `None` when the applicant left no contact.
 ///
 /// # Errors
 /// Database errors.
@@ -52,9 +54,14 @@ pub async fn queue_application_status(
     a: &applications::Model,
     status: ApplicationStatus,
     note: Option<&str>,
+    lang: Option<outbox::Lang>,
 ) -> Result<Option<String>, DbErr> {
     let Some((channel, recipient)) = applicant_contact(cipher, a) else {
         return Ok(None);
+    };
+    let lang = match lang {
+        Some(lang) => lang,
+        None => outbox::lang::of_contact(conn, cipher, channel, &recipient).await?,
     };
     outbox::enqueue(
         conn,
@@ -63,6 +70,7 @@ pub async fn queue_application_status(
             channel,
             recipient: &recipient,
             template: "application_status",
+            lang,
             payload: serde_json::json!({
                 "serial_no": a.serial_no,
                 "status": status.as_str(),
@@ -92,6 +100,7 @@ pub async fn queue_printed(
     let Some((channel, recipient)) = applicant_contact(cipher, a) else {
         return Ok(None);
     };
+    let lang = outbox::lang::of_contact(conn, cipher, channel, &recipient).await?;
     outbox::enqueue(
         conn,
         cipher,
@@ -99,6 +108,7 @@ pub async fn queue_printed(
             channel,
             recipient: &recipient,
             template: "application_printed",
+            lang,
             payload: serde_json::json!({ "serial_no": a.serial_no, "delivery": a.delivery }),
         },
     )
@@ -142,6 +152,7 @@ pub async fn run_payment_reminders(
         let Some((channel, recipient)) = applicant_contact(&state.cipher, a) else {
             continue;
         };
+        let lang = outbox::lang::of_contact(&txn, &state.cipher, channel, &recipient).await?;
         ids.push(
             outbox::enqueue(
                 &txn,
@@ -150,6 +161,7 @@ pub async fn run_payment_reminders(
                     channel,
                     recipient: &recipient,
                     template: "payment_reminder",
+                    lang,
                     payload: serde_json::json!({
                         "serial_no": a.serial_no,
                         "amount": a.amount_due,
@@ -228,8 +240,15 @@ pub async fn expire_unpaid(state: &AppState, now: DateTime<Utc>) -> Result<Vec<S
         .insert(&txn)
         .await?;
         ids.extend(
-            queue_application_status(&txn, &state.cipher, &a, ApplicationStatus::Expired, None)
-                .await?,
+            queue_application_status(
+                &txn,
+                &state.cipher,
+                &a,
+                ApplicationStatus::Expired,
+                None,
+                None,
+            )
+            .await?,
         );
         audit::record(
             &txn,

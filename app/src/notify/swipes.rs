@@ -400,6 +400,7 @@ async fn queue_for_holder(
                     recipient: &recipient,
                     template,
                     payload: payload.clone(),
+                    lang: outbox::lang::of_account(&parent),
                 },
             )
             .await?,
@@ -430,6 +431,9 @@ async fn queue_for_holder(
                         recipient: &mobile,
                         template,
                         payload: payload.clone(),
+                        // A subscription of the school's roster, no account: zh-TW
+                        // (Chinese and English).
+                        lang: outbox::Lang::ZhTw,
                     },
                 )
                 .await?,

@@ -129,6 +129,16 @@ pub struct ClientContext {
     pub user_agent: String,
     /// Also in the `X-Request-Id` response header and every audit row.
     pub request_id: String,
+    /// The page's language (the `portal_lang` cookie), when the request names one.
+    pub page_lang: Option<super::outbox::Lang>,
+}
+
+impl ClientContext {
+    /// The language of a message the caller causes in the browser: the page's, else
+    /// zh-TW.
+    pub fn lang(&self) -> super::outbox::Lang {
+        self.page_lang.unwrap_or_default()
+    }
 }
 
 /// Everything one server-function call needs, provided as context by the server.

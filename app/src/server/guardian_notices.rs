@@ -138,6 +138,8 @@ pub async fn queue(
                         recipient: &recipient,
                         template: TEMPLATE,
                         payload: payload.clone(),
+                        // Each parent reads it in their own language, whoever acted.
+                        lang: outbox::lang::of_account(account),
                     },
                 )
                 .await?,

@@ -419,6 +419,7 @@ async fn a_restarted_instance_sends_its_interrupted_claims_at_once_but_leaves_an
             recipient: LINE_USER,
             template: "stop_code",
             payload: json!({ "masked_name": "王○明", "outer_no_masked": "051234****", "code": "246810", "minutes": 10 }),
+            lang: app::server::outbox::Lang::ZhTw,
         },
     )
     .await

@@ -21,6 +21,7 @@ mod expiry;
 mod http_api;
 mod identity;
 mod integrity;
+mod languages;
 mod line_pay;
 mod notifications;
 mod outbox;

@@ -114,6 +114,7 @@ async fn queue(
             recipient: to,
             template,
             payload,
+            lang: app::server::outbox::Lang::ZhTw,
         },
     )
     .await

@@ -120,6 +120,8 @@ pub async fn start_email_verification(cx: &CallContext, email: &str) -> Result<C
             channel: Channel::Email,
             recipient: &email,
             template: "notify_email_code",
+            // Asked for in the browser: the page's language.
+            lang: cx.client.lang(),
             payload: serde_json::json!({ "code": code, "minutes": EMAIL_CODE.valid_minutes }),
         },
     )
@@ -272,6 +274,8 @@ pub async fn link_line_user(
         return Ok(false);
     };
     let id = account.id;
+    // Sent from the LINE webhook: the parent's stored language.
+    let lang = outbox::lang::of_account(&account);
     let mut active: parent_accounts::ActiveModel = account.into();
     active.line_user_enc = Set(Some(state.cipher.encrypt(line_user_id, &line_aad(id))));
     active.line_user_hash = Set(Some(line_user_hash(state, line_user_id)));
@@ -298,6 +302,7 @@ pub async fn link_line_user(
             recipient: line_user_id,
             template: "line_linked",
             payload: serde_json::json!({}),
+            lang,
         },
     )
     .await?;

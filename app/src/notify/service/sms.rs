@@ -394,6 +394,8 @@ pub async fn review_sms_cancellation(
                     NewMessage {
                         channel: parent_account::channel_of(&contact),
                         recipient: contact.value(),
+                        // The teacher decides: the parent's stored language.
+                        lang: outbox::lang::of_account(&parent),
                         template: if approve {
                             "sms_cancellation_approved"
                         } else {

@@ -204,6 +204,8 @@ pub(super) async fn decide(
             channel: channel_of(&contact),
             recipient: contact.value(),
             template,
+            // The teacher decides: the parent's stored language.
+            lang: outbox::lang::of_account(&parent),
             payload: serde_json::json!({
                 "masked_name": row.masked_name,
                 "school_name": row.school_name,

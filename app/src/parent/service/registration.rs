@@ -55,6 +55,8 @@ pub(super) async fn send_code(
                     channel: channel_of(&contact),
                     recipient: contact.value(),
                     template,
+                    // Asked for in the browser: the page's language.
+                    lang: cx.client.lang(),
                     payload: if usable {
                         serde_json::json!({ "code": code, "minutes": rules.valid_minutes })
                     } else {
@@ -181,6 +183,7 @@ pub async fn register_finish(
         password_changed_at: Set(now),
         created_at: Set(now),
         updated_at: Set(now),
+        language: Set(cx.client.lang().as_str().into()),
         ..Default::default()
     }
     .insert(&txn)
@@ -259,6 +262,9 @@ pub(super) async fn set_password(
     let id = account.id;
     let hash = account.contact_hash.clone();
     let version = account.password_version + 1;
+    // A security notice: the owner's language, whoever typed the new password (a
+    // logged-in change has just stored the page's language on the account).
+    let lang = outbox::lang::of_account(&account);
     let mut active: parent_accounts::ActiveModel = account.into();
     active.password_hash = Set(password_hash);
     active.password_version = Set(version);
@@ -285,6 +291,7 @@ pub(super) async fn set_password(
             recipient: contact.value(),
             template: "parent_password_changed",
             payload: serde_json::json!({}),
+            lang,
         },
     )
     .await

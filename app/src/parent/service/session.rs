@@ -9,6 +9,8 @@ pub(super) async fn start_session(
     cx: &CallContext,
     account: &parent_accounts::Model,
 ) -> Result<(), AppError> {
+    // Login and registration take the page's language for the account's messages.
+    crate::server::model::parent_account::follow_page_language(cx, account.clone()).await?;
     // A new session id for the logged-in session (no fixation).
     cx.session.cycle_id().await?;
     cx.session

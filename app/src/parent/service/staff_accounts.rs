@@ -127,6 +127,9 @@ pub async fn create_parent_by_staff(
             channel: channel_of(&contact),
             recipient: contact.value(),
             template: "parent_account_created",
+            // Made by the school: the new account's language (zh-TW until the parent
+            // first logs in).
+            lang: outbox::lang::of_account(&account),
             payload: serde_json::json!({
                 "display_name": display_name,
                 "account": contact.value(),

@@ -115,6 +115,8 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                         &updated,
                         s,
                         (!input.approve).then_some(reason.as_str()),
+                        // The school decides: the applicant's language.
+                        None,
                     )
                     .await?;
                 }

@@ -35,6 +35,9 @@ pub struct Model {
     /// account, and when it expires.
     pub line_link_code_hash: Option<String>,
     pub line_link_code_expires_at: Option<DateTimeUtc>,
+    /// The language of messages sent without the parent in the browser: `zh-TW`,
+    /// `en`, `vi` or `id` (`crate::server::outbox::Lang`).
+    pub language: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

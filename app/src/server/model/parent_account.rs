@@ -47,9 +47,43 @@ pub async fn current(
         cx.session.remove::<ParentSession>(SESSION_KEY).await?;
         return Err(AppError::Unauthorized);
     };
+    let account = follow_page_language(cx, account).await?;
     if account.must_change_password && !allow_must_change {
         return Err(AppError::MustChangePassword);
     }
+    Ok(account)
+}
+
+/// Keeps the account's language (`parent_accounts.language`) that of the page: called
+/// at login and registration ([`current`] runs on every logged-in request too), it
+/// writes only when the request's `portal_lang` cookie names another language. The
+/// language switch sets that cookie in the browser, so the next call of the
+/// parent's pages stores the switch, with no call of its own and no read beyond the
+/// account row every logged-in call already loads. Messages sent without the parent
+/// in the browser (a teacher's decision, a swipe, a job) go out in it.
+///
+/// # Errors
+/// Database errors.
+pub async fn follow_page_language(
+    cx: &CallContext,
+    mut account: parent_accounts::Model,
+) -> Result<parent_accounts::Model, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let Some(page) = cx.client.page_lang else {
+        return Ok(account);
+    };
+    if account.language == page.as_str() {
+        return Ok(account);
+    }
+    parent_accounts::Entity::update_many()
+        .col_expr(
+            parent_accounts::Column::Language,
+            Expr::value(page.as_str()),
+        )
+        .filter(parent_accounts::Column::Id.eq(account.id))
+        .exec(&cx.state.db)
+        .await?;
+    page.as_str().clone_into(&mut account.language);
     Ok(account)
 }
 

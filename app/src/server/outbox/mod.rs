@@ -23,11 +23,14 @@ use super::crypto::PiiCipher;
 use super::entities::outbox;
 
 mod claims;
+pub mod lang;
+pub mod locales;
 pub mod sms_gateway;
 pub mod templates;
 pub mod transport;
 pub mod worker;
 
+pub use lang::Lang;
 pub use sms_gateway::SmsGatewaySettings;
 pub use transport::{LineSettings, NotificationSettings, SmtpSettings, SmtpTls};
 pub use worker::{
@@ -81,6 +84,10 @@ pub struct NewMessage<'a> {
     pub recipient: &'a str,
     pub template: &'a str,
     pub payload: serde_json::Value,
+    /// The language it goes out in (stored in the payload as `lang`): the request's
+    /// for a message the caller causes in the browser, else the recipient's
+    /// (see [`lang`]).
+    pub lang: Lang,
 }
 
 /// The associated data of a message's encrypted recipient.
@@ -101,12 +108,16 @@ pub async fn enqueue(
     message: NewMessage<'_>,
 ) -> Result<String, DbErr> {
     let id = super::captcha::uuid_like();
+    let mut payload = message.payload;
+    if let Some(fields) = payload.as_object_mut() {
+        fields.insert(lang::PAYLOAD_KEY.into(), message.lang.as_str().into());
+    }
     outbox::ActiveModel {
         id: Set(id.clone()),
         channel: Set(message.channel.as_str().into()),
         recipient_enc: Set(cipher.encrypt(message.recipient, &recipient_aad(&id))),
         template: Set(message.template.into()),
-        payload: Set(message.payload.to_string()),
+        payload: Set(payload.to_string()),
         status: Set(status::PENDING.into()),
         attempts: Set(0),
         created_at: Set(Utc::now()),
@@ -128,11 +139,32 @@ pub async fn enqueue(
 #[error("unknown template {0}")]
 pub struct UnknownTemplate(pub String);
 
-/// Subject and body of a template.
+/// Subject and body of a template, in the message's language (its payload's `lang`):
+/// zh-TW (or none) gives the Chinese text with English below it; en, vi and id give
+/// the subject in that language and the body in it first, then after a separator line
+/// the Chinese/English text, so a relative who reads Chinese, or the school, can read
+/// it too.
 ///
 /// # Errors
 /// `UnknownTemplate` for a template name that does not exist.
 pub fn render(
+    template: &str,
+    payload: &serde_json::Value,
+) -> Result<(String, String), UnknownTemplate> {
+    let (subject, body) = bilingual(template, payload)?;
+    Ok(
+        match locales::render(Lang::of_payload(payload), template, payload) {
+            Some((own_subject, own_body)) => (
+                own_subject,
+                format!("{own_body}\n{}\n\n{body}", locales::SEPARATOR),
+            ),
+            None => (subject, body),
+        },
+    )
+}
+
+/// The Chinese text with English below it, as every message had before languages.
+fn bilingual(
     template: &str,
     payload: &serde_json::Value,
 ) -> Result<(String, String), UnknownTemplate> {
