@@ -398,7 +398,7 @@ pub(crate) async fn mark_paid(
     row.updated_at = Set(now);
     let updated = row.update(txn).await?;
     // One message with where the application now stands.
-    crate::holder::notices::queue_application_status(txn, &state.cipher, &updated, to, None)
+    crate::holder::notices::queue_application_status(txn, &state.cipher, &updated, to, None, None)
         .await?;
     application_events::ActiveModel {
         application_id: Set(id),

@@ -61,6 +61,8 @@ pub fn keep_changes(draft: StopDraft) {
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         leptos::task::spawn_local(async move {
+            #[cfg(not(feature = "csr"))]
+            let _ = new_card;
             #[cfg(feature = "csr")]
             if !new_card {
                 gloo_timers::future::TimeoutFuture::new(500).await;

@@ -234,6 +234,7 @@ mod tests {
         let at = chrono::DateTime::from_timestamp(1_796_090_400, 0);
         let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
         ApplicationSummary {
+            line_pay: false,
             serial_no: "AP20261201000001".into(),
             card_type_zh: "x".into(),
             card_type_en: "x".into(),

@@ -369,6 +369,7 @@ pub async fn close_at_school(cx: &CallContext, serial: &str) -> Result<bool, App
         &a,
         ApplicationStatus::Closed,
         None,
+        None,
     )
     .await?;
     audit::record(
