@@ -27,6 +27,8 @@ test('the query shows every step with its time and the registered-mail number', 
   // Paid (the issuer's file), approved by the school (the operator, over the server
   // functions), batched and printed and shipped (the print centre's files).
   await page.goto(`/card/slip/${serial}`);
+  // The slip loads after the page: wait for its three barcodes.
+  await expect(page.locator('.barcode figcaption')).toHaveCount(3);
   const paymentNo = (await page.locator('.barcode figcaption').allTextContents())[1];
   const today = new Date().toISOString().slice(0, 10);
   const paid = runServerCli(['import-payments', tempFile('payments.csv', `payment_no,amount,paid_on,channel\n${paymentNo},100,${today},7-11\n`)]);

@@ -71,8 +71,13 @@ for (const { lang, holder, browser } of journeys) {
       // The code goes to the guardian's phone when the step opens.
       await expect(page.getByRole('heading', { name: t('stop.confirm_title') })).toBeVisible();
       await expect.poll(async () => (await smsTo(h.mobile)).length).toBe(1);
-      const code = codeIn((await smsTo(h.mobile))[0].smbody);
+      const sms = (await smsTo(h.mobile))[0].smbody;
+      const code = codeIn(sms);
       expect(code).toMatch(/^\d{6}$/);
+      if (lang !== 'zh-TW') {
+        // The message itself starts in the family's language.
+        expect(sms.split('\n')[0]).not.toMatch(/[\u4e00-\u9fff]/);
+      }
       // A reload here too: same step, no second code.
       await page.reload();
       await expect(page.getByRole('heading', { name: t('stop.confirm_title') })).toBeVisible();

@@ -24,6 +24,8 @@ async function appliedAndPaid(page: Page): Promise<string> {
   await expect(page.getByRole('heading', { name: '卡片送交印卡中心' })).toBeVisible();
   const serial = (await page.getByText(/^AP\d{14}$/).first().textContent())!.trim();
   await page.goto(`/card/slip/${serial}`);
+  // The slip loads after the page: wait for its three barcodes.
+  await expect(page.locator('.barcode figcaption')).toHaveCount(3);
   const lines = await page.locator('.barcode figcaption').allTextContents();
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'payments-')), 'payments.csv');
   writeFileSync(file, `payment_no,amount,paid_on,channel\n${lines[1]},100,${new Date().toISOString().slice(0, 10)},7-11\n`);

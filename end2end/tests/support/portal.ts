@@ -48,7 +48,9 @@ export async function codeSentTo(contact: string): Promise<string> {
 
 /** The 6-digit code of a message text (`驗證碼：123456`). */
 export function codeIn(text: string): string | null {
-  return text.match(/驗證碼：(\d{6})/)?.[1] ?? null;
+  // Else the first six-digit number that is not part of a masked card number: the
+  // message may be in the parent's language first (Mã xác minh, Kode verifikasi…).
+  return text.match(/驗證碼：(\d{6})/)?.[1] ?? text.match(/(?<![\d*])(\d{6})(?![\d*])/)?.[1] ?? null;
 }
 
 /** Every message in the e2e server's development outbox to `to`, oldest first. */
