@@ -16,6 +16,8 @@ test.describe('card query wizard on a phone', () => {
 
     await expect(page.getByText('步驟 2 / 3')).toBeVisible();
     await expect(page.getByRole('heading', { name: '個人基本資料驗證' })).toBeFocused();
+    // The captcha is issued with the image: submitting before it arrives is a wrong one.
+    await expect(page.getByRole('img', { name: '驗證碼圖片' })).toBeVisible();
     const h = holders.query;
     await fillIdentity(page, h.id.toLowerCase(), h.birth);
     await expect(page.getByText('民國104年3月14日')).toBeVisible();
