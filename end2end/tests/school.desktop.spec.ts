@@ -99,6 +99,20 @@ test('a card officer clears the queue: approve a stop, return an application, ex
   expect(lines.find((l) => l.includes(stopSerial))).toContain('已核可');
   expect(lines.find((l) => l.includes(appSerial))).toContain('照片背景不是白色');
 
+  // The audit log says it in staff words: the officer by username and role, the
+  // action by name, the review's before → after with the reason.
+  await page.getByRole('link', { name: '稽核紀錄' }).click();
+  await expect(page.getByRole('heading', { name: '稽核紀錄' })).toBeVisible();
+  await page.getByRole('textbox', { name: '操作者' }).fill('e2e.officer');
+  await page.getByRole('textbox', { name: '操作者' }).press('Tab');
+  await page.getByRole('combobox', { name: '動作' }).selectOption('school.return');
+  const returned = page.getByRole('row').filter({ hasText: appSerial });
+  await expect(returned).toContainText('e2e.officer（學校承辦人）');
+  await expect(returned).toContainText('退件');
+  await expect(returned).toContainText('申請中 → 退件; 原因: 照片背景不是白色，請重新申請');
+  await expect(page.getByText('staff:', { exact: false })).toHaveCount(0);
+  await page.screenshot({ path: info.outputPath('school-audit.png'), fullPage: true });
+
   // The parent's query shows «退件» with the reason.
   const apps = await applicationsOf(parent.page, holders.school_apply);
   await expect(apps.first().getByText('退件').first()).toBeVisible();
@@ -124,8 +138,14 @@ test('a roster file with bad lines shows each line and writes nothing', async ({
   await page.getByLabel('CSV 檔案').setInputFiles(file);
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('未寫入任何資料');
-  await expect(alert).toContainText('第 3 行');
-  await expect(alert).toContainText('第 4 行');
+  // Each problem in staff words, not the command line's English.
+  await expect(alert).toContainText('第 3 行：身分證號檢查碼錯誤');
+  await expect(alert).toContainText('第 4 行：出生日期須為日期 YYYY-MM-DD');
+  await expect(alert).not.toContainText('is not a valid ID');
+  // And in the staff member's language.
+  await page.getByRole('combobox', { name: '語言' }).selectOption('vi');
+  await expect(page.getByRole('alert')).toContainText('Dòng 3: Số giấy tờ tùy thân có số kiểm tra sai');
+  await page.getByRole('combobox', { name: 'Ngôn ngữ' }).selectOption('zh-TW');
   await expect(page.getByRole('button', { name: '確認匯入' })).toHaveCount(0);
   await page.screenshot({ path: test.info().outputPath('school-roster-errors.png'), fullPage: true });
   // Nothing was written: the valid first row's student is not on the roster.

@@ -6,6 +6,7 @@
 //! on all schools. Anything outside that scope is 403 with an audit row.
 
 pub mod api;
+pub mod audit_words;
 #[cfg(feature = "ssr")]
 pub mod auth;
 pub mod password_view;
@@ -208,7 +209,13 @@ pub struct ProcessingForm {
 pub struct AuditRow {
     #[serde(with = "crate::domain::wire::timestamp")]
     pub at: DateTime<Utc>,
+    /// `kind:id` as stored (`staff:4`), for searching.
     pub actor: String,
+    /// `staff`, `holder`, `parent`, `system`, `cli`, `issuer`, …
+    pub actor_kind: String,
+    /// A staff actor's username and role (`teacher` / `officer` / `operator`).
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
     pub action: String,
     pub subject: Option<String>,
     pub result: String,
@@ -224,7 +231,7 @@ pub struct AuditFilter {
     pub from: Option<NaiveDate>,
     #[serde(default, with = "crate::domain::wire::opt_date")]
     pub to: Option<NaiveDate>,
-    /// e.g. `staff:3`, `holder`, `cli`
+    /// A staff username (`lin.officer`), a kind (`holder`, `system`) or `kind:id`.
     #[serde(default)]
     pub actor: String,
     /// A masked subject or serial number, as shown.
@@ -253,8 +260,11 @@ pub struct RosterLineError {
     pub column: String,
     /// In English (as the command line prints it).
     pub problem: String,
-    /// Set for problems shown in the user's language: `other_school`.
-    pub code: Option<String>,
+    /// The problem's stable code (`roster::RowError::code`), shown in the user's
+    /// language by the view.
+    pub code: String,
+    /// The value the problem's text names (a line, a length, a school code).
+    pub arg: Option<String>,
 }
 
 /// The roster import's preview (nothing written yet) or its result.

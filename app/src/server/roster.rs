@@ -55,9 +55,12 @@ pub struct RowError {
     pub column: String,
     /// In English, for the command line.
     pub problem: String,
-    /// A stable code for problems the back office shows in the user's language
-    /// ([`OTHER_SCHOOL`]); `None` for the others.
-    pub code: Option<&'static str>,
+    /// A stable code the back office shows in the user's language
+    /// (`roster::problem_text`): `required`, `id_checksum`, `repeats`, [`OTHER_SCHOOL`], …
+    pub code: &'static str,
+    /// The value the code's text names: a line number (`repeats`), a length
+    /// (`required`), the expected columns (`header`), …
+    pub arg: Option<String>,
 }
 
 /// The code of a row whose ID belongs to a holder of another school: an import never
@@ -70,7 +73,8 @@ impl RowError {
             line,
             column: "id_no".into(),
             problem: "belongs to a student of another school; use `server transfer-holder`".into(),
-            code: Some(OTHER_SCHOOL),
+            code: OTHER_SCHOOL,
+            arg: None,
         }
     }
 }
@@ -179,6 +183,17 @@ pub async fn card_type_index(db: &impl ConnectionTrait) -> Result<CardTypeIndex,
     Ok(index)
 }
 
+/// The problem code of an invalid ID (`id_number`'s error code, prefixed).
+fn id_problem(code: &str) -> &'static str {
+    match code {
+        "required" => "id_required",
+        "gender" => "id_gender",
+        "checksum" => "id_checksum",
+        "foreign_format" => "id_foreign_format",
+        _ => "id_format",
+    }
+}
+
 pub(crate) fn is_code(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.chars().count() <= max
@@ -201,7 +216,8 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 line: 1,
                 column: "header".into(),
                 problem: format!("unreadable: {e}"),
-                code: None,
+                code: "unreadable",
+                arg: None,
             });
             return parsed;
         }
@@ -222,13 +238,18 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 COLUMNS.join(","),
                 OPTIONAL_COLUMNS.join(",")
             ),
-            code: None,
+            code: "header",
+            arg: Some(format!(
+                "{} ({})",
+                COLUMNS.join(","),
+                OPTIONAL_COLUMNS.join(",")
+            )),
         });
         return parsed;
     }
-    let mut seen_students = HashMap::new();
-    let mut seen_ids = HashMap::new();
-    let mut seen_cards = HashMap::new();
+    let mut seen_students: HashMap<(String, String), u64> = HashMap::new();
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+    let mut seen_cards: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -238,7 +259,8 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                     line,
                     column: "row".into(),
                     problem: format!("unreadable: {e}"),
-                    code: None,
+                    code: "unreadable",
+                    arg: None,
                 });
                 continue;
             }
@@ -256,64 +278,101 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                     record.len(),
                     header.len()
                 ),
-                code: None,
+                code: "field_count",
+                arg: Some(record.len().to_string()),
             });
             continue;
         }
         let get = |i: usize| record.get(i).unwrap_or("").to_owned();
         let mut errs = Vec::new();
-        let mut err = |column: &str, problem: &str| {
+        let mut err = |column: &str, code: &'static str, arg: Option<String>, problem: &str| {
             errs.push(RowError {
                 line,
                 column: column.into(),
                 problem: problem.into(),
-                code: None,
+                code,
+                arg,
             });
         };
 
         let school_code = get(0);
         if !is_code(&school_code, 20) {
-            err("school_code", "must be 1–20 letters or digits");
+            err(
+                "school_code",
+                "code_format",
+                None,
+                "must be 1–20 letters or digits",
+            );
         }
         let school_name = get(1);
         if school_name.is_empty() || school_name.chars().count() > 60 {
-            err("school_name", "is required (at most 60 characters)");
+            err(
+                "school_name",
+                "required",
+                Some("60".into()),
+                "is required (at most 60 characters)",
+            );
         }
         let district = get(2);
         if district.is_empty() || district.chars().count() > 20 {
-            err("district", "is required (at most 20 characters)");
+            err(
+                "district",
+                "required",
+                Some("20".into()),
+                "is required (at most 20 characters)",
+            );
         }
         let level = level_code(&get(3));
         if level.is_none() {
-            err("level", "must be 國小, 國中 or 高中");
+            err("level", "level", None, "must be 國小, 國中 or 高中");
         }
         let student_no = get(4);
         if !is_code(&student_no, 20) {
-            err("student_no", "must be 1–20 letters or digits");
+            err(
+                "student_no",
+                "code_format",
+                None,
+                "must be 1–20 letters or digits",
+            );
         }
         let name = get(5);
         if name.is_empty() || name.chars().count() > 40 {
-            err("name", "is required (at most 40 characters)");
+            err(
+                "name",
+                "required",
+                Some("40".into()),
+                "is required (at most 40 characters)",
+            );
         }
         let id_no = id_number::normalize(&get(6));
         let id_kind = match id_number::validate_any(&id_no) {
             Ok(k) => Some(k),
             Err(e) => {
-                err("id_no", &format!("is not a valid ID ({})", e.code()));
+                err(
+                    "id_no",
+                    id_problem(e.code()),
+                    None,
+                    &format!("is not a valid ID ({})", e.code()),
+                );
                 None
             }
         };
         let birth_date = NaiveDate::parse_from_str(&get(7), "%Y-%m-%d").ok();
         match birth_date {
-            None => err("birth_date", "must be a date YYYY-MM-DD"),
+            None => err("birth_date", "date", None, "must be a date YYYY-MM-DD"),
             Some(d) if d > Utc::now().date_naive() || d.year() < 1950 => {
-                err("birth_date", "is not a plausible birth date");
+                err(
+                    "birth_date",
+                    "birth_implausible",
+                    None,
+                    "is not a plausible birth date",
+                );
             }
             Some(_) => {}
         }
         let gender = get(8);
         if gender != "M" && gender != "F" {
-            err("gender", "must be M or F");
+            err("gender", "gender", None, "must be M or F");
         } else if id_kind == Some(IdKind::National) {
             let expected = if id_no.as_bytes().get(1) == Some(&b'1') {
                 "M"
@@ -321,16 +380,26 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 "F"
             };
             if gender != expected {
-                err("gender", "does not match the ID's second digit");
+                err(
+                    "gender",
+                    "gender_mismatch",
+                    None,
+                    "does not match the ID's second digit",
+                );
             }
         }
         let class = get(9);
         if class.is_empty() || class.chars().count() > 20 {
-            err("class", "is required (at most 20 characters)");
+            err(
+                "class",
+                "required",
+                Some("20".into()),
+                "is required (at most 20 characters)",
+            );
         }
         let seat_no = get(10).parse::<i32>().ok().filter(|n| (1..=99).contains(n));
         if seat_no.is_none() {
-            err("seat_no", "must be a number from 1 to 99");
+            err("seat_no", "seat_no", None, "must be a number from 1 to 99");
         }
         let status = get(13);
         let card = match status.as_str() {
@@ -338,9 +407,19 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
             "active" | "stopped" => {
                 let card_type = card_types.get(&get(11));
                 match (card_type, level) {
-                    (None, _) => err("card_type", "is not a configured card type"),
+                    (None, _) => err(
+                        "card_type",
+                        "card_type_unknown",
+                        None,
+                        "is not a configured card type",
+                    ),
                     (Some((_, t_level)), Some(level)) if t_level != level => {
-                        err("card_type", "does not belong to this school level");
+                        err(
+                            "card_type",
+                            "card_type_level",
+                            None,
+                            "does not belong to this school level",
+                        );
                     }
                     _ => {}
                 }
@@ -348,15 +427,25 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 if !(6..=20).contains(&outer_no.len())
                     || !outer_no.chars().all(|c| c.is_ascii_alphanumeric())
                 {
-                    err("card_outer_no", "must be 6–20 letters or digits");
+                    err(
+                        "card_outer_no",
+                        "outer_no",
+                        None,
+                        "must be 6–20 letters or digits",
+                    );
                 }
                 let balance = get(14).parse::<i32>().ok().filter(|b| *b >= 0);
                 if balance.is_none() {
-                    err("card_balance", "must be a whole number of NT$ (0 or more)");
+                    err(
+                        "card_balance",
+                        "balance",
+                        None,
+                        "must be a whole number of NT$ (0 or more)",
+                    );
                 }
                 let issued_on = NaiveDate::parse_from_str(&get(15), "%Y-%m-%d").ok();
                 if issued_on.is_none() {
-                    err("card_issued_on", "must be a date YYYY-MM-DD");
+                    err("card_issued_on", "date", None, "must be a date YYYY-MM-DD");
                 }
                 match (card_type, balance, issued_on) {
                     (Some((code, _)), Some(balance), Some(issued_on)) => Some(CardRow {
@@ -370,7 +459,12 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
                 }
             }
             _ => {
-                err("card_status", "must be active, stopped or none");
+                err(
+                    "card_status",
+                    "card_status",
+                    None,
+                    "must be active, stopped or none",
+                );
                 None
             }
         };
@@ -379,24 +473,44 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
         if let Some(m) = &guardian_mobile
             && !(m.len() == 10 && m.starts_with("09") && m.chars().all(|c| c.is_ascii_digit()))
         {
-            err("guardian_mobile", "must be a mobile number 09xxxxxxxx");
+            err(
+                "guardian_mobile",
+                "mobile",
+                None,
+                "must be a mobile number 09xxxxxxxx",
+            );
         }
         let guardian_email = optional(17);
         if let Some(e) = &guardian_email
             && !validator::ValidateEmail::validate_email(e)
         {
-            err("guardian_email", "is not an e-mail address");
+            err("guardian_email", "email", None, "is not an e-mail address");
         }
         if let Some(&first) = seen_students.get(&(school_code.clone(), student_no.clone())) {
-            err("student_no", &format!("repeats line {first}"));
+            err(
+                "student_no",
+                "repeats",
+                Some(first.to_string()),
+                &format!("repeats line {first}"),
+            );
         }
         if let Some(&first) = seen_ids.get(&id_no) {
-            err("id_no", &format!("repeats line {first}"));
+            err(
+                "id_no",
+                "repeats",
+                Some(first.to_string()),
+                &format!("repeats line {first}"),
+            );
         }
         if let Some(c) = &card
             && let Some(&first) = seen_cards.get(&c.outer_no)
         {
-            err("card_outer_no", &format!("repeats line {first}"));
+            err(
+                "card_outer_no",
+                "repeats",
+                Some(first.to_string()),
+                &format!("repeats line {first}"),
+            );
         }
         seen_students
             .entry((school_code.clone(), student_no.clone()))
@@ -438,7 +552,8 @@ pub fn parse(bytes: &[u8], card_types: &CardTypeIndex) -> Parsed {
             line: 1,
             column: "file".into(),
             problem: "has no student rows".into(),
-            code: None,
+            code: "no_rows",
+            arg: None,
         });
     }
     parsed
@@ -600,7 +715,8 @@ pub async fn import(
                 line: row.line,
                 column: "student_no".into(),
                 problem: "belongs to another student of this school already".into(),
-                code: None,
+                code: "student_no_taken",
+                arg: None,
             });
             continue;
         }
@@ -698,7 +814,8 @@ pub async fn import(
                         "card {} belongs to another holder",
                         mask_identifier(&card.outer_no)
                     ),
-                    code: None,
+                    code: "card_taken",
+                    arg: Some(mask_identifier(&card.outer_no)),
                 }),
                 Some(c) => {
                     summary.cards_updated += 1;

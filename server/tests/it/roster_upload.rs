@@ -181,8 +181,16 @@ async fn an_officers_upload_touches_rows_of_their_own_school_only() {
         assert_eq!(
             errors(&r),
             vec![
-                (2, "school_code".to_owned(), None),
-                (3, "school_code".to_owned(), None)
+                (
+                    2,
+                    "school_code".to_owned(),
+                    Some("not_your_school".to_owned())
+                ),
+                (
+                    3,
+                    "school_code".to_owned(),
+                    Some("not_your_school".to_owned())
+                )
             ],
             "{r:?}"
         );
@@ -211,4 +219,35 @@ async fn an_officers_upload_touches_rows_of_their_own_school_only() {
         "{detail}"
     );
     assert!(!detail.contains(&id(0)), "{detail}");
+}
+
+#[tokio::test]
+async fn every_problem_has_a_code_the_page_words_in_the_users_language() {
+    let w = world().await;
+    let officer = login(&w, "officer.a", "173601").await;
+    // Line 2 fine; line 3 a wrong check digit; line 4 repeats line 2's student number
+    // and has no seat number.
+    let mut bad_id = row("173601", 3, "2015-05-03", "501", "");
+    let good = id(3);
+    let last = good.chars().last().unwrap().to_digit(10).unwrap();
+    bad_id = bad_id.replace(&good, &format!("{}{}", &good[..9], (last + 1) % 10));
+    let repeat = row("173601", 0, "2015-05-04", "501", "")
+        .replace(&id(0), &id(4))
+        .replace(",10,KL", ",,KL")
+        .replace("0712345600", "0712345640");
+    let file = format!(
+        "{HEADER}\n{}\n{bad_id}\n{repeat}\n",
+        row("173601", 0, "2015-05-01", "501", "")
+    );
+    let r = upload(&officer, &file, false).await;
+    assert_eq!(
+        errors(&r),
+        vec![
+            (3, "id_no".to_owned(), Some("id_checksum".to_owned())),
+            (4, "seat_no".to_owned(), Some("seat_no".to_owned())),
+            (4, "student_no".to_owned(), Some("repeats".to_owned())),
+        ],
+        "{r:?}"
+    );
+    assert_eq!(r.body["errors"][2]["arg"], "2", "the line it repeats");
 }

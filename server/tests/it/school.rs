@@ -356,6 +356,60 @@ async fn a_bulk_review_is_one_transaction_with_one_audit_row_per_item() {
         .unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.request_id == rows[0].request_id));
+    // The audit page names the officer by username and role and gives before → after;
+    // a search by username finds the returns, a trailing dot every school action.
+    let audit = officer
+        .post_json(
+            "/api/school/audit",
+            &json!({ "filter": { "actor": "officer.a", "action": "school.return" } }),
+        )
+        .await;
+    // Two returns and the refused bulk of another school's row.
+    assert_eq!(audit.body["total"], 3, "{audit:?}");
+    let results: Vec<&str> = audit.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| **r == "ok").count(),
+        2,
+        "{results:?}"
+    );
+    assert_eq!(
+        app::school::audit_words::result_text(app::i18n::Locale::zh_TW, "denied"),
+        Some("拒絕")
+    );
+    let row = &audit.body["rows"][0];
+    assert_eq!(
+        (&row["actor_name"], &row["actor_role"], &row["actor_kind"]),
+        (&json!("officer.a"), &json!("officer"), &json!("staff")),
+        "{row}"
+    );
+    let detail = row["detail"].as_str().unwrap();
+    assert_eq!(
+        app::school::audit_words::detail_text(app::i18n::Locale::zh_TW, detail),
+        "申請中 → 退件; 原因: 照片不清楚",
+        "{detail}"
+    );
+    let area = officer
+        .post_json(
+            "/api/school/audit",
+            &json!({ "filter": { "actor": "officer.a", "action": "school." } }),
+        )
+        .await;
+    assert!(
+        area.body["total"].as_u64().unwrap() >= 2,
+        "every school action of the officer: {area:?}"
+    );
+    let nobody = officer
+        .post_json(
+            "/api/school/audit",
+            &json!({ "filter": { "actor": "no.such.user", "action": "school.return" } }),
+        )
+        .await;
+    assert_eq!(nobody.body["total"], 0, "{nobody:?}");
     // The parent's query shows «退件» with the reason.
     let parent = w.server.client();
     parent.verified_in("query", &id(0), BIRTH).await;

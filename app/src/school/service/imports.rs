@@ -24,7 +24,8 @@ pub async fn roster_import(
         line: u32::try_from(e.line).unwrap_or(0),
         column: e.column,
         problem: e.problem,
-        code: e.code.map(str::to_owned),
+        code: e.code.to_owned(),
+        arg: e.arg,
     };
     let mut errors: Vec<RosterLineError> = parsed.errors.iter().cloned().map(line_error).collect();
     if let Scope::School { school_id } = staff.scope {
@@ -39,7 +40,8 @@ pub async fn roster_import(
                     line: u32::try_from(r.line).unwrap_or(0),
                     column: "school_code".into(),
                     problem: format!("is not your school ({own})"),
-                    code: None,
+                    code: "not_your_school".into(),
+                    arg: Some(own.clone()),
                 });
             }
         }

@@ -22,7 +22,7 @@ pub fn UnlockPage() -> impl IntoView {
                 Some(Ok(rows)) => view! {
                     <table class="queue-table">
                         <thead><tr>
-                            <th scope="col">{tr(i18n, |l| td_string!(l, school.c_applicant))}</th>
+                            <th scope="col">{tr(i18n, |l| td_string!(l, school.c_student))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_id))}</th>
                             <th scope="col">{tr(i18n, |l| td_string!(l, school.c_class))}</th>
                             <th scope="col" class="num">{tr(i18n, |l| td_string!(l, school.c_failures))}</th>
