@@ -8,6 +8,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
+pub mod gate;
+pub mod gate_api;
 pub mod password_view;
 pub mod print_batch;
 #[cfg(feature = "ssr")]
@@ -18,6 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::directory::SchoolOption;
+pub use gate::{HolidayList, HolidayRow, NewHolidayInput, NewReaderInput, ReaderKey, ReaderRow};
 pub use print_batch::{PrintBatchItem, PrintBatchOverview, PrintBatchRow};
 
 /// What a reviewer does with a binding request: «核可», «退回» (with a reason), or
