@@ -41,7 +41,8 @@ pub(super) fn school_select(
                 <option value="" selected=move || chosen.with(String::is_empty)>{tr(i18n, all)}</option>
                 {move || schools.get().into_iter().map(|s| {
                     let code = s.code.clone();
-                    let text = format!("{}（{}）", s.name, s.code);
+                    let (name, note) = (s.name.clone(), s.code.clone());
+                    let text = move || with_note(i18n.get_locale(), &name, &note);
                     view! { <option value=s.code.clone() selected=move || chosen.with(|c| *c == code)>{text}</option> }
                 }).collect_view()}
             </select>
