@@ -126,6 +126,8 @@ pub fn SchoolApp() -> impl IntoView {
         <Route path=path!("/school/parents/new") view=school::view::NewParentPage />
         <Route path=path!("/school/attendance") view=school::view::AttendanceEntryPage />
         <Route path=path!("/school/outbox") view=school::view::OutboxPage />
+        <Route path=path!("/school/readers") view=school::view::ReadersPage />
+        <Route path=path!("/school/holidays") view=school::view::HolidaysPage />
         <Route path=path!("/school/password") view=school::password_view::StaffPasswordPage />
     })
 }

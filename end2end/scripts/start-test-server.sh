@@ -39,6 +39,10 @@ echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.t501
 echo 'e2e-operator-password' | "$bin" add-user --role operator --username e2e.operator
 # The officer of a second school, whose queue only the keyboard test fills.
 echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer2 --school E2E002
+# «讀卡機管理» and «停課日設定» (readers-holidays.desktop.spec.ts): school E2E004's
+# card officer and the homeroom teacher of its class 701.
+echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.gate.officer --school E2E004
+echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.gate.teacher --school E2E004 --class 701
 # A gate reader (its key for the tests) and a term of the SMS service for 何佳豪.
 "$bin" add-reader --school E2E001 --reader-id e2e-gate-1 | tail -n 1 > "$dir/reader-key"
 "$bin" add-sms-subscription --school E2E001 --student-no 940005 --mobile 0933222111 \

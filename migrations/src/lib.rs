@@ -24,6 +24,7 @@ mod m20261201_000002_create_print_batches;
 mod m20261201_000101_consent_translations;
 mod m20261201_000301_parent_language;
 mod m20261201_000401_create_line_pay_payments;
+mod m20261202_000101_add_reader_names_and_revocation;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_consent_translations::Migration),
             Box::new(m20261201_000301_parent_language::Migration),
             Box::new(m20261201_000401_create_line_pay_payments::Migration),
+            Box::new(m20261202_000101_add_reader_names_and_revocation::Migration),
         ]
     }
 }

@@ -32,7 +32,7 @@ use crate::server::outbox::{self, Channel, NewMessage};
 pub const ABSENCE_JOB: &str = "absence";
 
 fn api_key_hash(state: &AppState, key: &str) -> String {
-    state.cipher.keyed_hash("gate_readers.api_key", key)
+    crate::server::model::gate_reader::api_key_hash(&state.cipher, key)
 }
 
 /// `server add-reader`: registers a gate reader of a school and returns its API key
@@ -46,12 +46,7 @@ pub async fn add_reader(
     reader_code: &str,
 ) -> Result<String, AppError> {
     let reader_code = reader_code.trim();
-    if reader_code.is_empty()
-        || reader_code.len() > 60
-        || !reader_code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-    {
+    if !crate::server::model::gate_reader::reader_code_ok(reader_code) {
         return Err(AppError::field("reader_id", "format"));
     }
     let db = &state.db;
@@ -60,11 +55,7 @@ pub async fn add_reader(
         .one(db)
         .await?
         .ok_or_else(|| AppError::field("school", "unknown"))?;
-    let key = format!(
-        "rdr_{}{}",
-        crate::server::captcha::uuid_like(),
-        crate::server::captcha::uuid_like()
-    );
+    let key = crate::server::model::gate_reader::new_api_key();
     let txn = begin_write(db).await?;
     let inserted = gate_readers::ActiveModel {
         reader_code: Set(reader_code.to_owned()),
@@ -72,6 +63,8 @@ pub async fn add_reader(
         api_key_hash: Set(api_key_hash(state, &key)),
         created_at: Set(Utc::now()),
         last_seen_at: Set(None),
+        name: Set(None),
+        revoked_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -99,7 +92,8 @@ pub async fn add_reader(
     Ok(key)
 }
 
-/// The reader a bearer key belongs to.
+/// The reader a bearer key belongs to; none for a revoked reader («停用») or a key
+/// replaced by «更換金鑰».
 ///
 /// # Errors
 /// Database errors.
@@ -107,14 +101,7 @@ pub async fn reader_by_key(
     state: &AppState,
     key: &str,
 ) -> Result<Option<gate_readers::Model>, AppError> {
-    if key.is_empty() {
-        return Ok(None);
-    }
-    gate_readers::Entity::find()
-        .filter(gate_readers::Column::ApiKeyHash.eq(api_key_hash(state, key)))
-        .one(&state.db)
-        .await
-        .map_err(internal)
+    crate::server::model::gate_reader::active_by_key(&state.db, &state.cipher, key).await
 }
 
 /// Why a swipe was not recorded.

@@ -9,6 +9,8 @@ pub mod api;
 pub mod audit_words;
 #[cfg(feature = "ssr")]
 pub mod auth;
+pub mod gate;
+pub mod gate_api;
 pub mod password_view;
 pub mod print_batch;
 #[cfg(feature = "ssr")]
@@ -19,6 +21,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::directory::SchoolOption;
+pub use gate::{HolidayList, HolidayRow, NewHolidayInput, NewReaderInput, ReaderKey, ReaderRow};
 pub use print_batch::{PrintBatchItem, PrintBatchOverview, PrintBatchRow};
 
 /// What a reviewer does with a binding request: «核可», «退回» (with a reason), or

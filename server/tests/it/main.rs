@@ -28,6 +28,7 @@ mod outbox;
 mod parent_accounts;
 mod print_batches;
 mod print_centre;
+mod readers_holidays;
 mod refunds;
 mod reissue;
 mod roster_import;

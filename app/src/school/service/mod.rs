@@ -125,16 +125,20 @@ mod tests {
 
 mod audit_log_search;
 mod dead_letters;
+mod holidays;
 mod imports;
 mod print_batches;
 mod queue;
+mod readers;
 mod review;
 mod unlock;
 
 pub use audit_log_search::*;
 pub use dead_letters::*;
+pub use holidays::*;
 pub use imports::*;
 pub use print_batches::*;
 pub use queue::*;
+pub use readers::*;
 pub use review::*;
 pub use unlock::*;

@@ -123,6 +123,8 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                                     <li><A href="/school/roster">{tr(i18n, |l| td_string!(l, school.nav_roster))}</A></li>
                                     <li><A href="/school/unlock">{tr(i18n, |l| td_string!(l, school.nav_unlock))}</A></li>
                                     <li><A href="/school/audit">{tr(i18n, |l| td_string!(l, school.nav_audit))}</A></li>
+                                    <li><A href="/school/readers">{tr(i18n, |l| td_string!(l, gate.nav_readers))}</A></li>
+                                    <li><A href="/school/holidays">{tr(i18n, |l| td_string!(l, gate.nav_holidays))}</A></li>
                                 })}
                                 {operator.then(|| view! {
                                     <li><A href="/school/payments">{tr(i18n, |l| td_string!(l, school.nav_payments))}</A></li>
@@ -204,6 +206,7 @@ fn csv_picker(i18n: I18n, id: &'static str, into: RwSignal<Option<String>>) -> i
 mod attendance;
 mod audit;
 mod bindings;
+mod holidays;
 mod login;
 mod new_parent;
 mod outbox;
@@ -211,6 +214,7 @@ mod payments;
 mod print_batches;
 mod processing;
 mod queue;
+mod readers;
 mod roster;
 mod sms;
 mod unlock;
@@ -218,6 +222,7 @@ mod unlock;
 pub use attendance::*;
 pub use audit::*;
 pub use bindings::*;
+pub use holidays::*;
 pub use login::*;
 pub use new_parent::*;
 pub use outbox::*;
@@ -225,6 +230,7 @@ pub use payments::*;
 pub use print_batches::*;
 pub use processing::*;
 pub use queue::*;
+pub use readers::*;
 pub use roster::*;
 pub use sms::*;
 pub use unlock::*;

@@ -15,6 +15,11 @@ pub struct Model {
     pub api_key_hash: String,
     pub created_at: DateTimeUtc,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// The school's name for it («讀卡機名稱»), unique within the school; `None` for
+    /// readers added by the CLI.
+    pub name: Option<String>,
+    /// «停用»: from then on its key is refused.
+    pub revoked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

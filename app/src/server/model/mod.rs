@@ -5,5 +5,6 @@
 
 pub mod audit_trail;
 pub mod binding_request;
+pub mod gate_reader;
 pub mod parent_account;
 pub mod staff_user;
