@@ -3,6 +3,10 @@ import { devices, type Browser, type Page } from '@playwright/test';
 import { latestCodeFor, messagesTo, registerParent, runServerCli } from './support/portal';
 import { checkPage } from './support/pages';
 
+/** The back office at 1280 px uses its compact 40 px row buttons (as the queue does);
+ * the 44 px rule is for the parents' phone pages. WCAG 2.5.8 asks for 24 px. */
+const DESKTOP = { minTarget: 40 };
+
 /** School E2E004 (測試市立e2e讀卡國中): 陳讀卡, class 701, card 0599410001. */
 const CARD = '0599410001';
 const READER = 'E2E004-gate-1';
@@ -61,7 +65,7 @@ test('the officer adds a reader whose key is shown once, replaces the key and re
   await expect(row).toContainText('正門');
   await expect(row).toContainText('尚未連線');
   await expect(row).toContainText('使用中');
-  await checkPage(page, 'school-readers');
+  await checkPage(page, 'school-readers', DESKTOP);
 
   const post = (key: string, n: number) =>
     page.request.post('/api/v1/swipes', { data: swipe(n), headers: { authorization: `Bearer ${key}` } });
@@ -180,7 +184,7 @@ test('a holiday set in the browser keeps the «未到校» message from going ou
   await page.getByLabel('日期', { exact: true }).fill(holiday);
   await page.getByRole('button', { name: '新增停課日' }).click();
   await expect(page.getByText('這段期間已有停課日，請勿重複設定')).toBeVisible();
-  await checkPage(page, 'school-holidays');
+  await checkPage(page, 'school-holidays', DESKTOP);
 
   // The daily job (the CLI's check-absences, on the e2e server's database): nothing
   // on the holiday, the message on the next school day.
