@@ -53,7 +53,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name(NAME_INDEX).table(GateReaders::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name(NAME_INDEX)
+                    .table(GateReaders::Table)
+                    .to_owned(),
+            )
             .await?;
         for column in [GateReaders::RevokedAt, GateReaders::Name] {
             manager
