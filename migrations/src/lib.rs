@@ -25,6 +25,7 @@ mod m20261201_000101_consent_translations;
 mod m20261201_000301_parent_language;
 mod m20261201_000401_create_line_pay_payments;
 mod m20261202_000101_add_reader_names_and_revocation;
+mod m20261202_000201_add_old_card_received;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000301_parent_language::Migration),
             Box::new(m20261201_000401_create_line_pay_payments::Migration),
             Box::new(m20261202_000101_add_reader_names_and_revocation::Migration),
+            Box::new(m20261202_000201_add_old_card_received::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The machine API additions of SPEC §11, each behind its caller's own key
 //! (`Authorization: Bearer <key>`): `POST /api/v1/refunds` for the card issuer's refund
-//! confirmations (`PORTAL_REFUND_API_KEY`), and the print centre's batches, print data,
+//! confirmations and `POST /api/v1/old-cards` for the old cards that reached it
+//! (`PORTAL_REFUND_API_KEY`: the issuer's key), and the print centre's batches, print data,
 //! photos and results (`PORTAL_PRINT_CENTRE_API_KEY`, see `print_centre_api.rs`). A
 //! feature whose key is unset refuses every call; the rest of the server works.
 
@@ -109,6 +110,12 @@ pub fn routes(app: AppState, config: &ServerConfig) -> Router {
                 body_limit::limit(REFUNDS_BODY_LIMIT, r, n)
             })),
         )
+        .route(
+            "/api/v1/old-cards",
+            post(post_old_cards).layer(middleware::from_fn(|r, n| {
+                body_limit::limit(REFUNDS_BODY_LIMIT, r, n)
+            })),
+        )
         .layer(middleware::map_response(api_errors::json_errors))
         .with_state(state)
 }
@@ -192,6 +199,57 @@ async fn post_refunds(State(state): State<MachineApi>, req: Request<Body>) -> Re
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "refund confirmation failed",
+            )
+        }
+    }
+}
+
+/// The old cards of `POST /api/v1/old-cards`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldCardsBody {
+    cards: Vec<app::apply::old_cards::OldCardRecord>,
+}
+
+/// `POST /api/v1/old-cards`: the issuer confirms old cards mailed back for a reissue
+/// (the issuer's key, as for refunds). 200 with each item's outcome (`received`,
+/// `unchanged`, `unknown`, `not_required`); a repeated list changes nothing.
+async fn post_old_cards(State(state): State<MachineApi>, req: Request<Body>) -> Response {
+    let client = req.extensions().get::<ClientContext>().cloned();
+    let headers = req.headers().clone();
+    if let Some(refused) = state
+        .refund_key
+        .refuse(&state.app, &headers, client.as_ref(), "old_card.api")
+        .await
+    {
+        return refused;
+    }
+    let body: OldCardsBody = match json_body(req, REFUNDS_BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(res) => return res,
+    };
+    if body.cards.is_empty() || body.cards.iter().any(|c| c.serial.trim().is_empty()) {
+        return api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_old_cards",
+            "each card needs its application serial",
+        );
+    }
+    match app::apply::old_cards::confirm_old_cards(
+        &state.app,
+        &body.cards,
+        Actor::Issuer,
+        client.as_ref(),
+    )
+    .await
+    {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "old card confirmation failed");
+            api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "old card confirmation failed",
             )
         }
     }

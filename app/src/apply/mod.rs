@@ -4,6 +4,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod line_pay;
+#[cfg(feature = "ssr")]
+pub mod old_cards;
 pub mod payments;
 pub mod photo_crop;
 #[cfg(feature = "ssr")]

@@ -386,7 +386,7 @@ pub(crate) async fn mark_paid(
     // Already approved by the school: paid means off to the print centre.
     let approved = a.review_status == "approved";
     let to = if approved {
-        ApplicationStatus::Printing
+        crate::holder::ready_status(&a.reason, a.old_card_received_at.is_some())
     } else {
         ApplicationStatus::Paid
     };
@@ -412,7 +412,7 @@ pub(crate) async fn mark_paid(
     if approved {
         application_events::ActiveModel {
             application_id: Set(id),
-            status: Set(ApplicationStatus::Printing.as_str().into()),
+            status: Set(to.as_str().into()),
             note: Set(None),
             at: Set(now),
             ..Default::default()

@@ -87,13 +87,16 @@ pub struct CardSummary {
     pub refund: Option<crate::domain::refund::RefundProgress>,
 }
 
-/// Application states, shown exactly as «待繳費», «已繳費», «等待印卡回應», «已寄出»,
-/// «已結案», «退件», «逾期未繳».
+/// Application states, shown exactly as «待繳費», «已繳費», «處理中», «等待印卡回應»,
+/// «已寄出», «已結案», «退件», «逾期未繳».
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
     AwaitingPayment,
     Paid,
+    /// «處理中»: paid and approved, waiting for the old card (mailed back with the
+    /// «處理作業單» for a damaged card or a name change) to reach the issuer.
+    Processing,
     Printing,
     Shipped,
     Closed,
@@ -107,6 +110,7 @@ impl ApplicationStatus {
         match self {
             Self::AwaitingPayment => "awaiting_payment",
             Self::Paid => "paid",
+            Self::Processing => "processing",
             Self::Printing => "printing",
             Self::Shipped => "shipped",
             Self::Closed => "closed",
@@ -119,6 +123,7 @@ impl ApplicationStatus {
         [
             Self::AwaitingPayment,
             Self::Paid,
+            Self::Processing,
             Self::Printing,
             Self::Shipped,
             Self::Closed,
@@ -133,7 +138,7 @@ impl ApplicationStatus {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Self::AwaitingPayment | Self::Paid | Self::Printing | Self::Shipped
+            Self::AwaitingPayment | Self::Paid | Self::Processing | Self::Printing | Self::Shipped
         )
     }
 
@@ -142,6 +147,7 @@ impl ApplicationStatus {
         match (self, english) {
             (Self::AwaitingPayment, false) => "待繳費",
             (Self::Paid, false) => "已繳費",
+            (Self::Processing, false) => "處理中",
             (Self::Printing, false) => "等待印卡回應",
             (Self::Shipped, false) => "已寄出",
             (Self::Closed, false) => "已結案",
@@ -149,6 +155,7 @@ impl ApplicationStatus {
             (Self::Expired, false) => "逾期未繳",
             (Self::AwaitingPayment, true) => "Awaiting payment",
             (Self::Paid, true) => "Paid",
+            (Self::Processing, true) => "Waiting for the old card",
             (Self::Printing, true) => "Sent to the print centre",
             (Self::Shipped, true) => "Shipped",
             (Self::Closed, true) => "Closed",
@@ -218,6 +225,23 @@ pub struct ApplicationSummary {
     /// «LINE Pay 付款» is offered beside «下載繳費單» (configured, and unpaid).
     #[serde(default)]
     pub line_pay: bool,
+}
+
+/// Whether an application's old card must be mailed back to the issuer before the new
+/// one is printed: the holder still has it (a damaged card, a name change: the iPASS
+/// "card still here: reissue"), unlike a lost one.
+pub fn old_card_required(reason: &str) -> bool {
+    matches!(reason, "damaged" | "other")
+}
+
+/// Where a paid and approved application goes next: «處理中» while its old card is
+/// still to reach the issuer, else to the print centre («等待印卡回應»).
+pub fn ready_status(reason: &str, old_card_received: bool) -> ApplicationStatus {
+    if old_card_required(reason) && !old_card_received {
+        ApplicationStatus::Processing
+    } else {
+        ApplicationStatus::Printing
+    }
 }
 
 /// The road an application takes: each state in order (returned and expired end it).

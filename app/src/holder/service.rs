@@ -83,7 +83,13 @@ pub async fn summaries_with(
                 due_on: a.due_on,
                 paid_on: a.paid_on,
                 return_reason: a.return_reason.clone(),
-                timeline: timeline(status, &own, a.due_on, ps.grace_days),
+                timeline: timeline(
+                    status,
+                    &own,
+                    a.due_on,
+                    ps.grace_days,
+                    crate::holder::old_card_required(&a.reason),
+                ),
                 approved_at: a.reviewed_at.filter(|_| a.review_status == "approved"),
                 batched_at: batches
                     .iter()
@@ -140,6 +146,7 @@ fn timeline(
     events: &[&application_events::Model],
     due_on: NaiveDate,
     grace_days: i64,
+    needs_old_card: bool,
 ) -> Vec<TimelineStep> {
     let reached = |s: ApplicationStatus| events.iter().rev().find(|e| e.status == s.as_str());
     let mut steps: Vec<TimelineStep> = Vec::new();
@@ -147,7 +154,15 @@ fn timeline(
         status,
         ApplicationStatus::Returned | ApplicationStatus::Expired
     );
-    for s in TIMELINE {
+    // «處理中» is a step of its own only where the old card must come back first.
+    let road = TIMELINE.into_iter().flat_map(|s| {
+        if s == ApplicationStatus::Printing && needs_old_card {
+            vec![ApplicationStatus::Processing, s]
+        } else {
+            vec![s]
+        }
+    });
+    for s in road {
         match reached(s) {
             Some(e) => steps.push(TimelineStep {
                 status: s,

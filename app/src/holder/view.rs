@@ -30,6 +30,7 @@ pub fn application_status_text(locale: Locale, s: ApplicationStatus) -> &'static
     match s {
         ApplicationStatus::AwaitingPayment => td_string!(locale, query.app_status_awaiting_payment),
         ApplicationStatus::Paid => td_string!(locale, query.app_status_paid),
+        ApplicationStatus::Processing => td_string!(locale, query.app_status_processing),
         ApplicationStatus::Printing => td_string!(locale, query.app_status_printing),
         ApplicationStatus::Shipped => td_string!(locale, query.app_status_shipped),
         ApplicationStatus::Closed => td_string!(locale, query.app_status_closed),
@@ -75,6 +76,10 @@ enum Note {
     MailNo(String),
     /// «已結案» at school.
     AtSchool,
+    /// «處理中»: mail the old card back with the processing form.
+    MailOldCard,
+    /// The old card reached the issuer.
+    OldCardReceived,
 }
 
 impl Note {
@@ -83,6 +88,8 @@ impl Note {
             Note::Reason(r) => r.clone(),
             Note::MailNo(m) => labelled(locale, td_string!(locale, query.mail_no), m),
             Note::AtSchool => td_string!(locale, query.closed_at_school).to_owned(),
+            Note::MailOldCard => td_string!(locale, query.mail_old_card).to_owned(),
+            Note::OldCardReceived => td_string!(locale, query.old_card_received).to_owned(),
         }
     }
 }
@@ -128,6 +135,10 @@ fn timeline_rows(a: &ApplicationSummary) -> Vec<TimelineRow> {
             (ApplicationStatus::Returned, Some(r)) => Some(Note::Reason(r.to_owned())),
             (ApplicationStatus::Shipped, Some(m)) => Some(Note::MailNo(m.to_owned())),
             (ApplicationStatus::Closed, Some("school")) => Some(Note::AtSchool),
+            (ApplicationStatus::Printing, Some("old_card_received")) => Some(Note::OldCardReceived),
+            (ApplicationStatus::Processing, _) if a.status == ApplicationStatus::Processing => {
+                Some(Note::MailOldCard)
+            }
             _ => None,
         };
         rows.push(TimelineRow {

@@ -44,13 +44,27 @@ pub struct StaffSession {
     pub since: DateTime<Utc>,
 }
 
-/// The staff member of this session.
+/// The staff member of this session, who has changed any temporary password: an
+/// account created in «帳號管理» does nothing before its first password change.
+///
+/// # Errors
+/// As [`current_any`]; `Conflict("password_change_required")` on a temporary password.
+pub async fn current(cx: &CallContext) -> Result<Staff, AppError> {
+    let staff = current_any(cx).await?;
+    if staff.user.must_change_password {
+        return Err(AppError::Conflict("password_change_required".into()));
+    }
+    Ok(staff)
+}
+
+/// The staff member of this session, even on a temporary password (for «變更密碼»,
+/// the header and «登出»).
 ///
 /// # Errors
 /// `Unauthorized` without a live staff login (none, older than 12 hours, ended by a
 /// password change, or the account disabled); `Forbidden` for an account without a
 /// scope.
-pub async fn current(cx: &CallContext) -> Result<Staff, AppError> {
+pub async fn current_any(cx: &CallContext) -> Result<Staff, AppError> {
     // A session written before these fields existed does not read: it has ended.
     let session = cx
         .session
@@ -106,13 +120,14 @@ async fn me_of(
         role: user.role.clone(),
         school_name,
         class_name,
+        must_change_password: user.must_change_password,
     })
 }
 
 /// # Errors
 /// `Unauthorized` without a staff login.
 pub async fn me(cx: &CallContext) -> Result<StaffMe, AppError> {
-    let staff = current(cx).await?;
+    let staff = current_any(cx).await?;
     me_of(&cx.state.db, &staff.user).await
 }
 
@@ -364,7 +379,7 @@ async fn start_session(
 /// # Errors
 /// Session store errors.
 pub async fn logout(cx: &CallContext) -> Result<(), AppError> {
-    if let Ok(staff) = current(cx).await {
+    if let Ok(staff) = current_any(cx).await {
         let subject = Some(staff.user.username.clone());
         record(
             &cx.state.db,
@@ -391,7 +406,7 @@ pub async fn change_password(
     cx: &CallContext,
     input: StaffPasswordInput,
 ) -> Result<StaffMe, AppError> {
-    let staff = current(cx).await?;
+    let staff = current_any(cx).await?;
     let errors = input.field_errors();
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

@@ -5,6 +5,7 @@
 //! teacher sees and acts on their own class, an officer on their school, an operator
 //! on all schools. Anything outside that scope is 403 with an audit row.
 
+pub mod accounts;
 pub mod api;
 pub mod audit_words;
 #[cfg(feature = "ssr")]
@@ -15,6 +16,7 @@ pub mod password_view;
 pub mod print_batch;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod system_settings;
 pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -90,6 +92,9 @@ pub struct StaffMe {
     pub role: String,
     pub school_name: Option<String>,
     pub class_name: Option<String>,
+    /// On a temporary password: nothing but «變更密碼» until it is changed.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// What the queue lists.

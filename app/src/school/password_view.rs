@@ -30,6 +30,12 @@ pub fn StaffPasswordPage() -> impl IntoView {
     let alert = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
     let pending = RwSignal::new(false);
+    let staff_state = use_context::<super::view::StaffState>();
+    let temporary = move || {
+        staff_state.is_some_and(|s| {
+            s.me.with(|m| matches!(m, Some(Ok(me)) if me.must_change_password))
+        })
+    };
     let field_error = move |field: &'static str| {
         Signal::derive(move || {
             errors.with(|e| {
@@ -53,7 +59,11 @@ pub fn StaffPasswordPage() -> impl IntoView {
         };
         spawn_local(async move {
             match change_staff_password(input).await {
-                Ok(_) => {
+                Ok(me) => {
+                    // The header (and a lifted temporary-password redirect) follow.
+                    if let Some(state) = staff_state {
+                        state.me.set(Some(Ok(me)));
+                    }
                     done.set(true);
                     current.set(String::new());
                     new.set(String::new());
@@ -68,6 +78,9 @@ pub fn StaffPasswordPage() -> impl IntoView {
         <StaffShell>
             <h1>{tr(i18n, |l| td_string!(l, school.pw_title))}</h1>
             <p class="lead">{tr(i18n, |l| td_string!(l, school.pw_intro))}</p>
+            {move || temporary().then(|| view! {
+                <p class="notice" role="status">{tr(i18n, |l| td_string!(l, admin.pw_temporary))}</p>
+            })}
             {move || done.get().then(|| view! {
                 <p class="notice notice--ok" role="status">{tr(i18n, |l| td_string!(l, school.pw_done))}</p>
             })}

@@ -193,6 +193,22 @@ pub enum AddUserError {
 /// # Errors
 /// See [`AddUserError`].
 pub async fn add_user(db: &impl ConnectionTrait, new: NewStaffUser) -> Result<i32, AddUserError> {
+    add_user_by(db, new, Actor::Cli, None, false).await
+}
+
+/// Creates a back-office account on behalf of `actor` (the CLI, or a staff member in
+/// «帳號管理»); `temporary`: the password is a temporary one the user must change at
+/// their first login. Audited as `staff.create` with the role, school and class.
+///
+/// # Errors
+/// See [`AddUserError`]; a racing create of the same name is `Taken`.
+pub async fn add_user_by(
+    db: &impl ConnectionTrait,
+    new: NewStaffUser,
+    actor: Actor,
+    client: Option<&super::context::ClientContext>,
+    temporary: bool,
+) -> Result<i32, AddUserError> {
     let username = new.username.trim().to_owned();
     let ok_name = (3..=40).contains(&username.chars().count())
         && username
@@ -249,22 +265,32 @@ pub async fn add_user(db: &impl ConnectionTrait, new: NewStaffUser) -> Result<i3
         role: Set(new.role.as_str().into()),
         school_id: Set(school_id),
         class_id: Set(class_id),
-        must_change_password: Set(false),
+        must_change_password: Set(temporary),
         password_version: Set(1),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AddUserError::Taken(username.clone())
+        }
+        _ => AddUserError::Db(e),
+    })?;
     audit::record(
         db,
-        None,
+        client,
         AuditEvent {
-            actor: Actor::Cli,
+            actor,
             action: "staff.create",
             subject: Some(username),
             result: "ok",
-            detail: Some(serde_json::json!({ "role": new.role.as_str() })),
+            detail: Some(serde_json::json!({
+                "role": new.role.as_str(),
+                "school_id": school_id,
+                "class_id": class_id,
+            })),
         },
     )
     .await?;
@@ -336,21 +362,17 @@ pub async fn enable_totp(
     cipher: &super::crypto::PiiCipher,
     username: &str,
 ) -> Result<String, String> {
-    use base64::Engine;
-    use rand::RngCore;
     let user = staff_users::Entity::find()
         .filter(staff_users::Column::Username.eq(username))
         .one(db)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no account {username}"))?;
-    let mut secret = vec![0u8; 20];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let secret = new_totp_secret();
     let url = totp_for(secret.clone(), username)?.get_url();
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&secret);
-    let mut row: staff_users::ActiveModel = user.into();
-    row.totp_secret_enc = Set(Some(cipher.encrypt(&encoded, &totp_aad(username))));
-    row.update(db).await.map_err(|e| e.to_string())?;
+    store_totp_secret(db, cipher, user, &secret)
+        .await
+        .map_err(|e| e.to_string())?;
     audit::record(
         db,
         None,
@@ -365,6 +387,33 @@ pub async fn enable_totp(
     .await
     .map_err(|e| e.to_string())?;
     Ok(url)
+}
+
+/// 20 random bytes: a new TOTP secret (RFC 4226's recommended 160 bits).
+pub fn new_totp_secret() -> Vec<u8> {
+    use rand::RngCore;
+    let mut secret = vec![0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    secret
+}
+
+/// Stores `secret` as the account's second factor, encrypted (replacing any other).
+///
+/// # Errors
+/// Database errors.
+pub async fn store_totp_secret(
+    db: &impl ConnectionTrait,
+    cipher: &super::crypto::PiiCipher,
+    user: staff_users::Model,
+    secret: &[u8],
+) -> Result<(), DbErr> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
+    let aad = totp_aad(&user.username);
+    let mut row: staff_users::ActiveModel = user.into();
+    row.totp_secret_enc = Set(Some(cipher.encrypt(&encoded, &aad)));
+    row.update(db).await?;
+    Ok(())
 }
 
 /// Whether `code` is the account's current TOTP code (`None`: no second factor).

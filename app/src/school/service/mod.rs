@@ -123,6 +123,7 @@ mod tests {
     }
 }
 
+mod accounts;
 mod audit_log_search;
 mod dead_letters;
 mod holidays;
@@ -131,8 +132,10 @@ mod print_batches;
 mod queue;
 mod readers;
 mod review;
+mod system_settings;
 mod unlock;
 
+pub use accounts::*;
 pub use audit_log_search::*;
 pub use dead_letters::*;
 pub use holidays::*;
@@ -141,4 +144,5 @@ pub use print_batches::*;
 pub use queue::*;
 pub use readers::*;
 pub use review::*;
+pub use system_settings::*;
 pub use unlock::*;

@@ -86,9 +86,11 @@ pub async fn review(cx: &CallContext, input: ReviewInput) -> Result<ReviewOutcom
                 row.reviewed_at = Set(Some(now));
                 row.updated_at = Set(now);
                 let new_status = if input.approve {
-                    // Paid and approved: off to the print centre.
-                    (a.status == ApplicationStatus::Paid.as_str())
-                        .then_some(ApplicationStatus::Printing)
+                    // Paid and approved: off to the print centre, or «處理中» while the
+                    // old card is still to come back to the issuer.
+                    (a.status == ApplicationStatus::Paid.as_str()).then(|| {
+                        crate::holder::ready_status(&a.reason, a.old_card_received_at.is_some())
+                    })
                 } else {
                     Some(ApplicationStatus::Returned)
                 };

@@ -25,7 +25,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 type I18n = leptos_i18n::I18nContext<Locale>;
 
-fn role_text(locale: Locale, role: &str) -> &'static str {
+pub(super) fn role_text(locale: Locale, role: &str) -> &'static str {
     match role {
         "teacher" => td_string!(locale, school.role_teacher),
         "officer" => td_string!(locale, school.role_officer),
@@ -33,7 +33,7 @@ fn role_text(locale: Locale, role: &str) -> &'static str {
     }
 }
 
-fn level_text(locale: Locale, level: &str) -> &'static str {
+pub(super) fn level_text(locale: Locale, level: &str) -> &'static str {
     match level {
         "primary" => td_string!(locale, school.level_primary),
         "junior" => td_string!(locale, school.level_junior),
@@ -96,10 +96,16 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
         });
     };
     let nav_navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Err(AppError::Unauthorized)) = state.me.get() {
-            nav_navigate("/school", Default::default());
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| match state.me.get() {
+        Some(Err(AppError::Unauthorized)) => nav_navigate("/school", Default::default()),
+        // A temporary password: nothing but «變更密碼» until it is changed.
+        Some(Ok(me))
+            if me.must_change_password && location.pathname.get() != "/school/password" =>
+        {
+            nav_navigate("/school/password", Default::default());
         }
+        _ => {}
     });
     let children = StoredValue::new(children);
     view! {
@@ -114,6 +120,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                         <li><A href="/school/sms">{tr(i18n, |l| td_string!(l, school.nav_sms))}</A></li>
                         <li><A href="/school/parents/new">{tr(i18n, |l| td_string!(l, school.nav_new_parent))}</A></li>
                         <li><A href="/school/attendance">{tr(i18n, |l| td_string!(l, school.nav_attendance))}</A></li>
+                        <li><A href="/school/accounts">{tr(i18n, |l| td_string!(l, admin.nav_accounts))}</A></li>
                         {move || state.me.get().and_then(Result::ok).map(|me| {
                             let admin = me.role != "teacher";
                             let operator = me.role == "operator";
@@ -129,6 +136,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                                 {operator.then(|| view! {
                                     <li><A href="/school/payments">{tr(i18n, |l| td_string!(l, school.nav_payments))}</A></li>
                                     <li><A href="/school/outbox">{tr(i18n, |l| td_string!(l, school.nav_outbox))}</A></li>
+                                    <li><A href="/school/settings">{tr(i18n, |l| td_string!(l, admin.nav_settings))}</A></li>
                                 })}
                             }
                         })}
@@ -203,6 +211,7 @@ fn csv_picker(i18n: I18n, id: &'static str, into: RwSignal<Option<String>>) -> i
     }
 }
 
+mod accounts;
 mod attendance;
 mod audit;
 mod bindings;
@@ -217,8 +226,10 @@ mod queue;
 mod readers;
 mod roster;
 mod sms;
+mod system_settings;
 mod unlock;
 
+pub use accounts::*;
 pub use attendance::*;
 pub use audit::*;
 pub use bindings::*;
@@ -233,4 +244,5 @@ pub use queue::*;
 pub use readers::*;
 pub use roster::*;
 pub use sms::*;
+pub use system_settings::*;
 pub use unlock::*;

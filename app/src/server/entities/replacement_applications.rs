@@ -49,6 +49,9 @@ pub struct Model {
     pub print_batch_id: Option<i32>,
     /// The registered-mail number («掛號號碼») once shipped.
     pub mail_no: Option<String>,
+    /// When the issuer confirmed the old card (mailed back for a damaged card or a
+    /// name change) arrived; until then such an application waits in «處理中».
+    pub old_card_received_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

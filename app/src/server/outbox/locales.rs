@@ -157,6 +157,7 @@ mod tests {
                 None,
             ),
             ("application_status.paid", "paid", None),
+            ("application_status.processing", "processing", None),
             ("application_status.printing", "printing", None),
             ("application_status.shipped_mail", "shipped", None),
             ("application_status.shipped_school", "shipped", Some("")),

@@ -91,6 +91,11 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                         s("payment_no"),
                     )),
                     "returned" => body.push_str(&format!("退件原因：{note}\n")),
+                    "processing" => body.push_str(
+                        "請將舊卡連同「處理作業單」寄回發卡單位；收到舊卡後才會製卡。\n\
+                         Please mail the old card back to the card issuer with the processing \
+                         form; the new card is printed once the old one arrives.\n",
+                    ),
                     "shipped" if !note.is_empty() => body.push_str(&format!(
                         "卡片已以掛號寄出，掛號號碼：{note}。\nRegistered mail number: {note}.\n"
                     )),
