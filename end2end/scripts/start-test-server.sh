@@ -31,6 +31,8 @@ export PORTAL_SMS_PASSWORD=e2e-sms-password
 export PORTAL_LINE_PAY_API_BASE="http://127.0.0.1:$((port + 3))"
 export PORTAL_LINE_PAY_CHANNEL_ID=e2e-pay-channel
 export PORTAL_LINE_PAY_CHANNEL_SECRET=e2e-pay-secret
+# The issuer's key: refunds and the old cards of a reissue (card-life.phone.spec.ts).
+export PORTAL_REFUND_API_KEY=e2e-issuer-key-0123456789
 "$bin" import-roster fixtures/roster.csv
 # Back-office accounts for the desktop tests (passwords on standard input).
 echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.officer --school E2E001

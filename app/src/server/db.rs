@@ -265,6 +265,20 @@ pub fn retry_if_unique<T>(e: DbErr) -> Result<Attempt<T>, AppError> {
     }
 }
 
+/// A unique-index violation on an insert means the value was taken first (by an
+/// earlier row or a concurrent request between the check and the insert): the field's
+/// `taken`; any other error is internal.
+pub fn taken_if_unique(e: DbErr, field: &str) -> AppError {
+    if matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
+        AppError::field(field, "taken")
+    } else {
+        crate::server::context::internal(e)
+    }
+}
+
 /// How many tries [`submit_with_retries`] makes before it gives up.
 pub const MAX_SUBMIT_TRIES: u32 = 5;
 

@@ -1,6 +1,7 @@
 //! Configuration values stored in the `settings` table (defaults from a migration).
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 use super::entities::{card_types, settings};
 
@@ -20,6 +21,25 @@ pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>,
         .one(db)
         .await?
         .map(|m| m.value))
+}
+
+/// Writes a setting, adding or replacing its row (in the caller's transaction).
+///
+/// # Errors
+/// Database errors.
+pub async fn put(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
+    settings::Entity::insert(settings::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+    })
+    .on_conflict(
+        OnConflict::column(settings::Column::Key)
+            .update_column(settings::Column::Value)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
 }
 
 /// Reads an integer setting, falling back to `default` when absent or unreadable.

@@ -432,3 +432,29 @@ async fn an_authenticator_enrolled_in_the_browser_is_asked_for_at_the_next_login
         .await;
     assert_eq!(field(&replay, "code"), "expired");
 }
+
+/// Eight racing «新增帳號» of one username (a double click, two officers at once): one
+/// account, every other reply the field's `taken`, never a 500 or a second row.
+#[tokio::test]
+async fn racing_creates_of_one_username_make_one_account() {
+    let (db, server) = setup().await;
+    let officer = login(&server, "officer.a").await;
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| create(&officer, None, "teacher", "t501.twin", "501")),
+    )
+    .await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(created, 1, "{replies:?}");
+    for r in replies.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_eq!(field(r, "username"), "taken");
+    }
+    let rows = staff_users::Entity::find()
+        .filter(staff_users::Column::Username.eq("t501.twin"))
+        .count(&db.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}

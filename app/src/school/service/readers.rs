@@ -4,8 +4,6 @@
 //! operators on any; teachers, and officers reaching another school, are refused (403,
 //! audited). Keys are stored only as their keyed hash (`server::model::gate_reader`).
 
-use sea_orm::SqlErr;
-
 use super::*;
 use crate::school::{NewReaderInput, ReaderKey, ReaderRow};
 use crate::server::entities::gate_readers;
@@ -183,14 +181,8 @@ pub async fn add_school_reader(
     }
     .insert(&txn)
     .await;
-    match inserted {
-        Ok(_) => {}
-        // Another instance took the id or the name between the check and the insert.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(AppError::field("reader_id", "taken"));
-        }
-        Err(e) => return Err(internal(e)),
-    }
+    // Another instance took the id or the name between the check and the insert.
+    inserted.map_err(|e| crate::server::db::taken_if_unique(e, "reader_id"))?;
     audit::record(
         &txn,
         Some(&cx.client),

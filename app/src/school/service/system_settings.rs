@@ -4,7 +4,7 @@
 //! written in one transaction with an audit row naming each before → after, and this
 //! process's settings snapshot is renewed (other instances within its TTL).
 
-use sea_orm::sea_query::OnConflict;
+use crate::server::db::taken_if_unique;
 
 use super::*;
 use crate::school::system_settings::{
@@ -202,17 +202,7 @@ pub async fn save_settings(
         return Ok(changes);
     }
     for c in &changes {
-        settings_table::Entity::insert(settings_table::ActiveModel {
-            key: Set(c.key.clone()),
-            value: Set(c.after.clone()),
-        })
-        .on_conflict(
-            OnConflict::column(settings_table::Column::Key)
-                .update_column(settings_table::Column::Value)
-                .to_owned(),
-        )
-        .exec(&txn)
-        .await?;
+        config::put(&txn, &c.key, &c.after).await?;
     }
     record_change(&txn, cx, &staff, ACTION, "fees_deadlines".into(), &changes).await?;
     txn.commit().await?;
@@ -384,18 +374,7 @@ pub async fn save_card_type(
             }
             .insert(&txn)
             .await;
-            match inserted {
-                Ok(_) => {}
-                Err(e)
-                    if matches!(
-                        e.sql_err(),
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                    ) =>
-                {
-                    return Err(AppError::field("code", "taken"));
-                }
-                Err(e) => return Err(internal(e)),
-            }
+            inserted.map_err(|e| taken_if_unique(e, "code"))?;
         }
     }
     record_change(&txn, cx, &staff, ACTION, after.code.clone(), &changes).await?;
@@ -485,29 +464,8 @@ pub async fn publish_consent(cx: &CallContext, input: ConsentInput) -> Result<()
     }
     .insert(&txn)
     .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            return Err(AppError::field("version", "taken"));
-        }
-        Err(e) => return Err(internal(e)),
-    }
-    settings_table::Entity::insert(settings_table::ActiveModel {
-        key: Set(config::CONSENT_CURRENT_VERSION.to_owned()),
-        value: Set(version.clone()),
-    })
-    .on_conflict(
-        OnConflict::column(settings_table::Column::Key)
-            .update_column(settings_table::Column::Value)
-            .to_owned(),
-    )
-    .exec(&txn)
-    .await?;
+    inserted.map_err(|e| taken_if_unique(e, "version"))?;
+    config::put(&txn, config::CONSENT_CURRENT_VERSION, &version).await?;
     let change = [SettingChange {
         key: config::CONSENT_CURRENT_VERSION.to_owned(),
         before,
