@@ -55,6 +55,12 @@ impl ApplicationReason {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// The card is still in the holder's hand (damaged, a name change): it is reissued
+    /// without a stop, and the old card is mailed back (`holder::old_card_required`).
+    pub fn card_in_hand(self) -> bool {
+        matches!(self, Self::Damaged | Self::Other)
+    }
 }
 
 /// «卡片領卡資訊»: where the new card goes.
@@ -98,10 +104,25 @@ pub struct CardTypeOption {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ApplyBlock {
-    /// The holder still has an active (or temporarily locked) card: stop it first.
+    /// The holder still has an active (or temporarily locked) card: a lost card is
+    /// stopped first; a damaged card or a name change is reissued with the card in
+    /// hand (the reasons of [`ApplicationReason::card_in_hand`]), so this blocks only
+    /// the other reasons.
     ActiveCard { outer_no_masked: String },
     /// An application is already in progress.
     OpenApplication { serial_no: String },
+}
+
+impl ApplyBlock {
+    /// Whether this stops the application whatever its reason.
+    pub fn blocks_every_reason(&self) -> bool {
+        matches!(self, Self::OpenApplication { .. })
+    }
+
+    /// Whether this stops an application for `reason`.
+    pub fn blocks(&self, reason: ApplicationReason) -> bool {
+        self.blocks_every_reason() || !reason.card_in_hand()
+    }
 }
 
 /// The applicant's data from the roster: shown read-only.

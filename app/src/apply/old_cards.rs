@@ -14,7 +14,9 @@ use crate::holder::{ApplicationStatus, old_card_required};
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::ClientContext;
 use crate::server::db::begin_write;
-use crate::server::entities::{application_events, replacement_applications as applications};
+use crate::server::entities::{
+    application_events, cards, replacement_applications as applications,
+};
 
 /// One old card the issuer received.
 #[derive(Clone, Debug, Deserialize)]
@@ -102,6 +104,16 @@ pub async fn confirm_old_cards(
                 if !claimed {
                     (OldCardOutcome::Unchanged, Some(a.status))
                 } else {
+                    // The old card is with the issuer now: it is no longer in use (a
+                    // reissue never needed a stop while the card was in hand).
+                    cards::Entity::update_many()
+                        .col_expr(cards::Column::Status, Expr::value("stopped"))
+                        .col_expr(cards::Column::StoppedAt, Expr::value(at))
+                        .col_expr(cards::Column::UpdatedAt, Expr::value(now))
+                        .filter(cards::Column::HolderId.eq(a.holder_id))
+                        .filter(cards::Column::Status.is_in(["active", "locked"]))
+                        .exec(&txn)
+                        .await?;
                     let moved = a.status == ApplicationStatus::Processing.as_str();
                     let mut status = a.status.clone();
                     if moved {

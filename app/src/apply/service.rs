@@ -124,16 +124,8 @@ async fn block(
     holder_id: i32,
     grace_days: i64,
 ) -> Result<Option<ApplyBlock>, AppError> {
-    let live_card = cards::Entity::find()
-        .filter(cards::Column::HolderId.eq(holder_id))
-        .filter(cards::Column::Status.is_in(["active", "locked"]))
-        .one(conn)
-        .await?;
-    if let Some(card) = live_card {
-        return Ok(Some(ApplyBlock::ActiveCard {
-            outer_no_masked: mask_identifier(&card.outer_no),
-        }));
-    }
+    // An application in progress blocks everything; a card in use only the reasons
+    // that need it stopped first.
     let today = taiwan_today();
     let open = applications::Entity::find()
         .filter(applications::Column::HolderId.eq(holder_id))
@@ -145,8 +137,18 @@ async fn block(
             ApplicationStatus::parse(&a.status)
                 .is_some_and(|s| effective_status(s, a.due_on, grace_days, today).is_open())
         });
-    Ok(open.map(|a| ApplyBlock::OpenApplication {
-        serial_no: a.serial_no,
+    if let Some(a) = open {
+        return Ok(Some(ApplyBlock::OpenApplication {
+            serial_no: a.serial_no,
+        }));
+    }
+    let live_card = cards::Entity::find()
+        .filter(cards::Column::HolderId.eq(holder_id))
+        .filter(cards::Column::Status.is_in(["active", "locked"]))
+        .one(conn)
+        .await?;
+    Ok(live_card.map(|card| ApplyBlock::ActiveCard {
+        outer_no_masked: mask_identifier(&card.outer_no),
     }))
 }
 
@@ -226,6 +228,12 @@ pub async fn save_draft(
     }
     if step == ApplyStep::Applicant {
         check_card_type(&cx.state.db, holder_id, &draft).await?;
+        let ps = payment_settings(&cx.state.db).await?;
+        if let Some(b) = block(&cx.state.db, holder_id, ps.grace_days).await?
+            && b.blocks(draft.reason)
+        {
+            return Err(AppError::field("reason", "card_in_use"));
+        }
     }
     if step == ApplyStep::Photo && session_photo(cx, holder_id).await?.is_none() {
         return Err(AppError::field("photo", "required"));
@@ -336,7 +344,8 @@ pub fn serial_prefix(date: NaiveDate) -> String {
 /// # Errors
 /// `Unauthorized`; `Validation` for draft fields, `photo` (`required`),
 /// `card_type` (`unknown`) and `idempotency_key` (`required`, `format`, `reused`);
-/// `Conflict("active_card")` / `Conflict("open_application")`.
+/// `Conflict("active_card")` (a card in use and a reason that needs it stopped) /
+/// `Conflict("open_application")`.
 pub async fn submit(cx: &CallContext, input: ApplyInput) -> Result<ApplicationReceipt, AppError> {
     let holder_id = session::verified_holder(&cx.session, Wizard::Apply).await?;
     let mut errors = input.draft.field_errors();
@@ -408,13 +417,13 @@ async fn submit_once(
 
     let ps = payment_settings(&txn).await?;
     match block(&txn, holder_id, ps.grace_days).await? {
-        Some(ApplyBlock::ActiveCard { .. }) => {
+        Some(b @ ApplyBlock::ActiveCard { .. }) if b.blocks(input.draft.reason) => {
             return Err(AppError::Conflict("active_card".into()));
         }
         Some(ApplyBlock::OpenApplication { .. }) => {
             return Err(AppError::Conflict("open_application".into()));
         }
-        None => {}
+        _ => {}
     }
     let card_type = check_card_type(&txn, holder_id, &input.draft).await?;
     let photo = session_photo(cx, holder_id)

@@ -298,6 +298,18 @@ fn key_text(locale: Locale, key: &str) -> Option<&'static str> {
         "recorded" => td_string!(locale, audit.k_recorded),
         "template" => td_string!(locale, audit.k_template),
         "step" => td_string!(locale, audit.k_step),
+        "fee.loss" => td_string!(locale, audit.k_fee_loss),
+        "fee.remittance" => td_string!(locale, audit.k_fee_remittance),
+        "fee.cheque_postage" => td_string!(locale, audit.k_fee_cheque_postage),
+        "payment.deadline_days" => td_string!(locale, audit.k_deadline_days),
+        "payment.grace_days" => td_string!(locale, audit.k_grace_days),
+        "loss.liability_hours" => td_string!(locale, audit.k_liability_hours),
+        "verification.window_minutes" => td_string!(locale, audit.k_window_minutes),
+        "consent.current_version" => td_string!(locale, audit.k_consent_version),
+        "level" => td_string!(locale, audit.k_level),
+        "name_zh" => td_string!(locale, audit.k_name_zh),
+        "name_en" => td_string!(locale, audit.k_name_en),
+        "fee" => td_string!(locale, audit.k_fee),
         _ => return None,
     })
 }
@@ -410,6 +422,11 @@ mod tests {
             r#"{"class":{"from":"501","to":"502"},"widget":3}"#,
         );
         assert_eq!(text, "班級: 501 → 502; widget: 3");
+        let text = detail_text(
+            Locale::zh_TW,
+            r#"{"verification.window_minutes":{"from":"20","to":"21"}}"#,
+        );
+        assert_eq!(text, "身分驗證有效時間（分鐘）: 20 → 21");
         assert_eq!(detail_text(Locale::zh_TW, "not json"), "not json");
     }
 

@@ -304,7 +304,7 @@ async fn uploads_are_checked_by_content_size_and_dimensions() {
 }
 
 #[tokio::test]
-async fn holders_with_a_card_in_use_are_told_to_stop_it_first() {
+async fn a_card_in_use_is_stopped_first_unless_it_is_in_hand() {
     let (db, server) = setup().await;
     let browser = applicant(&server, 3).await;
     let overview = browser.get("/api/apply/overview").await;
@@ -314,9 +314,39 @@ async fn holders_with_a_card_in_use_are_told_to_stop_it_first() {
     );
     let up = upload(&browser, headshot(ImageFormat::Jpeg, 230, 288)).await;
     assert_eq!(up.status, StatusCode::NO_CONTENT);
+    // A lost card is stopped first: step 3 names the reason, the submission is refused.
+    let step = browser
+        .post_json(
+            "/api/apply/draft",
+            &json!({ "step": "applicant", "draft": draft("school") }),
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::UNPROCESSABLE_ENTITY, "{step:?}");
+    assert_eq!(step.body["detail"]["reason"], "card_in_use", "{step:?}");
     let reply = submit(&browser, &draft("school"), "k-active-card-1").await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
     assert!(applications_of(&db).await.is_empty());
+    // A damaged card is reissued with the card in hand (it is mailed back later).
+    let mut damaged = draft("school");
+    damaged["reason"] = json!("damaged");
+    let step = browser
+        .post_json(
+            "/api/apply/draft",
+            &json!({ "step": "applicant", "draft": damaged }),
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::OK, "{step:?}");
+    let reply = submit(&browser, &damaged, "k-active-card-2").await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(applications_of(&db).await.len(), 1);
+    // ... and only once: a second one is refused while the first is open.
+    let overview = browser.get("/api/apply/overview").await;
+    assert_eq!(
+        overview.body["block"]["kind"], "open_application",
+        "{overview:?}"
+    );
+    let reply = submit(&browser, &damaged, "k-active-card-3").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
     // A transfer student without any card may apply.
     let newcomer = applicant(&server, 2).await;
     let receipt = apply(&newcomer, "k-newcomer-0001").await;

@@ -11,7 +11,7 @@ use crate::common;
 use app::domain::id_number::with_check_digit;
 use app::server::audit::Actor;
 use app::server::entities::{
-    application_events, audit_log, holders, outbox, replacement_applications as applications,
+    application_events, audit_log, cards, holders, outbox, replacement_applications as applications,
 };
 use app::server::roster;
 use app::server::staff::{NewStaffUser, StaffRole, add_user};
@@ -256,6 +256,22 @@ async fn a_reissue_waits_in_processing_until_the_issuer_has_the_old_card() {
     assert_eq!(events(&db, &moved).await, ["processing", "printing"]);
     // Not yet paid: still awaiting payment, but ready to go straight to print.
     assert_eq!(app_row(&db, 2).await.status, "awaiting_payment");
+    // The old cards are with the issuer: no longer in use; the lost one is untouched.
+    let card_status = |n: u8| {
+        let db = &db;
+        async move {
+            cards::Entity::find()
+                .filter(cards::Column::OuterNo.eq(format!("09223456{n}0")))
+                .one(&db.db)
+                .await
+                .unwrap()
+                .expect("card")
+                .status
+        }
+    };
+    assert_eq!(card_status(0).await, "stopped");
+    assert_eq!(card_status(2).await, "stopped");
+    assert_eq!(card_status(1).await, "active");
 
     // Repeated: nothing changes.
     let again = old_cards(&server, ISSUER_KEY, &body).await;

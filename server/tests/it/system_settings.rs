@@ -203,7 +203,7 @@ async fn only_operators_change_settings_and_a_preview_writes_nothing() {
         .unwrap()
         .expect("audited");
     let detail: Value = serde_json::from_str(row.detail.as_deref().unwrap()).unwrap();
-    assert_eq!(detail["fee.loss"], json!({ "before": "20", "after": "30" }));
+    assert_eq!(detail["fee.loss"], json!({ "from": "20", "to": "30" }));
     // The portal uses it: the stop fees the wizard reads.
     let fees = app::card_stop::service::fees(&db.db).await.unwrap();
     assert_eq!(fees.loss, 30);

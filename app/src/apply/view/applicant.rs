@@ -31,9 +31,22 @@ pub fn ApplicantStep() -> impl IntoView {
             <p class="wizard-name">{tr(i18n, |l| td_string!(l, common.wizard_apply))}</p>
             {gate(i18n, state, move |o| {
                 let types = o.card_types.clone();
+                // A card still in use: reissued only when it is in hand (damaged, a name
+                // change); a lost card is stopped first.
+                let in_use = match o.block.clone() {
+                    Some(ApplyBlock::ActiveCard { outer_no_masked }) => Some(outer_no_masked),
+                    _ => None,
+                };
+                let card_in_use = in_use.is_some();
                 view! {
                     <ErrorSummary items=summary />
                     <FormAlert message=form_error />
+                    {in_use.map(|card| view! {
+                        <div class="notice notice--warn" role="status">
+                            <p>{move || td_string!(i18n.get_locale(), apply.active_card_in_hand, card = card.clone()).to_string()}</p>
+                            <p><Link href="/card/stop/consent">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link></p>
+                        </div>
+                    })}
                     {roster_facts(i18n, &o)}
                     <form class="form" novalidate on:submit=submit>
                         <fieldset class="fieldset" id="card-type">
@@ -56,13 +69,18 @@ pub fn ApplicantStep() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </fieldset>
-                        <fieldset class="fieldset">
+                        <fieldset class="fieldset" id="reason">
                             <legend>{tr(i18n, |l| td_string!(l, apply.reason))}</legend>
+                            <p class="field__error">{move || error_of(i18n, errors, "reason").get()}</p>
                             {ApplicationReason::ALL.into_iter().map(|r| view! {
                                 <label class="radio">
                                     <input type="radio" name="reason"
+                                        disabled=card_in_use && !r.card_in_hand()
                                         prop:checked=move || state.draft.with(|d| d.reason == r)
-                                        on:change=move |_| state.draft.update(|d| d.reason = r) />
+                                        on:change=move |_| {
+                                            state.draft.update(|d| d.reason = r);
+                                            errors.update(|e| { e.remove("reason"); });
+                                        } />
                                     <span>{move || reason_text(i18n.get_locale(), r)}</span>
                                 </label>
                             }).collect_view()}

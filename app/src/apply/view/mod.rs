@@ -141,6 +141,7 @@ fn field_text(locale: Locale, code: &str) -> &'static str {
         "photo_dimensions" | "photo_empty" => td_string!(locale, apply.err_photo_unreadable),
         "photo_upload" => td_string!(locale, apply.err_photo_upload),
         "reused" => td_string!(locale, apply.err_reused),
+        "card_in_use" => td_string!(locale, apply.err_card_in_use),
         _ => td_string!(locale, apply.err_required),
     }
 }
@@ -148,6 +149,7 @@ fn field_text(locale: Locale, code: &str) -> &'static str {
 fn field_label(locale: Locale, field: &str) -> &'static str {
     match field {
         "card_type" => td_string!(locale, apply.card_type),
+        "reason" => td_string!(locale, apply.reason),
         "reason_remark" => td_string!(locale, apply.reason_remark),
         "email" => td_string!(locale, apply.email),
         "phone" => td_string!(locale, apply.phone),
@@ -167,6 +169,7 @@ fn field_label(locale: Locale, field: &str) -> &'static str {
 fn field_id(field: &str) -> &'static str {
     match field {
         "card_type" => "card-type",
+        "reason" => "reason",
         "reason_remark" => "reason-remark",
         "email" => "email",
         "phone" => "phone",
@@ -281,16 +284,6 @@ fn gate(
         }
         .into_any(),
         Some(Ok(o)) => match o.block.clone() {
-            Some(ApplyBlock::ActiveCard { outer_no_masked }) => view! {
-                <div class="notice notice--warn" role="status">
-                    <p>{move || td_string!(i18n.get_locale(), apply.blocked_active, card = outer_no_masked.clone()).to_string()}</p>
-                </div>
-                <div class="actions">
-                    <Link href="/card/stop/consent" class="button button--primary">{tr(i18n, |l| td_string!(l, common.wizard_stop))}</Link>
-                    <Link href="/" class="button button--secondary">{tr(i18n, |l| td_string!(l, common.back_home))}</Link>
-                </div>
-            }
-            .into_any(),
             Some(ApplyBlock::OpenApplication { serial_no }) => view! {
                 <div class="notice notice--warn" role="status">
                     <p>{move || td_string!(i18n.get_locale(), apply.blocked_open, serial = serial_no.clone()).to_string()}</p>
@@ -301,7 +294,8 @@ fn gate(
                 </div>
             }
             .into_any(),
-            None => content(o),
+            // A card in use blocks only the reasons that need it stopped: step 3 says so.
+            Some(ApplyBlock::ActiveCard { .. }) | None => content(o),
         },
     }
     }
@@ -312,7 +306,7 @@ fn require_applicant(state: ApplyState) {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(o)) = state.overview.get()
-            && o.block.is_none()
+            && o.block.as_ref().is_none_or(|b| !b.blocks_every_reason())
             && state.draft.with(|d| d.card_type.is_empty())
         {
             navigate(

@@ -123,7 +123,7 @@ async fn record_change(
     cx: &CallContext,
     staff: &Staff,
     action: &str,
-    subject: String,
+    subject: Option<String>,
     changes: &[SettingChange],
 ) -> Result<(), AppError> {
     let detail = changes
@@ -131,7 +131,7 @@ async fn record_change(
         .map(|c| {
             (
                 c.key.clone(),
-                serde_json::json!({ "before": c.before, "after": c.after }),
+                serde_json::json!({ "from": c.before, "to": c.after }),
             )
         })
         .collect::<serde_json::Map<_, _>>();
@@ -141,7 +141,7 @@ async fn record_change(
         AuditEvent {
             actor: staff.actor(),
             action,
-            subject: Some(subject),
+            subject,
             result: "ok",
             detail: Some(serde_json::Value::Object(detail)),
         },
@@ -204,7 +204,7 @@ pub async fn save_settings(
     for c in &changes {
         config::put(&txn, &c.key, &c.after).await?;
     }
-    record_change(&txn, cx, &staff, ACTION, "fees_deadlines".into(), &changes).await?;
+    record_change(&txn, cx, &staff, ACTION, None, &changes).await?;
     txn.commit().await?;
     cx.state.settings.invalidate();
     Ok(changes)
@@ -377,7 +377,7 @@ pub async fn save_card_type(
             inserted.map_err(|e| taken_if_unique(e, "code"))?;
         }
     }
-    record_change(&txn, cx, &staff, ACTION, after.code.clone(), &changes).await?;
+    record_change(&txn, cx, &staff, ACTION, Some(after.code.clone()), &changes).await?;
     txn.commit().await?;
     cx.state.settings.invalidate();
     Ok(changes)
@@ -471,7 +471,7 @@ pub async fn publish_consent(cx: &CallContext, input: ConsentInput) -> Result<()
         before,
         after: version.clone(),
     }];
-    record_change(&txn, cx, &staff, ACTION, version, &change).await?;
+    record_change(&txn, cx, &staff, ACTION, Some(version), &change).await?;
     txn.commit().await?;
     cx.state.settings.invalidate();
     Ok(())

@@ -30,13 +30,14 @@ fn account_error(locale: Locale, field: &str, code: &str) -> &'static str {
 fn totp_section(
     i18n: I18n,
     enabled: bool,
+    // The page's: the section is drawn again by the reload after enrolment.
+    done: RwSignal<bool>,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let enrolment = RwSignal::new(None::<TotpEnrolment>);
     let code = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let alert = RwSignal::new(None::<String>);
-    let done = RwSignal::new(false);
     let begin = move |_| {
         alert.set(None);
         done.set(false);
@@ -228,6 +229,7 @@ pub fn AccountsPage() -> impl IntoView {
     let alert = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<NewStaffAccount>);
+    let totp_done = RwSignal::new(false);
     let field_error = move |field: &'static str| {
         Signal::derive(move || {
             let locale = i18n.get_locale();
@@ -311,7 +313,7 @@ pub fn AccountsPage() -> impl IntoView {
                             </dl>
                             <p><A href="/school/password">{tr(i18n, |l| td_string!(l, school.nav_password))}</A></p>
                         </section>
-                        {totp_section(i18n, me.totp, reload)}
+                        {totp_section(i18n, me.totp, totp_done, reload)}
                         {admin.then(|| view! {
                             <section aria-labelledby="accounts-title" class="staff-section">
                                 <h2 id="accounts-title">{tr(i18n, |l| td_string!(l, admin.accounts_caption))}</h2>
