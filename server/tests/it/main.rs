@@ -31,6 +31,7 @@ mod print_batches;
 mod print_centre;
 mod readers_holidays;
 mod refunds;
+mod reports;
 mod reissue;
 mod roster_import;
 mod roster_upload;
