@@ -334,7 +334,8 @@ pub fn month_text(index: i32) -> String {
 pub fn parse_month(value: &str) -> Option<i32> {
     let v = value.trim();
     let b = v.as_bytes();
-    if b.len() != 7 || b[4] != b'-' || !v[..4].bytes().all(|c| c.is_ascii_digit()) {
+    if !v.is_ascii() || b.len() != 7 || b[4] != b'-' || !v[..4].bytes().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let year: i32 = v[..4].parse().ok()?;

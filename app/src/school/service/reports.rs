@@ -477,7 +477,7 @@ async fn applications(
 ) -> Result<Vec<ReportRow>, AppError> {
     let places = holder_places(db, cond.clone()).await?;
     let schools = school_names(db).await?;
-    let grace = crate::apply::service::payment_settings(db)
+    let grace = crate::server::settings::payment_settings(db)
         .await?
         .grace_days;
     let (start, end) = month_span(from, to);

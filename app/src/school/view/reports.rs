@@ -65,7 +65,7 @@ fn range_box(
     view! {
         <label for=id>{tr(i18n, label)}
             <input id=id type="text" inputmode="numeric" autocomplete="off" placeholder=placeholder
-                maxlength=placeholder.len() prop:value=move || value.get()
+                maxlength=placeholder.len().to_string() prop:value=move || value.get()
                 aria-describedby=error_id.clone()
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
                 on:input=move |ev| value.set(event_target_value(&ev)) />
