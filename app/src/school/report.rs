@@ -327,7 +327,11 @@ pub fn month_index(d: NaiveDate) -> i32 {
 
 /// `2026-03` of a month index.
 pub fn month_text(index: i32) -> String {
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
 }
 
 /// Parses `YYYY-MM` into a month index.

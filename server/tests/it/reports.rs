@@ -46,7 +46,11 @@ async fn setup() -> (TestDb, TestServer) {
     .enumerate()
     {
         let n = n + 1;
-        let district = if code == "173601" { "仁愛區" } else { "信義區" };
+        let district = if code == "173601" {
+            "仁愛區"
+        } else {
+            "信義區"
+        };
         f.push_str(&format!(
             "{code},{name},{district},國小,11000{n},學生{n},{},2015-03-14,F,{class},{n},KL-PRIMARY,05770000{n:02},active,230,2021-09-01\n",
             with_check_digit('A', &format!("2234567{n}")).expect("valid ID"),
@@ -182,7 +186,14 @@ async fn seed_week(db: &TestDb) {
         swipe(db, &mut n, Some(s[3]), "out", tw(day, 16, 30)).await;
         swipe(db, &mut n, Some(s[4]), "in", tw(day, 7, 55)).await;
     }
-    swipe(db, &mut n, Some(s[2]), "in", tw(week[0] - Duration::days(3), 7, 30)).await;
+    swipe(
+        db,
+        &mut n,
+        Some(s[2]),
+        "in",
+        tw(week[0] - Duration::days(3), 7, 30),
+    )
+    .await;
     let school_a = schools::Entity::find()
         .filter(schools::Column::Code.eq("173601"))
         .one(&db.db)
@@ -200,7 +211,15 @@ async fn seed_week(db: &TestDb) {
     .unwrap();
 }
 
-async fn stop(db: &TestDb, n: u32, choice: &str, refund: i32, review: &str, paid: bool, at: DateTime<Utc>) {
+async fn stop(
+    db: &TestDb,
+    n: u32,
+    choice: &str,
+    refund: i32,
+    review: &str,
+    paid: bool,
+    at: DateTime<Utc>,
+) {
     let (holder, card) = student(db, n).await;
     stop_requests::ActiveModel {
         serial_no: Set(format!("ST2026000000{n:02}")),
@@ -288,7 +307,14 @@ async fn seed_cards_and_messages(db: &TestDb) -> (DateTime<Utc>, DateTime<Utc>) 
     stop(db, 6, "no_refund", 0, "pending", false, now).await;
     application(db, 1, "awaiting_payment", today + Duration::days(7), now).await;
     application(db, 4, "paid", today, now).await;
-    application(db, 2, "awaiting_payment", today - Duration::days(33), before).await;
+    application(
+        db,
+        2,
+        "awaiting_payment",
+        today - Duration::days(33),
+        before,
+    )
+    .await;
     application(db, 6, "shipped", today, now).await;
     for (n, (channel, status)) in [
         ("email", "sent"),
@@ -348,7 +374,13 @@ fn row(labels: &[&str], counts: &[u64]) -> (Vec<String>, Vec<u64>) {
 }
 
 /// The CSV download of a report: status and text.
-async fn csv(b: &Browser, kind: &str, school: Option<&str>, from: &str, to: &str) -> (StatusCode, String) {
+async fn csv(
+    b: &Browser,
+    kind: &str,
+    school: Option<&str>,
+    from: &str,
+    to: &str,
+) -> (StatusCode, String) {
     let mut url = format!("/api/school/report.csv?report={kind}&from={from}&to={to}");
     if let Some(s) = school {
         url.push_str(&format!("&school_code={s}"));
@@ -403,7 +435,10 @@ async fn attendance_counts_each_roles_scope_and_the_csv_has_the_same_rows() {
             _ => (1, 1),
         };
         if i != 2 {
-            a501.push(row(&[day, A, "501"], &[3, arrivals, departures, 3 - arrivals]));
+            a501.push(row(
+                &[day, A, "501"],
+                &[3, arrivals, departures, 3 - arrivals],
+            ));
             a502.push(row(&[day, A, "502"], &[2, 2, 1, 0]));
         }
         let b_in = u64::from(i == 0);
@@ -429,7 +464,11 @@ async fn attendance_counts_each_roles_scope_and_the_csv_has_the_same_rows() {
         ("operator", Some("173601"), Ok(officer_a_rows)),
         ("t501", Some("173602"), Err(StatusCode::FORBIDDEN)),
         ("officer.b", Some("173601"), Err(StatusCode::FORBIDDEN)),
-        ("officer.a", Some("999999"), Err(StatusCode::UNPROCESSABLE_ENTITY)),
+        (
+            "officer.a",
+            Some("999999"),
+            Err(StatusCode::UNPROCESSABLE_ENTITY),
+        ),
     ];
     for (user, school, expected) in cases {
         let b = login(&server, user).await;
@@ -439,8 +478,14 @@ async fn attendance_counts_each_roles_scope_and_the_csv_has_the_same_rows() {
             Ok(expected) => {
                 let got = rows(&r);
                 assert_eq!(got, expected, "{user} {school:?}");
-                assert_eq!((r.body["from"].as_str(), r.body["to"].as_str()), (Some(from.as_str()), Some(to.as_str())));
-                assert!(r.body["chart_svg"].as_str().unwrap().starts_with("<svg"), "{user}");
+                assert_eq!(
+                    (r.body["from"].as_str(), r.body["to"].as_str()),
+                    (Some(from.as_str()), Some(to.as_str()))
+                );
+                assert!(
+                    r.body["chart_svg"].as_str().unwrap().starts_with("<svg"),
+                    "{user}"
+                );
                 assert_eq!(status, StatusCode::OK, "{user} {school:?}: {text}");
                 let (header, csv) = csv_rows(&text, 3);
                 assert_eq!(header, "日期,學校,班級,學生數,到校刷卡,離校刷卡,未刷卡");
@@ -459,7 +504,10 @@ async fn attendance_counts_each_roles_scope_and_the_csv_has_the_same_rows() {
     let officer = login(&server, "officer.a").await;
     let r = report(&officer, "attendance", None, &from, &to).await;
     assert_eq!(r.body["categories"], json!([d[0], d[1], d[3], d[4]]));
-    assert_eq!(r.body["series"], json!([[4, 4, 3, 3], [3, 2, 2, 2], [1, 1, 2, 2]]));
+    assert_eq!(
+        r.body["series"],
+        json!([[4, 4, 3, 3], [3, 2, 2, 2], [1, 1, 2, 2]])
+    );
 
     // Checked ranges, and the default (the last 7 days, ending today).
     let bad = report(&officer, "attendance", None, "2026-02-30", "").await;
@@ -469,7 +517,10 @@ async fn attendance_counts_each_roles_scope_and_the_csv_has_the_same_rows() {
     assert_eq!(bad.body["detail"]["to"], "before_from");
     let default = report(&officer, "attendance", None, "", "").await;
     assert_eq!(default.body["to"], iso(taiwan_today()));
-    assert_eq!(default.body["from"], iso(taiwan_today() - Duration::days(6)));
+    assert_eq!(
+        default.body["from"],
+        iso(taiwan_today() - Duration::days(6))
+    );
 
     // Without a login: nothing.
     let stranger = server.client();
@@ -522,13 +573,22 @@ async fn stops_applications_and_messages_count_by_state_within_the_scope() {
         ("officer.a", None, stops_a.clone(), apps_a.clone()),
         ("t501", None, stops_t501, apps_t501),
         ("officer.b", None, stops_b.clone(), apps_b.clone()),
-        ("operator", None, all(&stops_a, &stops_b), all(&apps_a, &apps_b)),
+        (
+            "operator",
+            None,
+            all(&stops_a, &stops_b),
+            all(&apps_a, &apps_b),
+        ),
         ("operator", Some("173602"), stops_b, apps_b),
     ];
     for (user, school, stops, apps) in cases {
         let b = login(&server, user).await;
         for (kind, expected, header) in [
-            ("stops", stops.clone(), "月份,學校,合計,申請中,已核可,退件,不退費,退費處理中,已退費"),
+            (
+                "stops",
+                stops.clone(),
+                "月份,學校,合計,申請中,已核可,退件,不退費,退費處理中,已退費",
+            ),
             (
                 "applications",
                 apps.clone(),
@@ -566,7 +626,10 @@ async fn stops_applications_and_messages_count_by_state_within_the_scope() {
             assert_eq!(csv, expected);
         } else {
             assert_eq!(m.status, StatusCode::FORBIDDEN, "{user}: {m:?}");
-            assert_eq!(csv(&b, "messages", None, "", "").await.0, StatusCode::FORBIDDEN);
+            assert_eq!(
+                csv(&b, "messages", None, "", "").await.0,
+                StatusCode::FORBIDDEN
+            );
         }
     }
     // Teacher, officer A, officer B: the page's call and the CSV, each audited.

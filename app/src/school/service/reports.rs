@@ -162,8 +162,8 @@ async fn count_report(
     let staff = current(cx).await?;
     let school = report_school(cx, &staff, kind, filter.school_code).await?;
     let today = taiwan_today();
-    let range = resolve_range(kind, &filter.from, &filter.to, today)
-        .map_err(AppError::Validation)?;
+    let range =
+        resolve_range(kind, &filter.from, &filter.to, today).map_err(AppError::Validation)?;
     let mut holders_in = staff.scope.holders_condition();
     if let Some(s) = &school {
         holders_in = holders_in.add(holders::Column::SchoolId.eq(s.id));
@@ -173,16 +173,20 @@ async fn count_report(
         (ReportKind::Attendance, ReportRange::Days(from, to)) => {
             attendance(db, holders_in, from, to.min(today)).await?
         }
-        (ReportKind::Stops, ReportRange::Months(from, to)) => {
-            (stops(db, holders_in, from, to, today).await?, months(from, to))
-        }
+        (ReportKind::Stops, ReportRange::Months(from, to)) => (
+            stops(db, holders_in, from, to, today).await?,
+            months(from, to),
+        ),
         (ReportKind::Applications, ReportRange::Months(from, to)) => (
             applications(db, holders_in, from, to, today).await?,
             months(from, to),
         ),
         (ReportKind::Messages, ReportRange::Months(from, to)) => (
             messages(db, from, to).await?,
-            CHANNELS.iter().map(|c| channel_name(c).to_owned()).collect(),
+            CHANNELS
+                .iter()
+                .map(|c| channel_name(c).to_owned())
+                .collect(),
         ),
         _ => return Err(AppError::Internal),
     };
@@ -443,13 +447,7 @@ async fn stops(
             _ => Column::ReviewPending,
         };
         let refund = RefundChoice::parse(&s.choice).and_then(|choice| {
-            RefundProgress::of(
-                choice,
-                s.refund_amount,
-                stopped_on,
-                s.refund_paid_on,
-                today,
-            )
+            RefundProgress::of(choice, s.refund_amount, stopped_on, s.refund_paid_on, today)
         });
         let refund = match refund {
             None => Column::RefundNone,

@@ -36,8 +36,13 @@ fn chart_summary(locale: Locale, r: &Report) -> String {
         .iter()
         .zip(r.series_totals())
         .map(|((label, _), total)| {
-            td_string!(locale, report.series_total, series = label.label(locale), n = total)
-                .to_string()
+            td_string!(
+                locale,
+                report.series_total,
+                series = label.label(locale),
+                n = total
+            )
+            .to_string()
         })
         .collect::<Vec<_>>()
         .join(td_string!(locale, report.list_sep));
@@ -83,8 +88,14 @@ fn report_body(i18n: I18n, r: Report) -> impl IntoView {
     let href = r.csv_href();
     let caption = move || {
         let l = i18n.get_locale();
-        td_string!(l, report.table_caption, title = kind.title(l), from = r.from.clone(), to = r.to.clone())
-            .to_string()
+        td_string!(
+            l,
+            report.table_caption,
+            title = kind.title(l),
+            from = r.from.clone(),
+            to = r.to.clone()
+        )
+        .to_string()
     };
     let legend = kind
         .series()
