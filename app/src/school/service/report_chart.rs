@@ -70,56 +70,60 @@ fn draw<DB: DrawingBackend>(
     series: &[Vec<u32>],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let n = categories.len();
+    let n = u32::try_from(categories.len()).unwrap_or(u32::MAX).max(1);
     let max = series.iter().flatten().copied().max().unwrap_or(0).max(1);
     let step = tick_step(max);
     let top = (max / step + 1) * step;
-    let every = n.div_ceil(MAX_LABELS).max(1);
-    let centres: Vec<f64> = (0..n)
-        .filter(|i| i % every == 0)
-        .map(|i| i as f64 + 0.5)
-        .collect();
-    let ticks: Vec<f64> = (0..=top / step).map(|k| f64::from(k * step)).collect();
+    // One segment per category: segment i spans Exact(i) to Exact(i + 1).
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(32)
         .y_label_area_size(48)
-        .build_cartesian_2d(
-            (0f64..n as f64).with_key_points(centres),
-            (0f64..f64::from(top)).with_key_points(ticks),
-        )?;
-    let label = |i: usize| categories.get(i).map(|c| short(c)).unwrap_or_default();
+        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..top)?;
+    let label = |v: &SegmentValue<u32>| match v {
+        SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => categories
+            .get(*i as usize)
+            .map(|c| short(c))
+            .unwrap_or_default(),
+        SegmentValue::Last => String::new(),
+    };
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .x_labels(MAX_LABELS)
+        .y_labels((top / step + 1) as usize)
         .bold_line_style(RGBColor(0xd5, 0xdb, 0xe1))
+        .light_line_style(TRANSPARENT)
         .axis_style(AXIS)
         .label_style(("sans-serif", 14).into_font().color(&AXIS))
-        .x_label_formatter(&|x| label(x.floor() as usize))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .x_label_formatter(&label)
         .draw()?;
-    let groups = series.len().max(1);
-    let width = 0.8 / groups as f64;
-    let with_values = n * groups <= MAX_VALUE_LABELS;
-    for (j, values) in series.iter().enumerate() {
-        let colour = SERIES_COLOURS[j % SERIES_COLOURS.len()];
-        let left = |i: usize| i as f64 + 0.1 + j as f64 * width;
-        chart.draw_series(values.iter().enumerate().map(|(i, v)| {
-            Rectangle::new(
-                [(left(i), 0.0), (left(i) + width, f64::from(*v))],
+    // The bars of a category side by side in the middle 80 % of its segment (pixels).
+    let segment = chart.plotting_area().dim_in_pixel().0 / n;
+    let groups = u32::try_from(series.len()).unwrap_or(1).max(1);
+    let pad = segment / 10;
+    let bar = (segment - 2 * pad) / groups;
+    let with_values = (n * groups) as usize <= MAX_VALUE_LABELS;
+    let value_style = TextStyle::from(("sans-serif", 13).into_font())
+        .color(&AXIS)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    for (j, values) in (0u32..).zip(series) {
+        let colour = SERIES_COLOURS[j as usize % SERIES_COLOURS.len()];
+        let left = pad + j * bar;
+        let right = segment.saturating_sub(left + bar);
+        chart.draw_series((0u32..).zip(values).map(|(i, v)| {
+            let mut r = Rectangle::new(
+                [(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), *v)],
                 colour.filled(),
-            )
+            );
+            r.set_margin(0, 0, left, right);
+            r
         }))?;
         if with_values {
-            let style = TextStyle::from(("sans-serif", 13).into_font())
-                .color(&AXIS)
-                .pos(Pos::new(HPos::Center, VPos::Bottom));
-            chart.draw_series(values.iter().enumerate().map(|(i, v)| {
-                Text::new(
-                    v.to_string(),
-                    (left(i) + width / 2.0, f64::from(*v)),
-                    style.clone(),
-                )
+            let dx = i32::try_from(left + bar / 2).unwrap_or(0);
+            chart.draw_series((0u32..).zip(values).map(|(i, v)| {
+                EmptyElement::at((SegmentValue::Exact(i), *v))
+                    + Text::new(v.to_string(), (dx, -2), value_style.clone())
             }))?;
         }
     }

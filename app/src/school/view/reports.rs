@@ -184,7 +184,7 @@ fn report_section(i18n: I18n, kind: ReportKind, loaded: Loaded) -> impl IntoView
     let heading = format!("report-{}", kind.as_str());
     view! {
         <section class="report" aria-labelledby=heading.clone()>
-            <h2 id=heading>{move || kind.title(i18n.get_locale())}</h2>
+            <h2 id=heading.clone()>{move || kind.title(i18n.get_locale())}</h2>
             <p class="hint">{move || description(i18n.get_locale(), kind)}</p>
             {move || match loaded.get() {
                 None => view! { <p class="loading" role="status">{tr(i18n, |l| td_string!(l, common.loading))}</p> }.into_any(),
