@@ -655,5 +655,6 @@ async fn stops_applications_and_messages_count_by_state_within_the_scope() {
         .count(&db.db)
         .await
         .unwrap();
-    assert_eq!(exports, 11);
+    // Five users × stops and applications, and the two operator cases' messages.
+    assert_eq!(exports, 12);
 }
