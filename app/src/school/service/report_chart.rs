@@ -113,7 +113,10 @@ fn draw<DB: DrawingBackend>(
         let right = segment.saturating_sub(left + bar);
         chart.draw_series((0u32..).zip(values).map(|(i, v)| {
             let mut r = Rectangle::new(
-                [(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), *v)],
+                [
+                    (SegmentValue::Exact(i), 0),
+                    (SegmentValue::Exact(i + 1), *v),
+                ],
                 colour.filled(),
             );
             r.set_margin(0, 0, left, right);
