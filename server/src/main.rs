@@ -13,6 +13,7 @@ mod machine_api;
 mod print_centre_api;
 mod print_cli;
 mod receipts;
+mod report_csv;
 mod web;
 
 use app::server::audit::Actor;

@@ -157,6 +157,7 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
     let server_fns = Router::new()
         .route("/api/school/export.csv", get(school_export))
         .route("/api/school/bindings.csv", get(school_bindings_export))
+        .route("/api/school/report.csv", get(crate::report_csv::report_csv))
         .route("/api/school/photo/{item_ref}", get(school_photo))
         .route(
             "/api/school/print-batches/{id}/export.zip",

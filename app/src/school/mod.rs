@@ -14,6 +14,8 @@ pub mod gate;
 pub mod gate_api;
 pub mod password_view;
 pub mod print_batch;
+pub mod report;
+pub mod report_api;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod system_settings;
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::directory::SchoolOption;
 pub use gate::{HolidayList, HolidayRow, NewHolidayInput, NewReaderInput, ReaderKey, ReaderRow};
 pub use print_batch::{PrintBatchItem, PrintBatchOverview, PrintBatchRow};
+pub use report::{Column, Report, ReportFilter, ReportKind, ReportRow};
 
 /// What a reviewer does with a binding request: «核可», «退回» (with a reason), or
 /// «解除綁定» of an approved one (protection cases, with a reason).

@@ -32,6 +32,7 @@ mod print_centre;
 mod readers_holidays;
 mod refunds;
 mod reissue;
+mod reports;
 mod roster_import;
 mod roster_upload;
 mod school;

@@ -120,6 +120,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                         <li><A href="/school/sms">{tr(i18n, |l| td_string!(l, school.nav_sms))}</A></li>
                         <li><A href="/school/parents/new">{tr(i18n, |l| td_string!(l, school.nav_new_parent))}</A></li>
                         <li><A href="/school/attendance">{tr(i18n, |l| td_string!(l, school.nav_attendance))}</A></li>
+                        <li><A href="/school/reports">{tr(i18n, |l| td_string!(l, report.nav_reports))}</A></li>
                         <li><A href="/school/accounts">{tr(i18n, |l| td_string!(l, admin.nav_accounts))}</A></li>
                         {move || state.me.get().and_then(Result::ok).map(|me| {
                             let admin = me.role != "teacher";
@@ -224,6 +225,7 @@ mod print_batches;
 mod processing;
 mod queue;
 mod readers;
+mod reports;
 mod roster;
 mod sms;
 mod system_settings;
@@ -242,6 +244,7 @@ pub use print_batches::*;
 pub use processing::*;
 pub use queue::*;
 pub use readers::*;
+pub use reports::*;
 pub use roster::*;
 pub use sms::*;
 pub use system_settings::*;
