@@ -78,8 +78,8 @@ test('a damaged card: LINE Pay, approved, «處理中» until the old card arriv
   const issuer = await request.newContext({ baseURL });
   const post = () =>
     issuer.post('/api/v1/old-cards', { data: { cards: [{ serial }] }, headers: { authorization: `Bearer ${ISSUER_KEY}` } });
-  expect(await (await post()).json()).toEqual({ results: [{ serial, status: 'received' }] });
-  expect(await (await post()).json()).toEqual({ results: [{ serial, status: 'unchanged' }] });
+  expect(await (await post()).json()).toMatchObject({ received: 1, results: [{ serial, outcome: 'received', status: 'printing' }] });
+  expect(await (await post()).json()).toMatchObject({ received: 0, unchanged: 1, results: [{ serial, outcome: 'unchanged' }] });
   await issuer.dispose();
   const batch = runServerCli(['print-batch', 'create', '--school', 'E2E006']);
   expect(batch.stdout, batch.stderr).toContain('created with 1 application');
