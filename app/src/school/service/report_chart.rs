@@ -77,8 +77,8 @@ fn draw<DB: DrawingBackend>(
     // One segment per category: segment i spans Exact(i) to Exact(i + 1).
     let mut chart = ChartBuilder::on(root)
         .margin(12)
-        .x_label_area_size(32)
-        .y_label_area_size(48)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
         .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..top)?;
     let label = |v: &SegmentValue<u32>| match v {
         SegmentValue::Exact(i) | SegmentValue::CenterOf(i) => categories
@@ -95,7 +95,7 @@ fn draw<DB: DrawingBackend>(
         .bold_line_style(RGBColor(0xd5, 0xdb, 0xe1))
         .light_line_style(TRANSPARENT)
         .axis_style(AXIS)
-        .label_style(("sans-serif", 14).into_font().color(&AXIS))
+        .label_style(("sans-serif", 18).into_font().color(&AXIS))
         .x_label_formatter(&label)
         .draw()?;
     // The bars of a category side by side in the middle 80 % of its segment (pixels).
@@ -104,7 +104,7 @@ fn draw<DB: DrawingBackend>(
     let pad = segment / 10;
     let bar = (segment - 2 * pad) / groups;
     let with_values = (n * groups) as usize <= MAX_VALUE_LABELS;
-    let value_style = TextStyle::from(("sans-serif", 13).into_font())
+    let value_style = TextStyle::from(("sans-serif", 16).into_font())
         .color(&AXIS)
         .pos(Pos::new(HPos::Center, VPos::Bottom));
     for (j, values) in (0u32..).zip(series) {

@@ -285,7 +285,7 @@ pub fn ReportsPage() -> impl IntoView {
             {move || operator.get().then(|| school_select(i18n, "report-school",
                 |l| td_string!(l, gate.school), |l| td_string!(l, gate.all_schools), school,
                 school_error))}
-            <form class="filter-bar" role="search" novalidate
+            <form class="filter-bar filter-bar--static" role="search" novalidate
                 aria-label=move || td_string!(i18n.get_locale(), report.filters).to_string()
                 on:submit=move |ev| { ev.prevent_default(); load_all(); }>
                 {range_box(i18n, "report-day-from", |l| td_string!(l, report.day_from), "YYYY-MM-DD", day_from, field_error("day_from"))}
