@@ -44,11 +44,11 @@ pub fn SchoolNotices() -> impl IntoView {
                 }.into_any(),
                 Some(Ok(items)) => view! {
                     <ul class="card-list">{items.into_iter().map(|n| {
-                        let heading = format!("school-notice-{}", n.id);
+                        let (heading, labelled_by) = (format!("school-notice-{}", n.id), format!("school-notice-{}", n.id));
                         let (school, at) = (n.school_name.clone(), taiwan_date_time(n.created_at));
                         view! {
                             <li class="card-item">
-                                <article class="school-notice" aria-labelledby=heading.clone()>
+                                <article class="school-notice" aria-labelledby=labelled_by>
                                     <h3 class="card-item__title" id=heading>{n.title.clone()}</h3>
                                     <p class="cell-note">{move || td_string!(i18n.get_locale(), notice.p_meta, school = school.clone(), date = at.clone()).to_string()}</p>
                                     <p class="school-notice__body">{n.body.clone()}</p>
