@@ -84,7 +84,10 @@ impl NoticeDraft {
             Some("required")
         } else if body.chars().count() > BODY_MAX {
             Some("too_long")
-        } else if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        } else if body
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             Some("format")
         } else {
             None
@@ -202,14 +205,22 @@ mod tests {
 
     #[test]
     fn titles_and_bodies_are_checked_by_length_and_characters() {
-        assert!(draft("停課通知", "明天停課一天。\r\n請家長留意。").field_errors().is_empty());
+        assert!(
+            draft("停課通知", "明天停課一天。\r\n請家長留意。")
+                .field_errors()
+                .is_empty()
+        );
         let e = draft("  ", "").field_errors();
         assert_eq!(e["title"], "required");
         assert_eq!(e["body"], "required");
         let e = draft(&"題".repeat(61), &"字".repeat(1001)).field_errors();
         assert_eq!(e["title"], "too_long");
         assert_eq!(e["body"], "too_long");
-        assert!(draft(&"題".repeat(60), &"字".repeat(1000)).field_errors().is_empty());
+        assert!(
+            draft(&"題".repeat(60), &"字".repeat(1000))
+                .field_errors()
+                .is_empty()
+        );
         let e = draft("a\nb", "x\u{0}y").field_errors();
         assert_eq!(e["title"], "format");
         assert_eq!(e["body"], "format");

@@ -57,7 +57,11 @@ impl Setup {
         let db = TestDb::new().await;
         let mut f = format!("{HEADER}\n");
         for (i, (school, no, name, digits, birth, class)) in CHILDREN.iter().enumerate() {
-            let school_name = if *school == A { "基隆市立仁愛國小" } else { "基隆市立信義國小" };
+            let school_name = if *school == A {
+                "基隆市立仁愛國小"
+            } else {
+                "基隆市立信義國小"
+            };
             f.push_str(&format!(
                 "{school},{school_name},仁愛區,國小,{no},{name},{},{birth},{},{class},{},KL-PRIMARY,05770000{i:02},active,230,2021-09-01\n",
                 child_id(digits),
@@ -314,7 +318,10 @@ async fn notices_of_a_class_reach_exactly_its_bound_parents_over_their_verified_
 
     let teacher = s.staff("t501").await;
     let targets = teacher
-        .post_json("/api/school/notice-targets", &json!({ "school_code": null }))
+        .post_json(
+            "/api/school/notice-targets",
+            &json!({ "school_code": null }),
+        )
         .await;
     assert_eq!(targets.status, StatusCode::OK, "{targets:?}");
     assert_eq!(targets.body["own_class"], "501");
@@ -368,7 +375,10 @@ async fn notices_of_a_class_reach_exactly_its_bound_parents_over_their_verified_
     };
     let parents = last.body["parents"].as_array().unwrap();
     assert_eq!(parents.len(), 2, "{last:?}");
-    let mom_row = parents.iter().find(|p| p["parent_name"] == "林媽媽").unwrap();
+    let mom_row = parents
+        .iter()
+        .find(|p| p["parent_name"] == "林媽媽")
+        .unwrap();
     assert_eq!(mom_row["children"], json!(["林○晴 501"]));
     let channels: BTreeSet<&str> = mom_row["channels"]
         .as_array()
@@ -388,12 +398,11 @@ async fn notices_of_a_class_reach_exactly_its_bound_parents_over_their_verified_
     assert_eq!(list.body[0]["sent"], 3, "{list:?}");
     assert_eq!(list.body[0]["parents"], 2);
     // The message as the parent receives it: the title and the body as written.
-    let mail = s
-        .db
-        .outbox_mails()
-        .into_iter()
-        .find(|m| m.to == "mom501@example.com" && m.subject.contains("颱風停課通知"))
-        .expect("the e-mail");
+    let mail =
+        s.db.outbox_mails()
+            .into_iter()
+            .find(|m| m.to == "mom501@example.com" && m.subject.contains("颱風停課通知"))
+            .expect("the e-mail");
     assert!(mail.text.contains("請家長留意孩子安全。"), "{}", mail.text);
 
     // «家長專區»: the class's parents see it; another class and another school do not.
@@ -413,7 +422,10 @@ async fn an_officer_sends_by_grade_and_to_the_school_and_a_replay_sends_nothing_
     let officer = s.staff("officer.a").await;
 
     let targets = officer
-        .post_json("/api/school/notice-targets", &json!({ "school_code": null }))
+        .post_json(
+            "/api/school/notice-targets",
+            &json!({ "school_code": null }),
+        )
         .await;
     assert_eq!(targets.body["levels"], json!(["5", "6"]), "{targets:?}");
     assert_eq!(targets.body["classes"], json!(["501", "502", "601"]));
@@ -421,7 +433,11 @@ async fn an_officer_sends_by_grade_and_to_the_school_and_a_replay_sends_nothing_
     // Grade 5: classes 501 and 502.
     let d = draft("level", "5", "五年級戶外教學");
     let p = preview(&officer, &d).await;
-    assert_eq!((p.body["parents"].clone(), p.body["channels"].clone()), (json!(3), json!(3)), "{p:?}");
+    assert_eq!(
+        (p.body["parents"].clone(), p.body["channels"].clone()),
+        (json!(3), json!(3)),
+        "{p:?}"
+    );
     let token = p.body["token"].as_str().unwrap().to_owned();
     let first = send(&officer, &d, &token).await;
     assert_eq!(first.status, StatusCode::OK, "{first:?}");
@@ -433,7 +449,10 @@ async fn an_officer_sends_by_grade_and_to_the_school_and_a_replay_sends_nothing_
     assert_eq!(again.status, StatusCode::OK, "{again:?}");
     assert_eq!(again.body, first.body);
     assert_eq!(s.db.count("school_notices").await, 1);
-    assert_eq!(s.db.count("outbox WHERE template = 'school_notice'").await, 3);
+    assert_eq!(
+        s.db.count("outbox WHERE template = 'school_notice'").await,
+        3
+    );
     // The token of that notice with another notice is refused.
     let other = send(&officer, &draft("level", "5", "另一則"), &token).await;
     assert_eq!(field(&other, "token"), "reused");
@@ -442,10 +461,17 @@ async fn an_officer_sends_by_grade_and_to_the_school_and_a_replay_sends_nothing_
     let p2 = preview(&officer, &d2).await;
     let t2 = p2.body["token"].as_str().unwrap().to_owned();
     let (x, y) = tokio::join!(send(&officer, &d2, &t2), send(&officer, &d2, &t2));
-    assert_eq!((x.status, y.status), (StatusCode::OK, StatusCode::OK), "{x:?} {y:?}");
+    assert_eq!(
+        (x.status, y.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{x:?} {y:?}"
+    );
     assert_eq!(x.body["notice_id"], y.body["notice_id"]);
     assert_eq!(s.db.count("school_notices").await, 2);
-    assert_eq!(s.db.count("outbox WHERE template = 'school_notice'").await, 6);
+    assert_eq!(
+        s.db.count("outbox WHERE template = 'school_notice'").await,
+        6
+    );
     assert_eq!(s.audits("notice.send", "ok").await, 2);
 
     // One class of the school, then the whole school (not school B).
@@ -459,7 +485,10 @@ async fn an_officer_sends_by_grade_and_to_the_school_and_a_replay_sends_nothing_
         parent_titles(&p502).await,
         vec!["全校運動會", "五年級健康檢查", "五年級戶外教學"]
     );
-    assert_eq!(parent_titles(&p601).await, vec!["全校運動會", "六年級畢業典禮"]);
+    assert_eq!(
+        parent_titles(&p601).await,
+        vec!["全校運動會", "六年級畢業典禮"]
+    );
     assert!(parent_titles(&school_b).await.is_empty());
     let recipients: BTreeSet<String> = s.notice_messages().await.into_iter().map(|m| m.1).collect();
     assert!(!recipients.contains("pb@example.com"));
@@ -467,13 +496,25 @@ async fn an_officer_sends_by_grade_and_to_the_school_and_a_replay_sends_nothing_
     // The operator names the school; without one there is nothing to send to.
     let operator = s.staff("operator").await;
     assert_eq!(
-        field(&preview(&operator, &draft("school", "", "x")).await, "school"),
+        field(
+            &preview(&operator, &draft("school", "", "x")).await,
+            "school"
+        ),
         "required"
     );
     let sent = preview_and_send(&operator, &with_school(draft("school", "", "乙校通知"), B)).await;
     assert_eq!(sent.body["parents"], 1);
     assert_eq!(parent_titles(&school_b).await, vec!["乙校通知"]);
-    assert_eq!(operator.get("/api/school/notices").await.body.as_array().unwrap().len(), 5);
+    assert_eq!(
+        operator
+            .get("/api/school/notices")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
 }
 
 #[tokio::test]
@@ -505,7 +546,9 @@ async fn each_role_keeps_to_its_class_and_school() {
     for (who, d) in &refused {
         assert_eq!(preview(who, d).await.status, StatusCode::FORBIDDEN, "{d}");
         assert_eq!(
-            send(who, d, "0123456789abcdef0123456789abcdef").await.status,
+            send(who, d, "0123456789abcdef0123456789abcdef")
+                .await
+                .status,
             StatusCode::FORBIDDEN,
             "{d}"
         );
@@ -516,9 +559,15 @@ async fn each_role_keeps_to_its_class_and_school() {
     assert_eq!(status(&t501, own_id).await.status, StatusCode::OK);
     assert_eq!(status(&t502, own_id).await.status, StatusCode::FORBIDDEN);
     assert_eq!(status(&t501, school_id).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(status(&officer_b, own_id).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status(&officer_b, own_id).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(status(&officer_a, own_id).await.status, StatusCode::OK);
-    assert_eq!(status(&officer_a, 999_999).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        status(&officer_a, 999_999).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(s.audits("notice.status", "denied").await, 3);
     let listed = |r: Reply| r.body.as_array().unwrap().len();
     assert_eq!(listed(t501.get("/api/school/notices").await), 1);
@@ -539,7 +588,11 @@ async fn each_role_keeps_to_its_class_and_school() {
     );
 
     // Field-level checks.
-    let r = preview(&officer_a, &json!({ "audience": "class", "title": " ", "body": "" })).await;
+    let r = preview(
+        &officer_a,
+        &json!({ "audience": "class", "title": " ", "body": "" }),
+    )
+    .await;
     assert_eq!(field(&r, "title"), "required");
     assert_eq!(field(&r, "body"), "required");
     assert_eq!(field(&r, "class_name"), "required");
@@ -550,11 +603,17 @@ async fn each_role_keeps_to_its_class_and_school() {
     assert_eq!(field(&r, "body"), "too_long");
     assert_eq!(field(&r, "class_name"), "unknown");
     assert_eq!(
-        field(&preview(&officer_a, &draft("level", "9", "x")).await, "level"),
+        field(
+            &preview(&officer_a, &draft("level", "9", "x")).await,
+            "level"
+        ),
         "unknown"
     );
     assert_eq!(
-        field(&send(&officer_a, &draft("school", "", "x"), "short").await, "token"),
+        field(
+            &send(&officer_a, &draft("school", "", "x"), "short").await,
+            "token"
+        ),
         "format"
     );
     // Unknown fields are refused (no mass assignment).

@@ -98,7 +98,8 @@ async fn notice_rows(
             let mut parents: Vec<i32> = mine.clone().map(|(d, _)| d.parent_id).collect();
             parents.sort_unstable();
             parents.dedup();
-            let of = |want: DeliveryState| count(mine.clone().filter(|(_, s)| *s == Some(want)).count());
+            let of =
+                |want: DeliveryState| count(mine.clone().filter(|(_, s)| *s == Some(want)).count());
             NoticeRow {
                 id: n.id,
                 created_at: n.created_at,
@@ -207,8 +208,13 @@ pub async fn notice_status(cx: &CallContext, id: i32) -> Result<NoticeStatus, Ap
         ),
         None => None,
     };
-    let holders = audience_holders(db, notice.school_id, notice.class_id, level_classes.as_deref())
-        .await?;
+    let holders = audience_holders(
+        db,
+        notice.school_id,
+        notice.class_id,
+        level_classes.as_deref(),
+    )
+    .await?;
     let class_names: HashMap<i32, String> = classes::Entity::find()
         .filter(classes::Column::SchoolId.eq(notice.school_id))
         .all(db)

@@ -312,7 +312,11 @@ pub async fn notice_targets(
         Some(own) => vec![own.clone()],
         None => classes.into_iter().map(|c| c.name).collect(),
     };
-    let levels = if own_class.is_some() { Vec::new() } else { levels };
+    let levels = if own_class.is_some() {
+        Vec::new()
+    } else {
+        levels
+    };
     Ok(NoticeTargets {
         school_name: school.name,
         classes,

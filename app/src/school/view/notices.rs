@@ -94,17 +94,28 @@ fn preview_panel(
     confirm: impl Fn() + Copy + 'static,
     edit: impl Fn() + Copy + 'static,
 ) -> impl IntoView {
-    let (school, class_name, level) = (p.school_name.clone(), p.class_name.clone(), p.level.clone());
+    let (school, class_name, level) =
+        (p.school_name.clone(), p.class_name.clone(), p.level.clone());
     let to = move || {
         let l = i18n.get_locale();
         let audience = audience_text(l, class_name.as_deref(), level.as_deref());
-        td_string!(l, notice.preview_audience, school = school.clone(), audience = audience)
-            .to_string()
+        td_string!(
+            l,
+            notice.preview_audience,
+            school = school.clone(),
+            audience = audience
+        )
+        .to_string()
     };
     let (parents, channels) = (p.parents, p.channels);
     let count = move || {
-        td_string!(i18n.get_locale(), notice.preview_count, parents = parents, channels = channels)
-            .to_string()
+        td_string!(
+            i18n.get_locale(),
+            notice.preview_count,
+            parents = parents,
+            channels = channels
+        )
+        .to_string()
     };
     view! {
         <section class="preview-panel" role="region" aria-labelledby="notice-preview">
@@ -174,10 +185,21 @@ fn notice_table(
 }
 
 /// One notice's delivery status: per parent, a cell per channel.
-fn status_panel(i18n: I18n, s: NoticeStatus, refresh: impl Fn(i32) + Copy + 'static) -> impl IntoView {
+fn status_panel(
+    i18n: I18n,
+    s: NoticeStatus,
+    refresh: impl Fn(i32) + Copy + 'static,
+) -> impl IntoView {
     let id = s.notice.id;
     let title = s.notice.title.clone();
-    let heading = move || td_string!(i18n.get_locale(), notice.status_title, title = title.clone()).to_string();
+    let heading = move || {
+        td_string!(
+            i18n.get_locale(),
+            notice.status_title,
+            title = title.clone()
+        )
+        .to_string()
+    };
     let caption = heading.clone();
     let (class_name, level) = (s.notice.class_name.clone(), s.notice.level.clone());
     let school = s.notice.school_name.clone();
@@ -187,15 +209,22 @@ fn status_panel(i18n: I18n, s: NoticeStatus, refresh: impl Fn(i32) + Copy + 'sta
         let audience = audience_text(l, class_name.as_deref(), level.as_deref());
         format!(
             "{} {at}",
-            td_string!(l, notice.preview_audience, school = school.clone(), audience = audience)
+            td_string!(
+                l,
+                notice.preview_audience,
+                school = school.clone(),
+                audience = audience
+            )
         )
     };
-    let cell = move |channels: &[crate::school::notice::ChannelDelivery], channel: &str| {
-        match channels.iter().find(|c| c.channel == channel) {
+    let cell =
+        move |channels: &[crate::school::notice::ChannelDelivery], channel: &str| match channels
+            .iter()
+            .find(|c| c.channel == channel)
+        {
             Some(c) => state_chip(i18n, c.state).into_any(),
             None => "\u{2014}".into_any(),
-        }
-    };
+        };
     view! {
         <section class="staff-section" aria-labelledby="notice-status-title">
             <h2 id="notice-status-title" tabindex="-1">{heading}</h2>
@@ -291,7 +320,11 @@ pub fn NoticesPage() -> impl IntoView {
         });
     };
     let own_class = Signal::derive(move || {
-        targets.with(|t| t.as_ref().and_then(|t| t.as_ref().ok()).and_then(|t| t.own_class.clone()))
+        targets.with(|t| {
+            t.as_ref()
+                .and_then(|t| t.as_ref().ok())
+                .and_then(|t| t.own_class.clone())
+        })
     });
     let options = move |levels: bool| {
         Signal::derive(move || {
@@ -310,7 +343,10 @@ pub fn NoticesPage() -> impl IntoView {
     let field_error = move |field: &'static str| {
         Signal::derive(move || {
             let locale = i18n.get_locale();
-            errors.with(|e| e.get(field).map(|c| notice_error(locale, field, c).to_string()))
+            errors.with(|e| {
+                e.get(field)
+                    .map(|c| notice_error(locale, field, c).to_string())
+            })
         })
     };
     let draft = move || {
@@ -359,8 +395,14 @@ pub fn NoticesPage() -> impl IntoView {
                     title.set(String::new());
                     body.set(String::new());
                     done.set(Some(
-                        td_string!(locale, notice.sent_done, title = sent_title, parents = sent.parents, channels = sent.channels)
-                            .to_string(),
+                        td_string!(
+                            locale,
+                            notice.sent_done,
+                            title = sent_title,
+                            parents = sent.parents,
+                            channels = sent.channels
+                        )
+                        .to_string(),
                     ));
                     reload_list();
                     show_status(sent.notice_id);

@@ -262,7 +262,10 @@ mod tests {
         });
         let (subject, body) = render("school_notice", &payload).expect("template");
         assert_eq!(subject, "【仁愛國小】颱風停課");
-        assert!(body.contains("颱風停課\n\n明天停課。\n請留意。\n"), "{body}");
+        assert!(
+            body.contains("颱風停課\n\n明天停課。\n請留意。\n"),
+            "{body}"
+        );
         assert!(body.contains("A notice from 仁愛國小"), "{body}");
     }
 
