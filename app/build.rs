@@ -10,7 +10,7 @@ fn main() {
         .and_then(|c| {
             c.add_namespaces([
                 "common", "home", "consent", "identity", "query", "stop", "apply", "school",
-                "parent", "roster", "audit", "gate", "admin", "report",
+                "parent", "roster", "audit", "gate", "admin", "report", "notice",
             ])
         })
         .expect("valid i18n configuration")

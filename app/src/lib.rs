@@ -129,6 +129,7 @@ pub fn SchoolApp() -> impl IntoView {
         <Route path=path!("/school/readers") view=school::view::ReadersPage />
         <Route path=path!("/school/holidays") view=school::view::HolidaysPage />
         <Route path=path!("/school/reports") view=school::view::ReportsPage />
+        <Route path=path!("/school/notices") view=school::view::NoticesPage />
         <Route path=path!("/school/accounts") view=school::view::AccountsPage />
         <Route path=path!("/school/settings") view=school::view::SystemSettingsPage />
         <Route path=path!("/school/password") view=school::password_view::StaffPasswordPage />

@@ -45,6 +45,10 @@ echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.offi
 # card officer and the homeroom teacher of its class 701.
 echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.gate.officer --school E2E004
 echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.gate.teacher --school E2E004 --class 701
+# «訊息發送服務» (notices.desktop.spec.ts): school E2E005's homeroom teacher of 501 and
+# its card officer.
+echo 'e2e-teacher-password' | "$bin" add-user --role teacher --username e2e.notice.teacher --school E2E005 --class 501
+echo 'e2e-officer-password' | "$bin" add-user --role officer --username e2e.notice.officer --school E2E005
 # A gate reader (its key for the tests) and a term of the SMS service for 何佳豪.
 "$bin" add-reader --school E2E001 --reader-id e2e-gate-1 | tail -n 1 > "$dir/reader-key"
 "$bin" add-sms-subscription --school E2E001 --student-no 940005 --mobile 0933222111 \

@@ -26,6 +26,7 @@ mod m20261201_000301_parent_language;
 mod m20261201_000401_create_line_pay_payments;
 mod m20261202_000101_add_reader_names_and_revocation;
 mod m20261202_000201_add_old_card_received;
+mod m20261203_000101_create_school_notices;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000401_create_line_pay_payments::Migration),
             Box::new(m20261202_000101_add_reader_names_and_revocation::Migration),
             Box::new(m20261202_000201_add_old_card_received::Migration),
+            Box::new(m20261203_000101_create_school_notices::Migration),
         ]
     }
 }

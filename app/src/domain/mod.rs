@@ -3,6 +3,7 @@
 
 pub mod binding;
 pub mod captcha;
+pub mod class_grade;
 pub mod contact;
 pub mod csv;
 pub mod dates;

@@ -8,6 +8,7 @@
 //! only masked roster data.
 
 pub mod api;
+pub mod notices;
 pub mod receipts;
 #[cfg(feature = "ssr")]
 pub mod service;

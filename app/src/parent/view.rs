@@ -368,6 +368,7 @@ pub fn ParentHomePage() -> impl IntoView {
                 <a href="/api/parent/my-data" download="my-data.json" class="button button--secondary">{tr(i18n, |l| td_string!(l, parent.my_data))}</a>
                 <button type="button" class="button button--secondary" on:click=logout>{tr(i18n, |l| td_string!(l, parent.logout))}</button>
             </div>
+            <super::notices::SchoolNotices />
             <super::receipts::ConsentReceipts />
             <h2>{tr(i18n, |l| td_string!(l, parent.children_title))}</h2>
             {move || match children.get() {

@@ -12,6 +12,8 @@ pub mod audit_words;
 pub mod auth;
 pub mod gate;
 pub mod gate_api;
+pub mod notice;
+pub mod notice_api;
 pub mod password_view;
 pub mod print_batch;
 pub mod report;

@@ -23,6 +23,7 @@ mod identity;
 mod integrity;
 mod languages;
 mod line_pay;
+mod notices;
 mod notifications;
 mod old_cards;
 mod outbox;

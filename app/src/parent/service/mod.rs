@@ -161,6 +161,7 @@ mod tests {
 mod binding;
 mod binding_review;
 mod login;
+mod notices;
 mod registration;
 mod session;
 mod staff_accounts;
@@ -178,6 +179,7 @@ pub use crate::wizard::bound_parent::{bound_parent_wizard, start_wizard_for_chil
 pub use binding::*;
 pub use binding_review::*;
 pub use login::*;
+pub use notices::*;
 pub use registration::*;
 pub use session::*;
 pub use staff_accounts::*;

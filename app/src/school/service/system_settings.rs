@@ -11,7 +11,7 @@ use crate::school::system_settings::{
     CardTypeInput, CardTypeRow, ConsentInput, ConsentVersionRow, SettingChange, SettingValue,
     SettingsInput, SystemSettings,
 };
-use crate::server::entities::{consent_texts, settings as settings_table};
+use crate::server::entities::consent_texts;
 use crate::server::settings as config;
 
 /// The numeric settings operators may change: key, default (as in the migration) and

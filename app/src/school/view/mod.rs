@@ -121,6 +121,7 @@ pub(super) fn StaffShell(children: ChildrenFn) -> impl IntoView {
                         <li><A href="/school/parents/new">{tr(i18n, |l| td_string!(l, school.nav_new_parent))}</A></li>
                         <li><A href="/school/attendance">{tr(i18n, |l| td_string!(l, school.nav_attendance))}</A></li>
                         <li><A href="/school/reports">{tr(i18n, |l| td_string!(l, report.nav_reports))}</A></li>
+                        <li><A href="/school/notices">{tr(i18n, |l| td_string!(l, notice.nav))}</A></li>
                         <li><A href="/school/accounts">{tr(i18n, |l| td_string!(l, admin.nav_accounts))}</A></li>
                         {move || state.me.get().and_then(Result::ok).map(|me| {
                             let admin = me.role != "teacher";
@@ -219,6 +220,7 @@ mod bindings;
 mod holidays;
 mod login;
 mod new_parent;
+mod notices;
 mod outbox;
 mod payments;
 mod print_batches;
@@ -238,6 +240,7 @@ pub use bindings::*;
 pub use holidays::*;
 pub use login::*;
 pub use new_parent::*;
+pub use notices::*;
 pub use outbox::*;
 pub use payments::*;
 pub use print_batches::*;

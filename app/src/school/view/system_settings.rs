@@ -94,7 +94,7 @@ fn changes_panel(
 }
 
 /// Moves focus to the preview heading once it is drawn, so it is announced.
-fn focus_later(id: &'static str) {
+pub(super) fn focus_later(id: &'static str) {
     #[cfg(feature = "csr")]
     {
         leptos::prelude::request_animation_frame(move || {

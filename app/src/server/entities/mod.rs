@@ -25,6 +25,8 @@ pub mod parent_login_attempts;
 pub mod print_batches;
 pub mod replacement_applications;
 pub mod school_holidays;
+pub mod school_notice_deliveries;
+pub mod school_notices;
 pub mod schools;
 pub mod serial_counters;
 pub mod sessions;

@@ -30,6 +30,19 @@ pub fn render(template: &str, payload: &serde_json::Value) -> Option<(String, St
                  the school.\n"
             ),
         ),
+        "school_notice" => (
+            format!("【{school}】{}", s("title")),
+            format!(
+                "{school} 學校通知：\n\n\
+                 {title}\n\n\
+                 {body}\n\n\
+                 本通知由學校透過學生證服務「家長專區」發送，也可登入「家長專區」查看。\n\
+                 A notice from {school}, sent through the student card service; you can also \
+                 read it in the parent area.\n",
+                title = s("title"),
+                body = s("body"),
+            ),
+        ),
         "notify_email_code" => (
             "通知信箱驗證碼 / Notification e-mail: verification code".to_owned(),
             format!(
@@ -240,6 +253,20 @@ mod tests {
             body.contains("200 元") && body.contains("2026-12-09") && body.contains("NT$200"),
             "{body}"
         );
+    }
+
+    #[test]
+    fn a_school_notice_carries_the_title_and_body_as_written() {
+        let payload = serde_json::json!({
+            "school_name": "仁愛國小", "title": "颱風停課", "body": "明天停課。\n請留意。",
+        });
+        let (subject, body) = render("school_notice", &payload).expect("template");
+        assert_eq!(subject, "【仁愛國小】颱風停課");
+        assert!(
+            body.contains("颱風停課\n\n明天停課。\n請留意。\n"),
+            "{body}"
+        );
+        assert!(body.contains("A notice from 仁愛國小"), "{body}");
     }
 
     #[test]
