@@ -16,7 +16,7 @@ use app::server::outbox::{
     self, Channel, DeliveryOutcome, DeliveryReport, LineSettings, NewMessage, NotificationSettings,
     RetryPolicy, SmtpSettings, SmtpTls, deliver_due,
 };
-use app::server::staff::{NewStaffUser, StaffRole, add_user};
+use app::server::staff::StaffRole;
 use app::server::{AppState, PortalConfig, roster};
 use chrono::{DateTime, Duration, Utc};
 use common::providers::{FakeLine, SmtpSink};
@@ -543,24 +543,16 @@ async fn dead_letters_are_listed_for_operators_only_who_can_send_them_again() {
     roster::import(&db.db, &cipher(), roster_file().as_bytes(), Actor::Cli)
         .await
         .expect("roster");
-    for (role, username, school, class) in [
-        (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
-        (StaffRole::Officer, "officer", Some("173601"), None),
-        (StaffRole::Operator, "operator", None, None),
-    ] {
-        add_user(
-            &db.db,
-            NewStaffUser {
-                role,
-                username: username.into(),
-                password: STAFF_PASSWORD.into(),
-                school_code: school.map(Into::into),
-                class_name: class.map(Into::into),
-            },
-        )
-        .await
-        .expect("staff user");
-    }
+    crate::common::staff::add_staff(
+        &db.db,
+        STAFF_PASSWORD,
+        &[
+            (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
+            (StaffRole::Officer, "officer", Some("173601"), None),
+            (StaffRole::Operator, "operator", None, None),
+        ],
+    )
+    .await;
     let p = Providers::start().await;
     let state = state(&db, p.settings());
     let policy = RetryPolicy::default();

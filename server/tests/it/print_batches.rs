@@ -14,7 +14,7 @@ use app::domain::id_number::with_check_digit;
 use app::server::audit::Actor;
 use app::server::entities::{audit_log, holders, outbox, replacement_applications as applications};
 use app::server::roster;
-use app::server::staff::{NewStaffUser, StaffRole, add_user};
+use app::server::staff::StaffRole;
 use chrono::{Duration, Utc};
 use common::{Browser, TestDb, TestServer, cipher};
 use reqwest::StatusCode;
@@ -54,25 +54,17 @@ async fn setup() -> (TestDb, TestServer) {
     roster::import(&db.db, &cipher(), f.as_bytes(), Actor::Cli)
         .await
         .expect("roster import");
-    for (role, username, school, class) in [
-        (StaffRole::Teacher, "t502", Some("173601"), Some("502")),
-        (StaffRole::Officer, "officer.a", Some("173601"), None),
-        (StaffRole::Officer, "officer.b", Some("173602"), None),
-        (StaffRole::Operator, "operator", None, None),
-    ] {
-        add_user(
-            &db.db,
-            NewStaffUser {
-                role,
-                username: username.into(),
-                password: PASSWORD.into(),
-                school_code: school.map(Into::into),
-                class_name: class.map(Into::into),
-            },
-        )
-        .await
-        .expect("staff user");
-    }
+    crate::common::staff::add_staff(
+        &db.db,
+        PASSWORD,
+        &[
+            (StaffRole::Teacher, "t502", Some("173601"), Some("502")),
+            (StaffRole::Officer, "officer.a", Some("173601"), None),
+            (StaffRole::Officer, "officer.b", Some("173602"), None),
+            (StaffRole::Operator, "operator", None, None),
+        ],
+    )
+    .await;
     let photos = db.path().join("data").join("photos");
     std::fs::create_dir_all(&photos).unwrap();
     let now = Utc::now();

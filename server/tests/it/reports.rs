@@ -17,7 +17,7 @@ use app::server::entities::{
     stop_requests, swipes,
 };
 use app::server::roster;
-use app::server::staff::{NewStaffUser, StaffRole, add_user};
+use app::server::staff::StaffRole;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use common::{Browser, Reply, TestDb, TestServer, cipher};
 use reqwest::StatusCode;
@@ -59,25 +59,17 @@ async fn setup() -> (TestDb, TestServer) {
     roster::import(&db.db, &cipher(), f.as_bytes(), Actor::Cli)
         .await
         .expect("roster import");
-    for (role, username, school, class) in [
-        (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
-        (StaffRole::Officer, "officer.a", Some("173601"), None),
-        (StaffRole::Officer, "officer.b", Some("173602"), None),
-        (StaffRole::Operator, "operator", None, None),
-    ] {
-        add_user(
-            &db.db,
-            NewStaffUser {
-                role,
-                username: username.into(),
-                password: PASSWORD.into(),
-                school_code: school.map(Into::into),
-                class_name: class.map(Into::into),
-            },
-        )
-        .await
-        .expect("staff user");
-    }
+    crate::common::staff::add_staff(
+        &db.db,
+        PASSWORD,
+        &[
+            (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
+            (StaffRole::Officer, "officer.a", Some("173601"), None),
+            (StaffRole::Officer, "officer.b", Some("173602"), None),
+            (StaffRole::Operator, "operator", None, None),
+        ],
+    )
+    .await;
     let server = TestServer::start(&db, &[]).await;
     (db, server)
 }

@@ -117,26 +117,18 @@ async fn world() -> World {
     roster::import(&db.db, &cipher(), roster_file().as_bytes(), Actor::Cli)
         .await
         .expect("roster import");
-    for (role, username, school, class) in [
-        (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
-        (StaffRole::Teacher, "t502", Some("173601"), Some("502")),
-        (StaffRole::Officer, "officer.a", Some("173601"), None),
-        (StaffRole::Officer, "officer.b", Some("173602"), None),
-        (StaffRole::Operator, "operator", None, None),
-    ] {
-        add_user(
-            &db.db,
-            NewStaffUser {
-                role,
-                username: username.into(),
-                password: PASSWORD.into(),
-                school_code: school.map(Into::into),
-                class_name: class.map(Into::into),
-            },
-        )
-        .await
-        .expect("staff user");
-    }
+    crate::common::staff::add_staff(
+        &db.db,
+        PASSWORD,
+        &[
+            (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
+            (StaffRole::Teacher, "t502", Some("173601"), Some("502")),
+            (StaffRole::Officer, "officer.a", Some("173601"), None),
+            (StaffRole::Officer, "officer.b", Some("173602"), None),
+            (StaffRole::Operator, "operator", None, None),
+        ],
+    )
+    .await;
     let server = TestServer::start(&db, &[]).await;
     apply_as(&server, 0).await;
     stop_as(&server, 1).await;

@@ -10,7 +10,7 @@ use crate::common;
 use app::server::audit::Actor;
 use app::server::entities::{audit_log, card_types};
 use app::server::roster;
-use app::server::staff::{NewStaffUser, StaffRole, add_user};
+use app::server::staff::StaffRole;
 use common::{Browser, Reply, TestDb, TestServer, cipher};
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -28,24 +28,16 @@ async fn setup() -> (TestDb, TestServer) {
     roster::import(&db.db, &cipher(), f.as_bytes(), Actor::Cli)
         .await
         .expect("roster import");
-    for (role, username, school, class) in [
-        (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
-        (StaffRole::Officer, "officer.a", Some("173601"), None),
-        (StaffRole::Operator, "operator", None, None),
-    ] {
-        add_user(
-            &db.db,
-            NewStaffUser {
-                role,
-                username: username.into(),
-                password: PASSWORD.into(),
-                school_code: school.map(Into::into),
-                class_name: class.map(Into::into),
-            },
-        )
-        .await
-        .expect("staff user");
-    }
+    crate::common::staff::add_staff(
+        &db.db,
+        PASSWORD,
+        &[
+            (StaffRole::Teacher, "t501", Some("173601"), Some("501")),
+            (StaffRole::Officer, "officer.a", Some("173601"), None),
+            (StaffRole::Operator, "operator", None, None),
+        ],
+    )
+    .await;
     let server = TestServer::start(&db, &[]).await;
     (db, server)
 }

@@ -9,6 +9,7 @@
 pub mod line_pay;
 pub mod providers;
 pub mod sms_gateway;
+pub mod staff;
 pub mod wizards;
 
 use app::server::crypto::PiiCipher;
