@@ -14,7 +14,6 @@
 
 use base64::Engine;
 
-use super::readers::target_school;
 use super::*;
 use crate::school::accounts::{
     NewStaffAccount, NewStaffAccountInput, StaffAccountRow, StaffAccounts, TotpEnrolment,

@@ -8,7 +8,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 use sea_orm::Condition;
 
-use super::readers::{admin_staff, name_error, target_school};
+use super::readers::{admin_staff, name_error};
 use super::*;
 use crate::domain::dates::{iso_date, parse_iso_date, taiwan_today};
 use crate::school::{HolidayList, HolidayRow, NewHolidayInput};

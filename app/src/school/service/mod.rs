@@ -76,6 +76,43 @@ async fn deny(cx: &CallContext, staff: &Staff, action: &str, subject: Option<Str
     }
 }
 
+/// The school a request is about: a school staff member's own (naming another is
+/// refused, audited); for an operator the named one, or `None` for every school.
+///
+/// # Errors
+/// `Forbidden` (audited), `Validation` (`school`: `unknown`).
+async fn target_school(
+    cx: &CallContext,
+    staff: &Staff,
+    action: &str,
+    school_code: Option<String>,
+) -> Result<Option<schools::Model>, AppError> {
+    let code = school_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    let named = match &code {
+        Some(code) => Some(
+            schools::Entity::find()
+                .filter(schools::Column::Code.eq(code.as_str()))
+                .one(&cx.state.db)
+                .await?
+                .ok_or_else(|| AppError::field("school", "unknown"))?,
+        ),
+        None => None,
+    };
+    let own = match staff.scope {
+        Scope::All => return Ok(named),
+        Scope::School { school_id } | Scope::Class { school_id, .. } => school_id,
+    };
+    match named {
+        None => Ok(schools::Entity::find_by_id(own).one(&cx.state.db).await?),
+        Some(s) if s.id == own => Ok(Some(s)),
+        Some(_) => Err(deny(cx, staff, action, code).await),
+    }
+}
+
 /// The holders (with class and school names) this staff member may see.
 struct Visible {
     holders: HashMap<i32, holders::Model>,

@@ -76,28 +76,12 @@ async fn notice_school(
     school_code: Option<&str>,
 ) -> Result<schools::Model, AppError> {
     let code = school_code.map(str::trim).filter(|c| !c.is_empty());
-    let own = match staff.scope {
-        Scope::Class { school_id, .. } | Scope::School { school_id } => Some(school_id),
-        Scope::All => None,
-    };
-    let Some(code) = code else {
-        let Some(own) = own else {
-            return Err(AppError::field("school", "required"));
-        };
-        return schools::Entity::find_by_id(own)
-            .one(&cx.state.db)
-            .await?
-            .ok_or(AppError::Internal);
-    };
-    let school = schools::Entity::find()
-        .filter(schools::Column::Code.eq(code))
-        .one(&cx.state.db)
-        .await?
-        .ok_or_else(|| AppError::field("school", "unknown"))?;
-    if own.is_some_and(|own| own != school.id) {
-        return Err(deny(cx, staff, action, Some(code.to_owned())).await);
+    if code.is_none() && staff.scope == Scope::All {
+        return Err(AppError::field("school", "required"));
     }
-    Ok(school)
+    target_school(cx, staff, action, code.map(str::to_owned))
+        .await?
+        .ok_or(AppError::Internal)
 }
 
 /// The draft's school and audience, within the staff member's scope: a teacher's own

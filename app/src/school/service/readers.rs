@@ -21,42 +21,6 @@ pub(super) async fn admin_staff(cx: &CallContext, action: &str) -> Result<Staff,
     Ok(staff)
 }
 
-/// The school a request is about: an officer's own (naming another is refused,
-/// audited); for an operator the named one, or `None` for every school.
-///
-/// # Errors
-/// `Forbidden` (audited), `Validation` (`school`: `unknown`).
-pub(super) async fn target_school(
-    cx: &CallContext,
-    staff: &Staff,
-    action: &str,
-    school_code: Option<String>,
-) -> Result<Option<schools::Model>, AppError> {
-    let code = school_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned);
-    let named = match &code {
-        Some(code) => Some(
-            schools::Entity::find()
-                .filter(schools::Column::Code.eq(code.as_str()))
-                .one(&cx.state.db)
-                .await?
-                .ok_or_else(|| AppError::field("school", "unknown"))?,
-        ),
-        None => None,
-    };
-    match (staff.scope, named) {
-        (Scope::All, named) => Ok(named),
-        (Scope::School { school_id }, None) => Ok(schools::Entity::find_by_id(school_id)
-            .one(&cx.state.db)
-            .await?),
-        (Scope::School { school_id }, Some(s)) if s.id == school_id => Ok(Some(s)),
-        _ => Err(deny(cx, staff, action, code).await),
-    }
-}
-
 /// A name's error code: `required`, `too_long` or `format` (control characters).
 pub(super) fn name_error(name: &str) -> Option<&'static str> {
     let name = name.trim();

@@ -53,30 +53,7 @@ async fn report_school(
     if kind == ReportKind::Messages && staff.scope != Scope::All {
         return Err(deny(cx, staff, ACTION, Some(kind.as_str().to_owned())).await);
     }
-    let code = school_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned);
-    let named = match &code {
-        Some(code) => Some(
-            schools::Entity::find()
-                .filter(schools::Column::Code.eq(code.as_str()))
-                .one(&cx.state.db)
-                .await?
-                .ok_or_else(|| AppError::field("school", "unknown"))?,
-        ),
-        None => None,
-    };
-    let own = match staff.scope {
-        Scope::All => return Ok(named),
-        Scope::School { school_id } | Scope::Class { school_id, .. } => school_id,
-    };
-    match named {
-        None => Ok(schools::Entity::find_by_id(own).one(&cx.state.db).await?),
-        Some(s) if s.id == own => Ok(Some(s)),
-        Some(_) => Err(deny(cx, staff, ACTION, code).await),
-    }
+    target_school(cx, staff, ACTION, school_code).await
 }
 
 /// One report of the staff member's scope, with its chart.
