@@ -1,17 +1,16 @@
 import { test, expect } from './support/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { request, type APIRequestContext } from '@playwright/test';
+import { request } from '@playwright/test';
 import { checkPage } from './support/pages';
 import {
   applicationsOf,
+  approveAsOperator,
   fillApplicant,
   fillIdentity,
   holders,
   makePhoto,
   runServerCli,
   startWizard,
+  tempFile,
   uploadPhoto,
   verifyForApply,
   verifyForStop,
@@ -24,21 +23,6 @@ import {
 
 /** The issuer's key of scripts/start-test-server.sh (`PORTAL_REFUND_API_KEY`). */
 const ISSUER_KEY = 'e2e-issuer-key-0123456789';
-
-function tempFile(name: string, text: string) {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'life-')), name);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function operator(baseURL: string): Promise<APIRequestContext> {
-  const staff = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
-  const login = await staff.post('/api/school/login', {
-    data: { input: { school_code: '', username: 'e2e.operator', password: 'e2e-operator-password' } },
-  });
-  expect(login.status()).toBe(200);
-  return staff;
-}
 
 test('a damaged card: LINE Pay, approved, «處理中» until the old card arrives, then printed and shipped', async ({ page, baseURL }, info) => {
   test.setTimeout(150_000);
@@ -60,11 +44,7 @@ test('a damaged card: LINE Pay, approved, «處理中» until the old card arriv
   await expect(page.getByRole('status').filter({ hasText: 'LINE Pay 付款完成：已繳費。' })).toBeVisible();
 
   // Approved by the school: the old card must come back first, so «處理中».
-  const staff = await operator(baseURL!);
-  const queue = await (await staff.post('/api/school/queue', { data: { filter: { kind: 'all', review: 'pending', page: 1 } } })).json();
-  const ref = queue.rows.find((r: { serial_no: string }) => r.serial_no === serial).item_ref as string;
-  expect((await staff.post('/api/school/review', { data: { input: { item_refs: [ref], approve: true, reason: '' } } })).status()).toBe(200);
-  await staff.dispose();
+  await approveAsOperator(baseURL!, serial);
   let apps = await applicationsOf(page, holder);
   await expect(apps.first().getByText('處理中').first()).toBeVisible();
   await expect(apps.first()).toContainText('請將舊卡連同「處理作業單」寄回發卡單位；收到舊卡後才會製卡。');

@@ -1,15 +1,15 @@
 import { test, expect } from './support/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { request } from '@playwright/test';
-import { applicationsOf, fillApplicant, holders, makePhoto, runServerCli, uploadPhoto, verifyForApply } from './support/portal';
-
-function tempFile(name: string, text: string) {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'print-')), name);
-  writeFileSync(file, text);
-  return file;
-}
+import {
+  applicationsOf,
+  approveAsOperator,
+  fillApplicant,
+  holders,
+  makePhoto,
+  runServerCli,
+  tempFile,
+  uploadPhoto,
+  verifyForApply,
+} from './support/portal';
 
 test('the query shows every step with its time and the registered-mail number', async ({ page, baseURL }, info) => {
   test.setTimeout(120_000);
@@ -33,16 +33,7 @@ test('the query shows every step with its time and the registered-mail number', 
   const today = new Date().toISOString().slice(0, 10);
   const paid = runServerCli(['import-payments', tempFile('payments.csv', `payment_no,amount,paid_on,channel\n${paymentNo},100,${today},7-11\n`)]);
   expect(paid.status, paid.stderr).toBe(0);
-  const staff = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL! } });
-  const login = await staff.post('/api/school/login', {
-    data: { input: { school_code: '', username: 'e2e.operator', password: 'e2e-operator-password' } },
-  });
-  expect(login.status()).toBe(200);
-  const queue = await (await staff.post('/api/school/queue', { data: { filter: { kind: 'all', review: 'pending', page: 1 } } })).json();
-  const ref = queue.rows.find((r: { serial_no: string }) => r.serial_no === serial).item_ref as string;
-  const review = await staff.post('/api/school/review', { data: { input: { item_refs: [ref], approve: true, reason: '' } } });
-  expect(review.status()).toBe(200);
-  await staff.dispose();
+  await approveAsOperator(baseURL!, serial);
   const batch = runServerCli(['print-batch', 'create', '--school', 'E2E003']);
   expect(batch.stdout, batch.stderr).toContain('created with 1 application');
   const results = runServerCli([

@@ -1,6 +1,6 @@
-import { devices, expect, type Browser, type Page } from '@playwright/test';
+import { devices, expect, request, type Browser, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import holders from '../../fixtures/holders.json';
@@ -320,4 +320,26 @@ export async function teacherOf504(browser: Browser, baseURL: string | undefined
   await teacher.getByRole('button', { name: '登入' }).click();
   await expect(teacher.getByRole('heading', { name: '申請與停卡' })).toBeVisible();
   return { desk, teacher };
+}
+
+/** Writes `text` to a new temporary file called `name` (for the CLI's imports); its path. */
+export function tempFile(name: string, text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The issuer's operator approves the application `serial`, over the back office's
+ * server functions (as the page calls them). */
+export async function approveAsOperator(baseURL: string, serial: string) {
+  const staff = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
+  const login = await staff.post('/api/school/login', {
+    data: { input: { school_code: '', username: 'e2e.operator', password: 'e2e-operator-password' } },
+  });
+  expect(login.status()).toBe(200);
+  const queue = await (await staff.post('/api/school/queue', { data: { filter: { kind: 'all', review: 'pending', page: 1 } } })).json();
+  const ref = queue.rows.find((r: { serial_no: string }) => r.serial_no === serial).item_ref as string;
+  const review = await staff.post('/api/school/review', { data: { input: { item_refs: [ref], approve: true, reason: '' } } });
+  expect(review.status()).toBe(200);
+  await staff.dispose();
 }
