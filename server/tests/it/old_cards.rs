@@ -113,15 +113,7 @@ async fn setup() -> (TestDb, TestServer) {
 
 async fn login(server: &TestServer, username: &str) -> Browser {
     let school = if username == "operator" { "" } else { "173601" };
-    let b = server.client();
-    let r = b
-        .post_json(
-            "/api/school/login",
-            &json!({ "input": { "school_code": school, "username": username, "password": PASSWORD } }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{username}: {r:?}");
-    b
+    crate::common::staff::staff_login(server, school, username, PASSWORD).await
 }
 
 async fn app_row(db: &TestDb, n: u8) -> applications::Model {

@@ -125,15 +125,7 @@ async fn login(server: &TestServer, username: &str) -> Browser {
         "operator" => "",
         _ => "173601",
     };
-    let b = server.client();
-    let r = b
-        .post_json(
-            "/api/school/login",
-            &json!({ "input": { "school_code": school, "username": username, "password": PASSWORD } }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{username}: {r:?}");
-    b
+    crate::common::staff::staff_login(server, school, username, PASSWORD).await
 }
 
 async fn create(b: &Browser, school: Option<&str>) -> common::Reply {

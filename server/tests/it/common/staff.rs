@@ -24,3 +24,22 @@ pub async fn add_staff(db: &DatabaseConnection, password: &str, accounts: &[Staf
         .unwrap_or_else(|e| panic!("staff user {username}: {e}"));
     }
 }
+
+/// Logs `username` of `school` (empty for operators) in, as the login page does; panics
+/// unless it succeeds.
+pub async fn staff_login(
+    server: &super::TestServer,
+    school: &str,
+    username: &str,
+    password: &str,
+) -> super::Browser {
+    let b = server.client();
+    let r = b
+        .post_json(
+            "/api/school/login",
+            &serde_json::json!({ "input": { "school_code": school, "username": username, "password": password } }),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{username}: {r:?}");
+    b
+}
