@@ -59,7 +59,7 @@ impl ApplicationReason {
     /// The card is still in the holder's hand (damaged, a name change): it is reissued
     /// without a stop, and the old card is mailed back (`holder::old_card_required`).
     pub fn card_in_hand(self) -> bool {
-        matches!(self, Self::Damaged | Self::Other)
+        crate::holder::old_card_required(self.as_str())
     }
 }
 

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::holder::{ApplicationStatus, old_card_required};
@@ -106,14 +106,13 @@ pub async fn confirm_old_cards(
                 } else {
                     // The old card is with the issuer now: it is no longer in use (a
                     // reissue never needed a stop while the card was in hand).
-                    cards::Entity::update_many()
-                        .col_expr(cards::Column::Status, Expr::value("stopped"))
-                        .col_expr(cards::Column::StoppedAt, Expr::value(at))
-                        .col_expr(cards::Column::UpdatedAt, Expr::value(now))
-                        .filter(cards::Column::HolderId.eq(a.holder_id))
-                        .filter(cards::Column::Status.is_in(["active", "locked"]))
-                        .exec(&txn)
-                        .await?;
+                    crate::server::model::card::stop_live(
+                        &txn,
+                        Condition::all().add(cards::Column::HolderId.eq(a.holder_id)),
+                        at,
+                        now,
+                    )
+                    .await?;
                     let moved = a.status == ApplicationStatus::Processing.as_str();
                     let mut status = a.status.clone();
                     if moved {

@@ -17,10 +17,9 @@
 
 use crate::server::idempotency::{idempotency_key_error, request_hash};
 use chrono::{Datelike, Duration, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{StopCardRow, StopOverview, StopReceipt, StopRequestInput};
@@ -483,15 +482,14 @@ async fn submit_once(
 
     // Only a card that is still active or locked is stopped (the row is locked on
     // PostgreSQL, so this cannot miss; it is the last guard all the same).
-    let changed = cards::Entity::update_many()
-        .col_expr(cards::Column::Status, Expr::value("stopped"))
-        .col_expr(cards::Column::StoppedAt, Expr::value(now))
-        .col_expr(cards::Column::UpdatedAt, Expr::value(now))
-        .filter(cards::Column::Id.eq(card.id))
-        .filter(cards::Column::Status.is_in(["active", "locked"]))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected != 1 {
+    let changed = crate::server::model::card::stop_live(
+        &txn,
+        Condition::all().add(cards::Column::Id.eq(card.id)),
+        now,
+        now,
+    )
+    .await?;
+    if changed != 1 {
         return Ok(Attempt::Retry);
     }
 

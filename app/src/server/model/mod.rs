@@ -5,6 +5,7 @@
 
 pub mod audit_trail;
 pub mod binding_request;
+pub mod card;
 pub mod gate_reader;
 pub mod parent_account;
 pub mod staff_user;
