@@ -27,6 +27,7 @@ mod m20261201_000401_create_line_pay_payments;
 mod m20261202_000101_add_reader_names_and_revocation;
 mod m20261202_000201_add_old_card_received;
 mod m20261203_000101_create_school_notices;
+mod m20261204_000101_index_captchas;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000101_add_reader_names_and_revocation::Migration),
             Box::new(m20261202_000201_add_old_card_received::Migration),
             Box::new(m20261203_000101_create_school_notices::Migration),
+            Box::new(m20261204_000101_index_captchas::Migration),
         ]
     }
 }

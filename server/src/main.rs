@@ -7,6 +7,7 @@ mod body_limit;
 mod captcha_audio;
 mod config;
 mod health;
+mod home_page;
 mod imports;
 mod line_pay_return;
 mod machine_api;
@@ -31,6 +32,9 @@ use tokio::net::TcpListener;
 use tower_sessions::session_store::ExpiredDeletion;
 
 use config::ServerConfig;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "server", about = "Student Card Service Portal")]
@@ -345,7 +349,8 @@ async fn serve(
             .await
             .map_err(|e| format!("demo data (parent): {e:?}"))?;
     }
-    // Expired sessions and spent per-IP counts are deleted every ten minutes.
+    // Expired sessions, spent per-IP counts and expired captchas are deleted every ten
+    // minutes.
     let store = DbSessionStore::new(state.db.clone());
     let purge_db = state.db.clone();
     tokio::spawn(async move {
@@ -357,6 +362,9 @@ async fn serve(
             }
             if let Err(e) = app::server::throttle::purge(&purge_db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "deleting spent limits failed");
+            }
+            if let Err(e) = app::server::captcha::purge_expired(&purge_db).await {
+                tracing::warn!(error = %e, "deleting expired captchas failed");
             }
         }
     });

@@ -71,21 +71,43 @@ async fn step_up_required(cx: &CallContext, holder_id: i32, contact: Option<&Con
     contact.is_some() && !crate::wizard::bound_parent::bound_parent_wizard(cx, holder_id).await
 }
 
+/// The configured fees (settings `fee.*`) and the loss liability hours, read in one
+/// statement inside the stop's transaction (what is charged is what is in force).
+///
+/// # Errors
+/// Database errors.
+pub async fn fees_and_liability(conn: &impl ConnectionTrait) -> Result<(StopFees, i32), DbErr> {
+    let values = settings::get_many(
+        conn,
+        &[
+            settings::FEE_LOSS,
+            settings::FEE_REMITTANCE,
+            settings::FEE_CHEQUE_POSTAGE,
+            settings::LOSS_LIABILITY_HOURS,
+        ],
+    )
+    .await?;
+    let number = |key: &str, default: i32| {
+        values
+            .get(key)
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .unwrap_or(default)
+    };
+    let d = StopFees::default();
+    let fees = StopFees {
+        loss: number(settings::FEE_LOSS, d.loss),
+        remittance: number(settings::FEE_REMITTANCE, d.remittance),
+        cheque_postage: number(settings::FEE_CHEQUE_POSTAGE, d.cheque_postage),
+    };
+    Ok((fees, number(settings::LOSS_LIABILITY_HOURS, 3)))
+}
+
 /// The configured fees (settings `fee.*`).
 ///
 /// # Errors
 /// Database errors.
 pub async fn fees(conn: &impl ConnectionTrait) -> Result<StopFees, DbErr> {
-    let d = StopFees::default();
-    let get = async |key, default: i32| -> Result<i32, DbErr> {
-        let v = settings::get_i64(conn, key, i64::from(default)).await?;
-        Ok(i32::try_from(v).unwrap_or(default))
-    };
-    Ok(StopFees {
-        loss: get(settings::FEE_LOSS, d.loss).await?,
-        remittance: get(settings::FEE_REMITTANCE, d.remittance).await?,
-        cheque_postage: get(settings::FEE_CHEQUE_POSTAGE, d.cheque_postage).await?,
-    })
+    Ok(fees_and_liability(conn).await?.0)
 }
 
 /// [`fees`] from a cached settings snapshot.
@@ -99,11 +121,6 @@ fn fees_of(snapshot: &settings::Snapshot) -> StopFees {
         remittance: get(settings::FEE_REMITTANCE, d.remittance),
         cheque_postage: get(settings::FEE_CHEQUE_POSTAGE, d.cheque_postage),
     }
-}
-
-async fn liability_hours(conn: &impl ConnectionTrait) -> Result<i32, DbErr> {
-    let v = settings::get_i64(conn, settings::LOSS_LIABILITY_HOURS, 3).await?;
-    Ok(i32::try_from(v).unwrap_or(3))
 }
 
 pub(super) async fn holder(
@@ -431,9 +448,8 @@ async fn submit_once(
         None
     };
 
-    let fees = fees(&txn).await?;
+    let (fees, hours) = fees_and_liability(&txn).await?;
     let estimate = refund::estimate(card.balance, input.choice, fees);
-    let hours = liability_hours(&txn).await?;
     let protected_from = now + Duration::hours(i64::from(hours));
 
     // The day's next serial number (Taiwan date), from its counter: taken last, after

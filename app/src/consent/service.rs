@@ -8,16 +8,20 @@ use crate::error::AppError;
 use crate::server::audit::{self, Actor, AuditEvent};
 use crate::server::context::CallContext;
 use crate::server::db::begin_write;
-use crate::server::entities::{consent_records, consent_texts};
-use crate::server::settings;
+use crate::server::entities::{consent_records, consent_texts, settings};
 use crate::wizard::{Wizard, WizardProgress, WizardSession, session};
 
+/// The notice in force: the text whose version the setting names, in one statement
+/// (a sub-select of the setting), so a change of the setting counts at once.
 async fn current_text(db: &impl ConnectionTrait) -> Result<consent_texts::Model, AppError> {
-    let version = settings::get(db, settings::CONSENT_CURRENT_VERSION)
-        .await?
-        .ok_or(AppError::Internal)?;
+    use sea_orm::sea_query::Query;
+    let version_in_force = Query::select()
+        .column(settings::Column::Value)
+        .from(settings::Entity)
+        .and_where(settings::Column::Key.eq(crate::server::settings::CONSENT_CURRENT_VERSION))
+        .to_owned();
     consent_texts::Entity::find()
-        .filter(consent_texts::Column::Version.eq(version))
+        .filter(consent_texts::Column::Version.in_subquery(version_in_force))
         .one(db)
         .await?
         .ok_or(AppError::Internal)
@@ -83,6 +87,9 @@ pub async fn accept(
     .await
     ?;
     txn.commit().await?;
+    // The captcha's binding goes into the session now, with the wizard: the session
+    // is written once here, not again when the captcha is shown.
+    crate::server::captcha::captcha_binding(cx).await?;
     session::save(
         &cx.session,
         &WizardSession {

@@ -48,12 +48,17 @@ pub async fn summaries_with(
         .all(conn)
         .await?;
     let ids: Vec<i32> = apps.iter().map(|a| a.id).collect();
-    let events = application_events::Entity::find()
-        .filter(application_events::Column::ApplicationId.is_in(ids))
-        .order_by_asc(application_events::Column::At)
-        .order_by_asc(application_events::Column::Id)
-        .all(conn)
-        .await?;
+    // No application, no timeline to read (most holders who look have none).
+    let events = if ids.is_empty() {
+        Vec::new()
+    } else {
+        application_events::Entity::find()
+            .filter(application_events::Column::ApplicationId.is_in(ids))
+            .order_by_asc(application_events::Column::At)
+            .order_by_asc(application_events::Column::Id)
+            .all(conn)
+            .await?
+    };
     let carried = carried_balances(conn, holder_id, &apps).await?;
     let batch_ids: Vec<i32> = apps.iter().filter_map(|a| a.print_batch_id).collect();
     let batches = if batch_ids.is_empty() {

@@ -72,10 +72,22 @@ pub async fn verify(
     let masked = mask_identifier(&id_no);
     let now = Utc::now();
 
-    // Per-IP limit, counted in the database (across instances) in one step with the
-    // count, so parallel requests cannot all slip under it.
-    if let Admission::Refused { retry_after_secs } = throttle::admit_ip(
-        db,
+    let hash = id_hash(cx, &id_no);
+    // The verification window from the cached settings (no statement).
+    let window = cx
+        .state
+        .settings
+        .current(db)
+        .await?
+        .number(settings::VERIFICATION_WINDOW_MINUTES, 20);
+    let binding = captcha_binding(cx).await?;
+
+    // One write transaction, one disk sync: the per-IP limit (counted in the
+    // database, across instances, with the count and the insert in one step), the
+    // captcha, the ID's lock and the match.
+    let txn = begin_write(db).await?;
+    if let Admission::Refused { retry_after_secs } = throttle::admit_ip_in(
+        &txn,
         "identity.verify",
         &cx.client.ip,
         cx.state.config.verify_per_ip_per_min,
@@ -83,14 +95,14 @@ pub async fn verify(
     )
     .await?
     {
-        audit_event(db, cx, "identity.verify", Some(masked), "rate_limited").await?;
+        audit_event(&txn, cx, "identity.verify", Some(masked), "rate_limited").await?;
+        txn.commit().await?;
         return Err(AppError::RateLimited { retry_after_secs });
     }
 
     // The captcha is consumed whatever the outcome.
-    let binding = captcha_binding(cx).await?;
     let captcha_ok = captcha::check_and_consume(
-        db,
+        &txn,
         &cx.state.cipher,
         &binding,
         &input.captcha,
@@ -98,15 +110,12 @@ pub async fn verify(
     )
     .await?;
     if !captcha_ok {
-        let txn = begin_write(db).await?;
         insert_attempt(&txn, cx, "", false, now).await?;
         audit_event(&txn, cx, "identity.captcha", Some(masked), "failed").await?;
         txn.commit().await?;
         return Err(AppError::field("captcha", "wrong"));
     }
 
-    let hash = id_hash(cx, &id_no);
-    let txn = begin_write(db).await?;
     let lock = verification_locks::Entity::find_by_id(hash.clone())
         .one(&txn)
         .await?;
@@ -150,7 +159,6 @@ pub async fn verify(
         lock.updated_at = Set(now);
         lock.update(&txn).await?;
     }
-    let window = settings::get_i64(&txn, settings::VERIFICATION_WINDOW_MINUTES, 20).await?;
     audit::record(
         &txn,
         Some(&cx.client),

@@ -8,9 +8,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::crypto::PiiCipher;
 use super::entities::captchas;
@@ -29,21 +28,149 @@ pub struct Drawn {
     pub png: Vec<u8>,
 }
 
-/// Draws a new captcha image (its audio is made only when asked for: [`audio_wav`]).
+/// The image's size in pixels (the verification page shows it at this size).
+const WIDTH: usize = 220;
+const HEIGHT: usize = 80;
+/// Ink colour on white: the portal's blue.
+const INK: [u8; 3] = [26, 74, 138];
+
+/// One letter of the `captcha` crate's font as an ink mask.
+struct Glyph {
+    width: usize,
+    height: usize,
+    ink: Vec<bool>,
+}
+
+/// Every letter of [`ALPHABET`] cut out of the crate's font once per process: the
+/// crate parses its 49 KB font table and decodes a PNG for every letter of every
+/// captcha, and filters a 400 × 300 canvas of which the page shows 220 × 80 (about
+/// 2 ms of CPU per captcha); drawing on the shown area from these masks takes a
+/// tenth of that.
+fn glyphs() -> &'static std::collections::HashMap<char, Glyph> {
+    static GLYPHS: std::sync::OnceLock<std::collections::HashMap<char, Glyph>> =
+        std::sync::OnceLock::new();
+    GLYPHS.get_or_init(|| {
+        ALPHABET
+            .iter()
+            .filter_map(|&ch| {
+                let mut c = captcha::Captcha::new();
+                c.set_chars(&[ch]).add_char();
+                let area = c.text_area();
+                c.extract(area);
+                let img = image::load_from_memory(&c.as_png()?).ok()?.to_luma8();
+                let ink = img.pixels().map(|p| p.0[0] < 128).collect();
+                Some((
+                    ch,
+                    Glyph {
+                        width: img.width() as usize,
+                        height: img.height() as usize,
+                        ink,
+                    },
+                ))
+            })
+            .collect()
+    })
+}
+
+/// Draws a new captcha image (its audio is made only when asked for: [`audio_wav`]):
+/// five letters of the `captcha` crate's font with its noise, wave and dots,
+/// as a two-colour PNG of about 3 KB.
 pub fn draw() -> Drawn {
-    use captcha::Captcha;
-    use captcha::filters::{Dots, Noise, Wave};
-    let mut c = Captcha::new();
-    c.set_chars(ALPHABET)
-        .add_chars(LENGTH)
-        .apply_filter(Noise::new(0.2))
-        .apply_filter(Wave::new(2.0, 8.0).horizontal())
-        .apply_filter(Dots::new(6))
-        .view(220, 80)
-        .set_color([26, 74, 138]);
-    let answer = c.chars_as_string();
-    let png = c.as_png().unwrap_or_default();
-    Drawn { answer, png }
+    use rand::Rng;
+    use rand::seq::SliceRandom;
+    let mut rng = rand::thread_rng();
+    let glyphs = glyphs();
+    let answer: String = (0..LENGTH)
+        .filter_map(|_| ALPHABET.choose(&mut rng).copied())
+        .collect();
+    let mut ink = vec![false; WIDTH * HEIGHT];
+    // The letters side by side, centred.
+    let total: usize = answer
+        .chars()
+        .filter_map(|c| glyphs.get(&c))
+        .map(|g| g.width)
+        .sum();
+    let mut x0 = WIDTH.saturating_sub(total) / 2;
+    for g in answer.chars().filter_map(|c| glyphs.get(&c)) {
+        let y0 = HEIGHT.saturating_sub(g.height) / 2;
+        for y in 0..g.height.min(HEIGHT - y0) {
+            for x in 0..g.width.min(WIDTH.saturating_sub(x0)) {
+                if g.ink[y * g.width + x] {
+                    ink[(y0 + y) * WIDTH + x0 + x] = true;
+                }
+            }
+        }
+        x0 += g.width;
+    }
+    // Noise: a fifth of the pixels inked (a byte of a fast generator per pixel, seeded
+    // from the thread's secure one; the answer above comes from that one directly).
+    {
+        use rand::{RngCore, SeedableRng};
+        let mut noise = rand::rngs::SmallRng::from_rng(&mut rng)
+            .unwrap_or_else(|_| rand::rngs::SmallRng::seed_from_u64(0x5eed));
+        for pixels in ink.chunks_mut(8) {
+            let bytes = noise.next_u64().to_le_bytes();
+            for (px, byte) in pixels.iter_mut().zip(bytes) {
+                // 51 of 256: a fifth
+                *px |= byte < 51;
+            }
+        }
+    }
+    // A horizontal wave: each column shifted up or down by up to 8 pixels, about
+    // one period across the image.
+    let mut waved = vec![false; WIDTH * HEIGHT];
+    for x in 0..WIDTH {
+        let shift = ((x as f64 * std::f64::consts::TAU * 1.1 / WIDTH as f64).sin() * 8.0) as isize;
+        for y in 0..HEIGHT {
+            let ny = y as isize - shift;
+            if (0..HEIGHT as isize).contains(&ny) && ink[y * WIDTH + x] {
+                waved[ny as usize * WIDTH + x] = true;
+            }
+        }
+    }
+    // Two filled dots of radius 5–10.
+    for _ in 0..2 {
+        let (cx, cy) = (
+            rng.gen_range(0..WIDTH) as isize,
+            rng.gen_range(0..HEIGHT) as isize,
+        );
+        let r: isize = rng.gen_range(5..=10);
+        for y in (cy - r).max(0)..(cy + r).min(HEIGHT as isize) {
+            for x in (cx - r).max(0)..(cx + r).min(WIDTH as isize) {
+                if (x - cx).pow(2) + (y - cy).pow(2) <= r * r {
+                    waved[y as usize * WIDTH + x as usize] = true;
+                }
+            }
+        }
+    }
+    Drawn {
+        answer,
+        png: one_bit_png(&waved),
+    }
+}
+
+/// `ink` as a palette PNG of one bit per pixel (white, [`INK`]).
+fn one_bit_png(ink: &[bool]) -> Vec<u8> {
+    let row_bytes = WIDTH.div_ceil(8);
+    let mut rows = vec![0u8; row_bytes * HEIGHT];
+    for (i, _) in ink.iter().enumerate().filter(|(_, inked)| **inked) {
+        let (y, x) = (i / WIDTH, i % WIDTH);
+        rows[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
+    }
+    let mut out = Vec::with_capacity(4096);
+    let mut encoder = png::Encoder::new(&mut out, WIDTH as u32, HEIGHT as u32);
+    encoder.set_color(png::ColorType::Indexed);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_palette(vec![255, 255, 255, INK[0], INK[1], INK[2]]);
+    // The noise leaves little to compress: the fastest deflate gives about the same size.
+    encoder.set_compression(png::Compression::Fast);
+    let written = encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rows));
+    if written.is_err() {
+        return Vec::new();
+    }
+    out
 }
 
 /// The sample rate of the spoken captcha: the `captcha` crate's recordings are 22 050 Hz
@@ -174,26 +301,30 @@ pub async fn issue(
     session_key: &str,
 ) -> Result<Issued, DbErr> {
     let now = Utc::now();
-    captchas::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(captchas::Column::ExpiresAt.lt(now))
-                .add(captchas::Column::SessionKey.eq(session_key)),
-        )
-        .exec(db)
-        .await?;
-    let drawn = tokio::task::spawn_blocking(draw)
-        .await
-        .map_err(|e| DbErr::Custom(format!("captcha drawing failed: {e}")))?;
+    // A fraction of a millisecond: drawn on the runtime's thread (a blocking-pool
+    // thread per captcha under load cost memory, not time).
+    let drawn = draw();
     let id = uuid_like();
     let expires = now + Duration::seconds(LIFETIME_SECS);
-    captchas::ActiveModel {
+    // One statement: the session's earlier captcha, if any, is replaced (one live
+    // captcha per session, by the unique index on `session_key`); expired ones of
+    // other sessions are purged in the background ([`purge_expired`]).
+    captchas::Entity::insert(captchas::ActiveModel {
         id: Set(id.clone()),
         session_key: Set(session_key.to_owned()),
         answer_hash: Set(answer_hash(cipher, &id, &drawn.answer)),
         expires_at: Set(expires),
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::column(captchas::Column::SessionKey)
+            .update_columns([
+                captchas::Column::Id,
+                captchas::Column::AnswerHash,
+                captchas::Column::ExpiresAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
     .await?;
     Ok(Issued {
         id,
@@ -202,13 +333,25 @@ pub async fn issue(
     })
 }
 
+/// Deletes expired captchas (the server does it every ten minutes).
+///
+/// # Errors
+/// Database errors.
+pub async fn purge_expired(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Ok(captchas::Entity::delete_many()
+        .filter(captchas::Column::ExpiresAt.lt(Utc::now()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Checks and consumes the session's captcha: whatever the answer, it cannot be used
 /// again. `test_answer` is `PORTAL_TEST_CAPTCHA`, accepted in place of the real one
 /// (but only while the session holds a live captcha).
 ///
 /// Of several requests racing with one captcha exactly one consumes it: the delete is
-/// conditional on the row still being there and unexpired, and only the request whose
-/// delete removed it may check the answer.
+/// conditional on the row still being there and unexpired (one statement, returning
+/// the row), and only the request whose delete removed it may check the answer.
 ///
 /// # Errors
 /// Database errors.
@@ -219,26 +362,24 @@ pub async fn check_and_consume(
     answer: &str,
     test_answer: Option<&str>,
 ) -> Result<bool, DbErr> {
-    let Some(row) = captchas::Entity::find()
-        .filter(captchas::Column::SessionKey.eq(session_key))
-        .one(db)
-        .await?
-    else {
-        return Ok(false);
-    };
+    // One conditional delete that hands back what it removed: only the request whose
+    // delete removed the row may check its answer (a session has one captcha at most:
+    // the unique index on `session_key`).
     let consumed = captchas::Entity::delete_many()
-        .filter(captchas::Column::Id.eq(row.id.clone()))
+        .filter(captchas::Column::SessionKey.eq(session_key))
         .filter(captchas::Column::ExpiresAt.gt(Utc::now()))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    if consumed.rows_affected != 1 {
-        // Expired, or another request consumed it first.
+    if consumed.is_empty() {
+        // None, expired, or another request consumed it first.
         return Ok(false);
     }
     if test_answer.is_some_and(|t| !t.is_empty() && t == answer.trim()) {
         return Ok(true);
     }
-    Ok(row.answer_hash == answer_hash(cipher, &row.id, answer))
+    Ok(consumed
+        .iter()
+        .any(|row| row.answer_hash == answer_hash(cipher, &row.id, answer)))
 }
 
 /// A random 128-bit identifier in hex.
@@ -293,6 +434,22 @@ mod tests {
         assert_eq!(d.answer.chars().count(), 5);
         assert!(d.answer.chars().all(|c| ALPHABET.contains(&c)));
         assert!(d.png.starts_with(&[0x89, b'P', b'N', b'G']));
+    }
+
+    #[test]
+    fn the_image_is_a_small_two_colour_png_of_the_shown_size() {
+        assert_eq!(glyphs().len(), ALPHABET.len(), "a mask for every letter");
+        let d = draw();
+        let img = image::load_from_memory(&d.png).expect("a PNG").to_rgb8();
+        assert_eq!((img.width(), img.height()), (220, 80));
+        assert!(img.pixels().all(|p| p.0 == INK || p.0 == [255, 255, 255]));
+        // the noise alone inks a fifth; letters, wave and dots add to it
+        let inked = img.pixels().filter(|p| p.0 == INK).count();
+        assert!(
+            inked > 220 * 80 / 5 && inked < 220 * 80 / 2,
+            "{inked} inked"
+        );
+        assert!(d.png.len() < 6_000, "{} bytes", d.png.len());
     }
 
     #[test]

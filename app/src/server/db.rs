@@ -62,8 +62,13 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
             pool.after_release(|conn, _| {
                 Box::pin(async move {
                     // A transaction dropped without a commit queued its rollback on the
-                    // connection's worker; the ping waits until it has run.
-                    conn.ping().await?;
+                    // connection's worker, which still counts it as open until the
+                    // rollback has run: the ping waits for that. A connection not inside
+                    // one has nothing queued (every statement on it was awaited), so a
+                    // plain read goes back without the extra round trip to its worker.
+                    if conn.is_in_transaction() {
+                        conn.ping().await?;
+                    }
                     Ok(usable(conn.is_in_transaction()))
                 })
             })

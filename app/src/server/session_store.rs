@@ -7,8 +7,7 @@ use super::entities::sessions;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    sea_query::OnConflict,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
 };
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
@@ -51,23 +50,23 @@ impl DbSessionStore {
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        // A 128-bit random id collides in theory only; retry with a new one if it does.
+        // A 128-bit random id collides in theory only; then nothing is inserted and
+        // it is tried again with a new id. One statement, not a look-up and an insert.
         loop {
-            let exists = sessions::Entity::find_by_id(record.id.to_string())
-                .one(&self.db)
+            let inserted = sessions::Entity::insert(Self::model(record)?)
+                .on_conflict(
+                    OnConflict::column(sessions::Column::Id)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&self.db)
                 .await
-                .map_err(backend)?
-                .is_some();
-            if !exists {
-                break;
+                .map_err(backend)?;
+            if inserted == 1 {
+                return Ok(());
             }
             record.id = Id::default();
         }
-        Self::model(record)?
-            .insert(&self.db)
-            .await
-            .map_err(backend)?;
-        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {

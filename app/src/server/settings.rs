@@ -23,6 +23,24 @@ pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>,
         .map(|m| m.value))
 }
 
+/// Reads several settings in one statement; absent ones are missing from the map.
+///
+/// # Errors
+/// Database errors.
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    keys: &[&str],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(settings::Entity::find()
+        .filter(settings::Column::Key.is_in(keys.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.key, m.value))
+        .collect())
+}
+
 /// Writes a setting, adding or replacing its row (in the caller's transaction).
 ///
 /// # Errors

@@ -18,8 +18,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use super::db::begin_write;
@@ -44,10 +44,16 @@ pub const LOCK_MINUTES: i64 = 15;
 /// # Errors
 /// Database errors.
 pub async fn take_turn(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // The transaction began with `BEGIN IMMEDIATE` ([`begin_write`], the only way
+        // the portal begins one that writes): it already holds the database's one
+        // write lock, so no statement is needed to take the turn.
+        return Ok(());
+    }
     throttle_keys::Entity::insert(throttle_keys::ActiveModel {
         key: Set(key.to_owned()),
         touched_at: Set(now),
@@ -85,17 +91,34 @@ pub async fn admit_ip(
     per_minute: u32,
     now: DateTime<Utc>,
 ) -> Result<Admission, DbErr> {
-    let key = format!("{purpose}:{ip}");
     let txn = begin_write(db).await?;
-    take_turn(&txn, &key, now).await?;
+    let admission = admit_ip_in(&txn, purpose, ip, per_minute, now).await?;
+    txn.commit().await?;
+    Ok(admission)
+}
+
+/// [`admit_ip`] inside the caller's write transaction (which must commit even when
+/// refused, and soon: it holds the key's turn): identity verification counts, consumes
+/// the captcha and checks the ID in one transaction, one disk sync.
+///
+/// # Errors
+/// Database errors.
+pub async fn admit_ip_in(
+    txn: &DatabaseTransaction,
+    purpose: &str,
+    ip: &str,
+    per_minute: u32,
+    now: DateTime<Utc>,
+) -> Result<Admission, DbErr> {
+    let key = format!("{purpose}:{ip}");
+    take_turn(txn, &key, now).await?;
     let since = now - Duration::seconds(IP_WINDOW_SECS);
     let recent = throttle_hits::Entity::find()
         .filter(throttle_hits::Column::Key.eq(key.clone()))
         .filter(throttle_hits::Column::At.gt(since))
-        .count(&txn)
+        .count(txn)
         .await?;
     if recent >= u64::from(per_minute) {
-        txn.commit().await?;
         return Ok(Admission::Refused {
             retry_after_secs: IP_WINDOW_SECS.unsigned_abs(),
         });
@@ -105,9 +128,8 @@ pub async fn admit_ip(
         at: Set(now),
         ..Default::default()
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
-    txn.commit().await?;
     Ok(Admission::Admitted)
 }
 

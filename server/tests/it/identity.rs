@@ -9,7 +9,9 @@ use app::server::entities::{audit_log, sessions, verification_attempts, verifica
 use chrono::{Duration, Utc};
 use common::{Browser, DEMO_BIRTH, DEMO_ID, TestDb, TestServer, id_hash, retry_after};
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
 use serde_json::json;
 
 const WRONG_BIRTH: &str = "2015-03-15";
@@ -621,4 +623,37 @@ async fn the_query_overview_takes_at_most_six_statements() {
         after - before,
         server.log()
     );
+}
+
+/// A session holds one captcha: showing a new one replaces the earlier (one statement,
+/// by the unique index on `session_key`), and a verification consumes it.
+#[tokio::test]
+async fn a_new_captcha_replaces_the_sessions_earlier_one_and_verification_consumes_it() {
+    let db = TestDb::new().await;
+    let server = demo_server(&db, &[]).await;
+    let browser = consented(&server).await;
+    let other = consented(&server).await;
+    for _ in 0..3 {
+        assert_eq!(browser.captcha().await.status, StatusCode::OK);
+    }
+    assert_eq!(other.captcha().await.status, StatusCode::OK);
+    assert_eq!(db.count("captchas").await, 2, "one per session");
+    let reply = browser.verify(DEMO_ID, DEMO_BIRTH).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(db.count("captchas").await, 1, "the other session's is left");
+    // Consumed: the same answer again is refused.
+    let again = browser.verify(DEMO_ID, DEMO_BIRTH).await;
+    assert_ne!(again.status, StatusCode::OK, "{again:?}");
+    // Expired ones are purged in the background job.
+    db.db
+        .execute_unprepared("UPDATE captchas SET expires_at = '2000-01-01T00:00:00Z'")
+        .await
+        .expect("expire");
+    assert_eq!(
+        app::server::captcha::purge_expired(&db.db)
+            .await
+            .expect("purge"),
+        1
+    );
+    assert_eq!(db.count("captchas").await, 0);
 }

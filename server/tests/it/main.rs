@@ -42,6 +42,7 @@ mod session_store;
 mod sms;
 mod staff_accounts;
 mod staff_sessions;
+mod statements;
 mod step_up;
 mod swipes;
 mod system_settings;
