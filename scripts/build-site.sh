@@ -19,6 +19,9 @@ trunk build --release
 # app::ui::AppPart::bundle's, in AppPart::ALL's order; a server test checks it, and
 # each page has frontend/<page>.html and frontend/src/bin/<page>.rs.
 PAGES=(stop cards school parent)
+# The home page is HTML rendered by the server (app::home::render); Trunk builds its
+# shell: the stylesheet and the language select's script (frontend/src/bin/home.rs).
+SHELLS=(home)
 # gzip and, where the brotli tool is installed, brotli beside each file (served by
 # Accept-Encoding; brotli is about a fifth smaller for Wasm).
 compress() {
@@ -38,9 +41,9 @@ build_page() {
   fi
 }
 mkdir -p target
-log "building the ${PAGES[*]} pages, two at a time"
+log "building the ${PAGES[*]} ${SHELLS[*]} pages, two at a time"
 pids=()
-for page in "${PAGES[@]}"; do
+for page in "${PAGES[@]}" "${SHELLS[@]}"; do
   build_page "$page" &
   pids+=($!)
   if [ "${#pids[@]}" -ge 2 ]; then
@@ -52,8 +55,17 @@ for pid in "${pids[@]}"; do wait "$pid"; done
 for f in dist/*.wasm dist/*.js dist/*.css; do
   [ -f "$f" ] && compress "$f"
 done
-for page in "${PAGES[@]}"; do
+for page in "${PAGES[@]}" "${SHELLS[@]}"; do
   for f in "dist/$page"/*.wasm "dist/$page"/*.js "dist/$page"/*.css; do
     [ -f "$f" ] && compress "$f"
+  done
+  # A page's stylesheet that is the home bundle's own (same content, so the same
+  # hashed name) is linked at the root, so a phone going from one page to the next
+  # downloads it once.
+  for f in "dist/$page"/*.css; do
+    name="$(basename "$f")"
+    if [ -f "dist/$name" ]; then
+      sed -i -e "s#href=\"/$page/$name\"#href=\"/$name\"#" -e "s#href=/$page/$name#href=/$name#" "dist/$page/index.html"
+    fi
   done
 done

@@ -36,6 +36,8 @@ pub(crate) struct WebState {
     /// Each page's html (`dist/<bundle>/index.html`), in `AppPart::ALL`'s order; a
     /// path is answered with the page of `AppPart::of(path)`.
     pages: Arc<[String; 5]>,
+    /// `/` rendered on the server per language (`None` with a site built without it).
+    home: Option<Arc<crate::home_page::HomePages>>,
     csp: Arc<String>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
@@ -100,10 +102,19 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
         Some(bundle) => std::fs::read_to_string(config.site_dir.join(bundle).join("index.html"))
             .unwrap_or_else(|_| index_html.clone()),
     });
+    let home = crate::home_page::HomePages::load(&config.site_dir).map(Arc::new);
+    if home.is_none() {
+        tracing::warn!("no dist/home/index.html: the home page is the Wasm one (rebuild the site)");
+    }
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
-        csp: Arc::new(content_security_policy(&pages.join("\n"))),
+        csp: Arc::new(content_security_policy(&format!(
+            "{}\n{}",
+            pages.join("\n"),
+            home.as_ref().map_or("", |h| h.any_page())
+        ))),
+        home,
         behind_tls: config.secure_cookies,
         issuer_key_hash: config
             .issuer_api_key
@@ -229,8 +240,11 @@ fn site_service(dir: &Path, state: WebState) -> Router {
         .with_state(state)
 }
 
-async fn index(State(state): State<WebState>) -> Response {
-    html_page(state.page(AppPart::Main))
+async fn index(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    match &state.home {
+        Some(home) => home.respond(&headers),
+        None => html_page(state.page(AppPart::Main)),
+    }
 }
 
 fn html_page(html: &str) -> Response {
@@ -257,6 +271,9 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
         // The development outbox exists only in development (SPEC §5).
         if path == "/dev/outbox" && !state.app.config.dev_outbox_enabled() {
             return StatusCode::NOT_FOUND.into_response();
+        }
+        if path == "/" {
+            return index(State(state), req.headers().clone()).await;
         }
         return html_page(state.page(AppPart::of(&path)));
     }
@@ -848,6 +865,10 @@ mod tests {
             );
         }
         assert!(root.join("frontend/index.html").is_file());
+        // The home page's shell (rendered by the server, see home_page.rs).
+        assert!(script.lines().any(|l| l == "SHELLS=(home)"));
+        assert!(root.join("frontend/home.html").is_file());
+        assert!(root.join("frontend/src/bin/home.rs").is_file());
         assert_eq!(AppPart::of("/card/stop/verify"), AppPart::Stop);
         assert_eq!(AppPart::of("/card/apply/photo"), AppPart::Cards);
         assert_eq!(AppPart::of("/school"), AppPart::School);

@@ -89,7 +89,7 @@ pub fn Link(
     children: Children,
 ) -> impl IntoView {
     let here = use_context::<AppPart>().unwrap_or(AppPart::Main);
-    if AppPart::of(&href) == here {
+    if AppPart::of(&href) == here && use_context::<NoRouter>().is_none() {
         view! { <leptos_router::components::A href=href attr:class=class>{children()}</leptos_router::components::A> }
             .into_any()
     } else {
@@ -146,8 +146,14 @@ pub fn PageShell(children: Children) -> impl IntoView {
     }
 }
 
-/// The cookie that keeps the chosen language (read by the browser only).
-const LANGUAGE_COOKIE: &str = "portal_lang";
+/// The cookie that keeps the chosen language (read by the pages, and by the server
+/// for the home page it renders).
+pub const LANGUAGE_COOKIE: &str = "portal_lang";
+
+/// Provided where a page is rendered on the server without a router (the home page):
+/// every [`Link`] is then a plain link.
+#[derive(Clone, Copy, Debug)]
+pub struct NoRouter;
 
 /// Starts in the language chosen earlier (a cookie), else Vietnamese or Indonesian
 /// when the browser's language list asks for one of them before any Chinese, else
@@ -319,11 +325,11 @@ pub fn LanguageSwitch(#[prop(optional)] staff: bool) -> impl IntoView {
             <select on:change=on_change on:keydown=on_keydown on:blur=on_blur
                 prop:value=move || i18n.get_locale().as_str().to_string()>
                 // Each language's name in that language (from its own locale file).
-                <option value="zh-TW" lang="zh-TW">{td_string!(Locale::zh_TW, common.language_name)}</option>
-                <option value="en" lang="en">{td_string!(Locale::en, common.language_name)}</option>
+                <option value="zh-TW" lang="zh-TW" selected=move || i18n.get_locale() == Locale::zh_TW>{td_string!(Locale::zh_TW, common.language_name)}</option>
+                <option value="en" lang="en" selected=move || i18n.get_locale() == Locale::en>{td_string!(Locale::en, common.language_name)}</option>
                 {(!staff).then(|| view! {
-                    <option value="vi" lang="vi">{td_string!(Locale::vi, common.language_name)}</option>
-                    <option value="id" lang="id">{td_string!(Locale::id, common.language_name)}</option>
+                    <option value="vi" lang="vi" selected=move || i18n.get_locale() == Locale::vi>{td_string!(Locale::vi, common.language_name)}</option>
+                    <option value="id" lang="id" selected=move || i18n.get_locale() == Locale::id>{td_string!(Locale::id, common.language_name)}</option>
                 })}
             </select>
         </label>

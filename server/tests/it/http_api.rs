@@ -394,3 +394,74 @@ async fn health_answers_from_the_background_probe_not_a_query_per_call() {
     // The probe's SELECT 1 every 2 s and the write check every 15 s, not 100 queries.
     assert!(during < 20, "{during} statements for 100 health calls");
 }
+
+/// Performance issue item 5: `/` is HTML rendered by the server in the visitor's
+/// language, in the shell built for it (`dist/home/`: stylesheet and the language
+/// select's script; no framework), with its inline script allowed by the CSP.
+#[tokio::test]
+async fn the_home_page_is_rendered_by_the_server_in_the_visitors_language() {
+    let db = TestDb::new().await;
+    let home = db.path().join("site").join("home");
+    std::fs::create_dir_all(&home).expect("home shell folder");
+    std::fs::write(
+        home.join("index.html"),
+        "<!doctype html><html lang=\"zh-TW\"><head><meta charset=\"utf-8\"><title>學生證服務</title>\
+         <link rel=\"stylesheet\" href=\"/main-abc.css\"><script type=\"module\">import init from '/home/home-abc.js';init();</script>\
+         </head><body><noscript>本網站需要啟用 JavaScript。</noscript></body></html>",
+    )
+    .expect("home shell");
+    let server = TestServer::start(&db, &[]).await;
+    let http = reqwest::Client::new();
+    let get = |cookie: Option<&'static str>, languages: &'static str| {
+        let mut req = http
+            .get(format!("{}/", server.base))
+            .header("accept-language", languages);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+
+    let zh = get(None, "en-US,en;q=0.9").await.expect("GET /");
+    assert_eq!(zh.status(), StatusCode::OK);
+    assert_eq!(zh.headers()["vary"], "cookie, accept-language");
+    assert_eq!(zh.headers()["content-language"], "zh-TW");
+    let csp = zh.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.contains("'sha256-"),
+        "the shell's inline script is allowed: {csp}"
+    );
+    let html = zh.text().await.expect("html");
+    assert!(
+        html.starts_with("<!doctype html><html lang=\"zh-TW\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h1 class=\"home__title\">學生證停卡/申辦/查詢系統</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/card/stop/consent\""), "{html}");
+    assert!(
+        !html.contains("<noscript>"),
+        "the page needs no script to be read"
+    );
+
+    let vi = get(None, "vi-VN,vi;q=0.9")
+        .await
+        .expect("GET / in Vietnamese");
+    assert_eq!(vi.headers()["content-language"], "vi");
+    let html = vi.text().await.expect("html");
+    assert!(html.contains("<html lang=\"vi\">"), "{html}");
+    assert!(html.contains("Cổng dịch vụ thẻ học sinh"), "{html}");
+
+    // The language chosen on a page (its cookie) wins over the browser's.
+    let en = get(Some("portal_lang=en"), "vi-VN")
+        .await
+        .expect("GET / in English");
+    let html = en.text().await.expect("html");
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert!(html.contains("Student Card Service Portal"), "{html}");
+}
