@@ -14,7 +14,9 @@
 # and the consent page's layout shift is measured on slow 4G.
 #
 # BENCH ARGS: --seconds S (per round, default 5), --rounds R (default 3),
-# --connections C (default 64), --clients C (wizards, default 32), --json.
+# --connections C (default 64), --clients C (wizards, default 32), --json,
+# --only health,static,captcha,query,wizard,pg (some scenarios; for profiling one with
+# `perf record -p <portal pid>`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh

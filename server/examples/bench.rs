@@ -65,6 +65,16 @@ struct Cli {
     /// Print each row as a JSON line too.
     #[arg(long)]
     json: bool,
+    /// Run only these scenarios (comma-separated: health, static, captcha, query,
+    /// wizard, pg); all when empty. For profiling one of them (`perf record -p`).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+impl Cli {
+    fn wants(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == scenario)
+    }
 }
 
 #[derive(Subcommand)]
@@ -625,80 +635,90 @@ async fn run(cli: Cli) {
     let mut rows = Vec::new();
     let portal = start_portal(&cli, &sqlite, dir, "sqlite", &[]).await;
     let pids = [portal.pid()];
-    rows.push(
-        compare(
-            &cli,
-            "health",
-            "req",
-            &floor,
-            &pids,
-            cli.connections,
-            get_unit(format!("{}/api/v1/health", portal.base), cli.connections),
-        )
-        .await,
-    );
-    let asset = static_asset(&cli.site);
-    rows.push(
-        compare(
-            &cli,
-            &format!("static {asset}"),
-            "req",
-            &floor,
-            &pids,
-            cli.connections,
-            get_unit(format!("{}/{asset}", portal.base), cli.connections),
-        )
-        .await,
-    );
-    let consented = consented_visitors(&portal.base, cli.connections).await;
-    rows.push(
-        compare(
-            &cli,
-            "captcha shown",
-            "req",
-            &floor,
-            &pids,
-            cli.connections,
-            captcha_unit(consented),
-        )
-        .await,
-    );
+    if cli.wants("health") {
+        rows.push(
+            compare(
+                &cli,
+                "health",
+                "req",
+                &floor,
+                &pids,
+                cli.connections,
+                get_unit(format!("{}/api/v1/health", portal.base), cli.connections),
+            )
+            .await,
+        );
+    }
+    if cli.wants("static") {
+        let asset = static_asset(&cli.site);
+        rows.push(
+            compare(
+                &cli,
+                &format!("static {asset}"),
+                "req",
+                &floor,
+                &pids,
+                cli.connections,
+                get_unit(format!("{}/{asset}", portal.base), cli.connections),
+            )
+            .await,
+        );
+    }
+    if cli.wants("captcha") {
+        let consented = consented_visitors(&portal.base, cli.connections).await;
+        rows.push(
+            compare(
+                &cli,
+                "captcha shown",
+                "req",
+                &floor,
+                &pids,
+                cli.connections,
+                captcha_unit(consented),
+            )
+            .await,
+        );
+    }
     let (captcha_rss, _) = memory_mb(portal.pid());
-    let visitors = query_visitors(&portal.base, &query_holders[..cli.connections]).await;
-    rows.push(
-        compare(
-            &cli,
-            "query overview (SQLite)",
-            "req",
-            &floor,
-            &pids,
-            cli.connections,
-            overview_unit(visitors),
-        )
-        .await,
-    );
-    let next = Arc::new(AtomicUsize::new(0));
-    rows.push(
-        compare(
-            &cli,
-            "stop wizard (SQLite)",
-            "wizard",
-            &floor,
-            &pids,
-            cli.clients,
-            wizard_unit(
-                vec![portal.base.clone()],
-                wizard_holders.clone(),
-                next.clone(),
-            ),
-        )
-        .await,
-    );
+    if cli.wants("query") {
+        let visitors = query_visitors(&portal.base, &query_holders[..cli.connections]).await;
+        rows.push(
+            compare(
+                &cli,
+                "query overview (SQLite)",
+                "req",
+                &floor,
+                &pids,
+                cli.connections,
+                overview_unit(visitors),
+            )
+            .await,
+        );
+    }
+    if cli.wants("wizard") {
+        let next = Arc::new(AtomicUsize::new(0));
+        rows.push(
+            compare(
+                &cli,
+                "stop wizard (SQLite)",
+                "wizard",
+                &floor,
+                &pids,
+                cli.clients,
+                wizard_unit(
+                    vec![portal.base.clone()],
+                    wizard_holders.clone(),
+                    next.clone(),
+                ),
+            )
+            .await,
+        );
+    }
     let (rss, peak) = memory_mb(portal.pid());
     drop(portal);
 
     let mut pg_rows = Vec::new();
-    if let Some(admin) = &cli.pg_admin_url {
+    if let Some(admin) = cli.pg_admin_url.as_ref().filter(|_| cli.wants("pg")) {
         let url = fresh_pg_database(admin).await;
         import(&cli, &url, dir, &all);
         for n in [1usize, 2] {

@@ -116,3 +116,26 @@ async fn a_session_survives_a_new_store_on_the_same_database_and_cycles_its_id()
     let moved = store.load(&second_id).await.expect("load").expect("new id");
     assert_eq!(moved.data["step"], 2);
 }
+
+/// Performance issue item 2: the bundled SQLite is built without memory statistics
+/// (`.cargo/config.toml`), whose process-wide mutex made every connection's
+/// allocations wait for each other.
+#[tokio::test]
+async fn the_bundled_sqlite_keeps_no_memory_statistics() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect("sqlite::memory:").await.expect("sqlite");
+    let options: Vec<String> = db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA compile_options",
+        ))
+        .await
+        .expect("compile options")
+        .iter()
+        .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+        .collect();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+}
