@@ -23,7 +23,7 @@ fn statements(log: &str) -> usize {
 }
 
 #[tokio::test]
-async fn the_whole_stop_wizard_takes_at_most_thirty_four_statements() {
+async fn the_whole_stop_wizard_takes_at_most_34_statements_38_on_postgresql() {
     let db = TestDb::new().await;
     // Holder 1 of a stop group has no guardian contact: no step-up code, all HTTP.
     let holders = load_holders('S', 2, false);
@@ -39,10 +39,11 @@ async fn the_whole_stop_wizard_takes_at_most_thirty_four_statements() {
     )
     .await;
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
-    // The settings snapshot is read once per process (and every few seconds): warm it.
+    // The settings snapshot is read once per process (and every few seconds): warm it,
+    // and let the jobs a server runs at start (purges, expiries) finish.
     let warm = server.client();
     assert_eq!(warm.get("/api/consent/notice").await.status, 200);
-    settle().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
     let before = statements(&server.log());
     let outbox = db.path().join("data").join("outbox");
@@ -54,8 +55,15 @@ async fn the_whole_stop_wizard_takes_at_most_thirty_four_statements() {
     settle().await;
     let counted = statements(&server.log()) - before;
     assert!(before > 0, "statements are logged");
+    // PostgreSQL (38 today) adds the per-key turns (`throttle::take_turn`) that SQLite's
+    // `BEGIN IMMEDIATE` makes unnecessary.
+    let bound = if common::backend_name() == "postgres" {
+        38
+    } else {
+        34
+    };
     assert!(
-        counted <= 34,
+        counted <= bound,
         "{counted} statements for consent, captcha, verification, overview and stop:\n{}",
         server.log()
     );
