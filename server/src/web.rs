@@ -272,10 +272,10 @@ async fn spa_fallback(State(state): State<WebState>, req: Request, next: Next) -
         if path == "/dev/outbox" && !state.app.config.dev_outbox_enabled() {
             return StatusCode::NOT_FOUND.into_response();
         }
-        if path == "/" {
-            return index(State(state), req.headers().clone()).await;
+        // `/` is its own route (`index`: the home page the server renders).
+        if path != "/" {
+            return html_page(state.page(AppPart::of(&path)));
         }
-        return html_page(state.page(AppPart::of(&path)));
     }
     let mut res = next.run(req).await;
     if looks_like_file && (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED) {
