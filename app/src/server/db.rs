@@ -30,6 +30,10 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 use crate::error::AppError;
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is handed out
+/// (a proxy or firewall may have dropped it); a busier one is not.
+const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
 /// Connects to `url` (creating an SQLite file if needed) and runs every migration.
 ///
 /// SQLite: the file is in WAL mode (readers beside the one writer; a property of
@@ -49,6 +53,12 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     };
     let mut opts = ConnectOptions::new(url.clone());
     opts.max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+        // sqlx pings every connection it hands out unless told otherwise: one more
+        // round trip per statement (to SQLite's worker thread, or over the network to
+        // PostgreSQL). A local SQLite file needs none; a PostgreSQL connection is
+        // pinged only after it sat idle long enough for a proxy to have dropped it
+        // (`before_acquire` below).
+        .test_before_acquire(false)
         .connect_timeout(Duration::from_secs(10))
         // Every statement at info level under `sqlx::query` when asked: how
         // `scripts/bench.sh` counts the statements of each step.
@@ -78,7 +88,14 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
             pool.after_release(|conn, _| {
                 Box::pin(async move { Ok(usable(conn.is_in_transaction())) })
             })
-            .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn.is_in_transaction())) }))
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= POSTGRES_PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(usable(conn.is_in_transaction()))
+                })
+            })
         });
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
