@@ -1,9 +1,7 @@
 //! A verified holder with school, class and cards (newest first): what the query and
 //! stop wizards both show.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 use super::CardStatus;
 use crate::domain::dates::{taiwan_time, taiwan_today};
@@ -39,8 +37,9 @@ pub async fn load(db: &impl ConnectionTrait, holder_id: i32) -> Result<HolderCar
     load_with(db, &snapshot, holder_id).await
 }
 
-/// [`load`] with the card types of a cached [`Snapshot`]: holder, school and class in
-/// one query, then the cards with their loss reports in another.
+/// [`load`] with the card types of a cached [`Snapshot`]: the holder, school, class,
+/// cards and their loss reports in one statement (a holder without cards comes as
+/// one row without a card).
 ///
 /// # Errors
 /// `Unauthorized` when the holder is gone; database errors.
@@ -49,35 +48,31 @@ pub async fn load_with(
     snapshot: &Snapshot,
     holder_id: i32,
 ) -> Result<HolderCards, AppError> {
-    let (holder, school, class) = holders::Entity::find_by_id(holder_id)
+    let mut rows = holders::Entity::find_by_id(holder_id)
         .find_also_related(schools::Entity)
         .find_also(holders::Entity, classes::Entity)
-        .one(db)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let (Some(school), Some(class)) = (school, class) else {
-        return Err(AppError::Internal);
-    };
-    let types = &snapshot.card_types;
-    let today = taiwan_today();
-    // The cards with their loss reports in one statement (a card stopped twice, which
-    // the wizard does not allow, would come twice: its first report counts).
-    let mut rows = cards::Entity::find()
-        .join_rev(
-            JoinType::LeftJoin,
-            stop_requests::Entity::belongs_to(cards::Entity)
-                .from(stop_requests::Column::CardId)
-                .to(cards::Column::Id)
-                .into(),
-        )
-        .select_also(stop_requests::Entity)
-        .filter(cards::Column::HolderId.eq(holder.id))
+        .find_also(holders::Entity, cards::Entity)
+        .find_also(cards::Entity, stop_requests::Entity)
         .order_by_desc(cards::Column::IssuedOn)
         .order_by_desc(cards::Column::Id)
         .order_by_asc(stop_requests::Column::Id)
         .all(db)
         .await?;
-    rows.dedup_by_key(|(card, _)| card.id);
+    let Some((holder, school, class, _, _)) = rows.first().cloned() else {
+        return Err(AppError::Unauthorized);
+    };
+    let (Some(school), Some(class)) = (school, class) else {
+        return Err(AppError::Internal);
+    };
+    let types = &snapshot.card_types;
+    let today = taiwan_today();
+    // A card stopped twice, which the wizard does not allow, would come twice: its
+    // first report counts.
+    rows.dedup_by_key(|row| row.3.as_ref().map(|c| c.id));
+    let rows: Vec<(cards::Model, Option<stop_requests::Model>)> = rows
+        .into_iter()
+        .filter_map(|(_, _, _, card, stop)| Some((card?, stop)))
+        .collect();
     let cards = rows
         .into_iter()
         .map(|(card, stop)| {

@@ -24,3 +24,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A card's loss reports (`stop_requests.card_id`), for joins from the card.
+impl Related<super::stop_requests::Entity> for Entity {
+    fn to() -> RelationDef {
+        RelationDef::from(
+            super::stop_requests::Entity::belongs_to(Entity)
+                .from(super::stop_requests::Column::CardId)
+                .to(Column::Id),
+        )
+        .rev()
+    }
+}

@@ -53,3 +53,15 @@ impl Related<super::classes::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A holder's cards (`cards.holder_id`), for joins from the holder.
+impl Related<super::cards::Entity> for Entity {
+    fn to() -> RelationDef {
+        RelationDef::from(
+            super::cards::Entity::belongs_to(Entity)
+                .from(super::cards::Column::HolderId)
+                .to(Column::Id),
+        )
+        .rev()
+    }
+}
