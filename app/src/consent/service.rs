@@ -1,7 +1,7 @@
 //! Consent records (SPEC §1 step 1): text version, time, client IP, user agent, wizard.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::ConsentNotice;
 use crate::error::AppError;
@@ -47,6 +47,58 @@ pub async fn current_notice(db: &impl ConnectionTrait) -> Result<ConsentNotice, 
     })
 }
 
+/// Inserts the consent record of `version` if it is the text in force, in one
+/// statement (`INSERT … SELECT … RETURNING`), so the record links to the exact notice
+/// shown; `None` when nothing was inserted.
+async fn record(
+    txn: &sea_orm::DatabaseTransaction,
+    cx: &CallContext,
+    wizard: Wizard,
+    version: &str,
+) -> Result<Option<i64>, AppError> {
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{FromQueryResult, StatementBuilder};
+    let version_in_force = Query::select()
+        .column(settings::Column::Value)
+        .from(settings::Entity)
+        .and_where(settings::Column::Key.eq(crate::server::settings::CONSENT_CURRENT_VERSION))
+        .to_owned();
+    let row = Query::select()
+        .column(consent_texts::Column::Id)
+        .expr(Expr::val(wizard.slug()))
+        .expr(Expr::val(cx.client.ip.clone()))
+        .expr(Expr::val(
+            cx.client.user_agent.chars().take(500).collect::<String>(),
+        ))
+        .expr(Expr::val(Utc::now()))
+        .from(consent_texts::Entity)
+        .and_where(consent_texts::Column::Version.eq(version))
+        .and_where(consent_texts::Column::Version.in_subquery(version_in_force))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(consent_records::Entity)
+        .columns([
+            consent_records::Column::ConsentTextId,
+            consent_records::Column::Wizard,
+            consent_records::Column::ClientIp,
+            consent_records::Column::UserAgent,
+            consent_records::Column::CreatedAt,
+        ])
+        .select_from(row)
+        .map_err(crate::server::context::internal)?
+        .returning_col(consent_records::Column::Id)
+        .to_owned();
+    #[derive(FromQueryResult)]
+    struct Inserted {
+        id: i64,
+    }
+    let stmt = StatementBuilder::build(&insert, &txn.get_database_backend());
+    Ok(Inserted::find_by_statement(stmt)
+        .one(txn)
+        .await?
+        .map(|r| r.id))
+}
+
 /// Records consent to `version` (it must be the one in force, so the record links to
 /// the exact notice shown) and starts a new wizard session.
 ///
@@ -58,21 +110,14 @@ pub async fn accept(
     version: &str,
 ) -> Result<WizardProgress, AppError> {
     let db = &cx.state.db;
-    let text = current_text(db).await?;
-    if text.version != version {
-        return Err(AppError::Conflict("consent_version".into()));
-    }
     let txn = begin_write(db).await?;
-    let record = consent_records::ActiveModel {
-        consent_text_id: Set(text.id),
-        wizard: Set(wizard.slug().into()),
-        client_ip: Set(cx.client.ip.clone()),
-        user_agent: Set(cx.client.user_agent.chars().take(500).collect()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let Some(record_id) = record(&txn, cx, wizard, version).await? else {
+        drop(txn);
+        // Nothing recorded: the notice changed since it was shown, or (a setup error)
+        // the version in force names no text.
+        current_text(db).await?;
+        return Err(AppError::Conflict("consent_version".into()));
+    };
     audit::record(
         &txn,
         Some(&cx.client),
@@ -81,7 +126,7 @@ pub async fn accept(
             action: "consent.accept",
             subject: None,
             result: "ok",
-            detail: Some(serde_json::json!({ "wizard": wizard.slug(), "version": text.version, "record": record.id })),
+            detail: Some(serde_json::json!({ "wizard": wizard.slug(), "version": version, "record": record_id })),
         },
     )
     .await
@@ -94,7 +139,7 @@ pub async fn accept(
         &cx.session,
         &WizardSession {
             wizard,
-            consent_record_id: record.id,
+            consent_record_id: record_id,
             verified_holder_id: None,
             verified_masked_name: None,
             verified_until: None,

@@ -16,10 +16,10 @@
 //! so an unknown account is treated exactly like a real one.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict, Query, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    QueryFilter, Set,
 };
 
 use super::db::begin_write;
@@ -110,26 +110,38 @@ pub async fn admit_ip_in(
     per_minute: u32,
     now: DateTime<Utc>,
 ) -> Result<Admission, DbErr> {
+    use sea_orm::sea_query::ExprTrait as _;
     let key = format!("{purpose}:{ip}");
     take_turn(txn, &key, now).await?;
+    // The count and the insert in one statement (one round trip to the database):
+    // `INSERT … SELECT key, now WHERE (SELECT COUNT(*) …) < per_minute` inserts the
+    // hit only while the window has room; no row inserted means refused.
     let since = now - Duration::seconds(IP_WINDOW_SECS);
-    let recent = throttle_hits::Entity::find()
-        .filter(throttle_hits::Column::Key.eq(key.clone()))
-        .filter(throttle_hits::Column::At.gt(since))
-        .count(txn)
-        .await?;
-    if recent >= u64::from(per_minute) {
+    let recent = Query::select()
+        .expr(Expr::col(throttle_hits::Column::Id).count())
+        .from(throttle_hits::Entity)
+        .and_where(throttle_hits::Column::Key.eq(key.clone()))
+        .and_where(throttle_hits::Column::At.gt(since))
+        .to_owned();
+    let hit = Query::select()
+        .expr(Expr::val(key))
+        .expr(Expr::val(now))
+        .and_where(
+            Expr::SubQuery(None, Box::new(SubQueryStatement::from(recent)))
+                .lt(i64::from(per_minute)),
+        )
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(throttle_hits::Entity)
+        .columns([throttle_hits::Column::Key, throttle_hits::Column::At])
+        .select_from(hit)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    if txn.execute(&insert).await?.rows_affected() == 0 {
         return Ok(Admission::Refused {
             retry_after_secs: IP_WINDOW_SECS.unsigned_abs(),
         });
     }
-    throttle_hits::Entity::insert(throttle_hits::ActiveModel {
-        key: Set(key),
-        at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(txn)
-    .await?;
     Ok(Admission::Admitted)
 }
 

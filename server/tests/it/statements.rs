@@ -23,7 +23,7 @@ fn statements(log: &str) -> usize {
 }
 
 #[tokio::test]
-async fn the_whole_stop_wizard_takes_at_most_34_statements_38_on_postgresql() {
+async fn the_whole_stop_wizard_takes_at_most_31_statements_35_on_postgresql() {
     let db = TestDb::new().await;
     // Holder 1 of a stop group has no guardian contact: no step-up code, all HTTP.
     let holders = load_holders('S', 2, false);
@@ -55,12 +55,13 @@ async fn the_whole_stop_wizard_takes_at_most_34_statements_38_on_postgresql() {
     settle().await;
     let counted = statements(&server.log()) - before;
     assert!(before > 0, "statements are logged");
-    // PostgreSQL (38 today) adds the per-key turns (`throttle::take_turn`) that SQLite's
-    // `BEGIN IMMEDIATE` makes unnecessary.
+    // PostgreSQL adds the per-key turns (`throttle::take_turn`) that SQLite's
+    // `BEGIN IMMEDIATE` makes unnecessary. (It took 45; the consent record, the per-IP
+    // count and the holder's cards are one statement each now.)
     let bound = if common::backend_name() == "postgres" {
-        38
+        35
     } else {
-        34
+        31
     };
     assert!(
         counted <= bound,
