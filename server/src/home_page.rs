@@ -67,9 +67,11 @@ impl HomePages {
     }
 }
 
-/// The shell with `<html lang>`, the title and the rendered body in place of its
-/// `<noscript>`.
+/// The shell with `<html lang>`, the title, the description and the rendered body in
+/// place of its `<noscript>`.
 fn fill(shell: &str, doc: &HomeDocument) -> Option<String> {
+    // The shell's own (zh-TW) description goes; the language's follows the title.
+    let shell = &without_description(shell);
     let noscript_start = shell.find("<noscript>")?;
     let noscript_end =
         shell[noscript_start..].find("</noscript>")? + noscript_start + "</noscript>".len();
@@ -87,10 +89,27 @@ fn fill(shell: &str, doc: &HomeDocument) -> Option<String> {
     html.push_str(&format!("lang=\"{}\"", doc.lang));
     html.push_str(&shell[lang_attr + lang_len..title_start]);
     html.push_str(&escape(&doc.title));
-    html.push_str(&shell[title_end..noscript_start]);
+    html.push_str("</title><meta name=\"description\" content=\"");
+    html.push_str(&escape(&doc.description).replace('"', "&quot;"));
+    html.push_str("\">");
+    html.push_str(&shell[title_end + "</title>".len()..noscript_start]);
     html.push_str(&doc.body);
     html.push_str(&shell[noscript_end..]);
     Some(html)
+}
+
+/// `shell` less its `<meta name="description" …>` tag (quoted or, minified, not).
+fn without_description(shell: &str) -> String {
+    let Some(at) = shell
+        .find("name=\"description\"")
+        .or_else(|| shell.find("name=description"))
+    else {
+        return shell.to_owned();
+    };
+    let (Some(start), Some(end)) = (shell[..at].rfind("<meta"), shell[at..].find('>')) else {
+        return shell.to_owned();
+    };
+    format!("{}{}", &shell[..start], &shell[at + end + 1..])
 }
 
 fn escape(text: &str) -> String {
@@ -104,6 +123,7 @@ mod tests {
     use super::*;
 
     const SHELL: &str = "<!doctype html><html lang=\"zh-TW\"><head><title>x</title>\
+        <meta name=\"description\" content=\"學生證停卡掛失\" />\
         <script type=\"module\">init()</script></head><body><noscript>needs JS</noscript></body></html>";
 
     #[tokio::test]
@@ -116,17 +136,27 @@ mod tests {
         assert!(html.contains("<title>Thẻ học sinh</title>"), "{html}");
         assert!(!html.contains("needs JS"));
         assert!(html.contains("Cổng dịch vụ thẻ học sinh"), "{html}");
+        assert!(
+            html.contains("<meta name=\"description\" content=\"Báo mất thẻ học sinh"),
+            "{html}"
+        );
+        assert_eq!(html.matches("name=\"description\"").count(), 1, "{html}");
         assert!(html.contains("<script type=\"module\">init()</script>"));
         assert_eq!(
             fill("<html><body></body></html>", &home_document(Locale::en)),
             None
         );
         // Trunk's minified shell
-        let minified = SHELL.replace("lang=\"zh-TW\"", "lang=zh-TW");
+        let minified = SHELL.replace("lang=\"zh-TW\"", "lang=zh-TW").replace(
+            "name=\"description\" content=\"學生證停卡掛失\" /",
+            "name=description content=學生證停卡掛失",
+        );
         let html = fill(&minified, &home_document(Locale::en)).expect("filled");
         assert!(
             html.starts_with("<!doctype html><html lang=\"en\">"),
             "{html}"
         );
+        assert!(!html.contains("學生證停卡掛失"), "{html}");
+        assert_eq!(html.matches("name=\"description\"").count(), 1, "{html}");
     }
 }

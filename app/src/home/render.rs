@@ -16,6 +16,8 @@ pub struct HomeDocument {
     /// `<html lang>`.
     pub lang: &'static str,
     pub title: String,
+    /// `<meta name="description">`: the page's lead sentence.
+    pub description: String,
     /// The rendered `<body>` content.
     pub body: String,
 }
@@ -42,6 +44,7 @@ pub fn home_document(locale: Locale) -> HomeDocument {
     HomeDocument {
         lang: locale.as_str(),
         title: td_string!(locale, common.site_short).to_string(),
+        description: td_string!(locale, home.lead).to_string(),
         body,
     }
 }
