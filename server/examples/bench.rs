@@ -69,6 +69,9 @@ struct Cli {
     /// wizard, pg); all when empty. For profiling one of them (`perf record -p`).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Print the statements of each step counted in the statements table.
+    #[arg(long)]
+    show_statements: bool,
 }
 
 impl Cli {
@@ -586,8 +589,25 @@ async fn statements(
     };
     let settle = || tokio::time::sleep(Duration::from_millis(300));
     let mut out = Vec::new();
-    let mut step =
-        |name: &str, before: usize, after: usize| out.push((name.to_owned(), after - before));
+    let lines = || {
+        std::fs::read_to_string(&p.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("sqlx::query"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let show = cli.show_statements;
+    let mut step = |name: &str, before: usize, after: usize| {
+        if show {
+            eprintln!("-- {name}");
+            for l in &lines()[before..after] {
+                let sql = l.split("summary=").nth(1).unwrap_or(l);
+                eprintln!("   {}", sql.chars().take(160).collect::<String>());
+            }
+        }
+        out.push((name.to_owned(), after - before));
+    };
     let v = Visitor::new(&p.base);
     settle().await;
     let b = count();

@@ -38,7 +38,8 @@ pub(crate) struct WebState {
     pages: Arc<[String; 5]>,
     /// `/` rendered on the server per language (`None` with a site built without it).
     home: Option<Arc<crate::home_page::HomePages>>,
-    csp: Arc<String>,
+    /// Made once: a header value is checked when it is made, not when it is cloned.
+    csp: Option<HeaderValue>,
     /// Served over TLS (`PORTAL_SECURE_COOKIES=1`): also send HSTS.
     behind_tls: bool,
     /// SHA-256 of `PORTAL_ISSUER_API_KEY`, if set.
@@ -109,11 +110,12 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
     let state = WebState {
         app: app.clone(),
         trusted_proxy: config.trusted_proxy,
-        csp: Arc::new(content_security_policy(&format!(
+        csp: HeaderValue::from_str(&content_security_policy(&format!(
             "{}\n{}",
             pages.join("\n"),
             home.as_ref().map_or("", |h| h.any_page())
-        ))),
+        )))
+        .ok(),
         home,
         behind_tls: config.secure_cookies,
         issuer_key_hash: config
@@ -802,8 +804,8 @@ async fn security_headers(State(state): State<WebState>, req: Request, next: Nex
     let is_api = req.uri().path().starts_with("/api");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&state.csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    if let Some(v) = &state.csp {
+        h.insert(header::CONTENT_SECURITY_POLICY, v.clone());
     }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
