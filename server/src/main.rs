@@ -211,7 +211,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         _ => None,
     };
-    let state = AppState::new(db, cipher, portal)?;
+    let ephemeral = db::connect_ephemeral(&config.database_url, &db)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
+    let state = AppState::new(db, cipher, portal)?.with_ephemeral(ephemeral);
     match command {
         Command::Serve => serve(state, config, instance).await,
         Command::ImportRoster { file } => import_roster(&state, &file).await,
@@ -351,7 +354,7 @@ async fn serve(
     }
     // Expired sessions, spent per-IP counts and expired captchas are deleted every ten
     // minutes.
-    let store = DbSessionStore::new(state.db.clone());
+    let store = DbSessionStore::new(state.ephemeral.clone());
     let purge_db = state.db.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(tokio::time::Duration::from_secs(600));

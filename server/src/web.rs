@@ -126,7 +126,7 @@ pub async fn router(app: AppState, config: &ServerConfig) -> Router {
         db_probe: crate::health::DbProbe::start(app.db.clone()).await,
     };
 
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(app.db.clone()))
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(app.ephemeral.clone()))
         .with_name("portal_session")
         .with_http_only(true)
         .with_path("/")

@@ -417,7 +417,7 @@ pub async fn issue_captcha(
     cx: &crate::server::context::CallContext,
 ) -> Result<crate::domain::captcha::CaptchaChallenge, crate::error::AppError> {
     let binding = captcha_binding(cx).await?;
-    let issued = issue(&cx.state.db, &cx.state.cipher, &binding).await?;
+    let issued = issue(&cx.state.ephemeral, &cx.state.cipher, &binding).await?;
     Ok(crate::domain::captcha::CaptchaChallenge {
         image: format!("data:image/png;base64,{}", issued.png_base64),
         audio: format!("{AUDIO_PATH}{}", issued.audio_token),

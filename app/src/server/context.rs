@@ -72,6 +72,10 @@ impl Default for PortalConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Sessions and captchas: writes a power loss may lose without losing anything
+    /// acknowledged (`db::connect_ephemeral`: on SQLite a pool that does not sync each
+    /// commit; otherwise `db` itself). Nothing else is written through it.
+    pub ephemeral: DatabaseConnection,
     pub cipher: Arc<PiiCipher>,
     pub config: Arc<PortalConfig>,
     /// The outbox's transports and the worker's bell.
@@ -112,12 +116,23 @@ impl AppState {
         };
         Ok(Self {
             line_pay,
+            ephemeral: db.clone(),
             db,
             cipher,
             config: Arc::new(config),
             delivery: Arc::new(delivery),
             settings: Arc::default(),
         })
+    }
+}
+
+impl AppState {
+    /// With sessions and captchas written through `ephemeral`
+    /// (`db::connect_ephemeral`) instead of `db`.
+    #[must_use]
+    pub fn with_ephemeral(mut self, ephemeral: DatabaseConnection) -> Self {
+        self.ephemeral = ephemeral;
+        self
     }
 }
 

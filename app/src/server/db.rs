@@ -45,6 +45,39 @@ const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 /// # Errors
 /// When the database cannot be reached or a migration fails.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let db = Database::connect(options(url, 8, SqliteSynchronous::Full)).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The pool for what a power loss may lose without losing anything acknowledged:
+/// sessions and captchas ([`AppState::ephemeral`](super::context::AppState)). On
+/// SQLite its own small pool on the same file with `synchronous=NORMAL`: a commit is
+/// not synced by itself (the next `FULL` commit of the main pool syncs the WAL it
+/// shares, a crash of the process loses nothing, a power loss may lose the last
+/// session writes: a parent starts the wizard again), so a wizard's four session
+/// writes and its captcha cost no disk sync. On PostgreSQL the main pool itself.
+/// Call after [`connect_and_migrate`].
+///
+/// # Errors
+/// When the database cannot be reached.
+pub async fn connect_ephemeral(
+    url: &str,
+    main: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbErr> {
+    if main.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        Database::connect(options(url, 4, SqliteSynchronous::Normal)).await
+    } else {
+        Ok(main.clone())
+    }
+}
+
+/// The options of every pool: `max` connections (SQLite; 16 on PostgreSQL), the
+/// SQLite durability `synchronous`, the checks of the module notes.
+fn options(url: &str, max: u32, synchronous: SqliteSynchronous) -> ConnectOptions {
     let url = if url.starts_with("sqlite:") && !url.contains("mode=") {
         let sep = if url.contains('?') { '&' } else { '?' };
         format!("{url}{sep}mode=rwc")
@@ -52,7 +85,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         url.to_owned()
     };
     let mut opts = ConnectOptions::new(url.clone());
-    opts.max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+    opts.max_connections(if url.starts_with("sqlite:") { max } else { 16 })
         // sqlx pings every connection it hands out unless told otherwise: one more
         // round trip per statement (to SQLite's worker thread, or over the network to
         // PostgreSQL). A local SQLite file needs none; a PostgreSQL connection is
@@ -63,10 +96,10 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
         // Every statement at info level under `sqlx::query` when asked: how
         // `scripts/bench.sh` counts the statements of each step.
         .sqlx_logging(std::env::var_os("PORTAL_LOG_STATEMENTS").is_some())
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.busy_timeout(BUSY_TIMEOUT)
                 .foreign_keys(true)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(synchronous)
         })
         .map_sqlx_sqlite_pool_opts(|pool| {
             pool.after_release(|conn, _| {
@@ -97,12 +130,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
                 })
             })
         });
-    let db = Database::connect(opts).await?;
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-    }
-    Migrator::up(&db, None).await?;
-    Ok(db)
+    opts
 }
 
 /// Whether a pooled connection may be used again: not if it is still inside a

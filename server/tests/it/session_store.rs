@@ -119,9 +119,10 @@ async fn a_session_survives_a_new_store_on_the_same_database_and_cycles_its_id()
 
 /// Performance issue item 2: the bundled SQLite is built without memory statistics
 /// (`.cargo/config.toml`), whose process-wide mutex made every connection's
-/// allocations wait for each other.
+/// allocations wait for each other, and with a stable query plan (QPSG), so a
+/// statement with `LIMIT ?` is not compiled again each time it runs.
 #[tokio::test]
-async fn the_bundled_sqlite_keeps_no_memory_statistics() {
+async fn the_bundled_sqlite_keeps_no_memory_statistics_and_stable_plans() {
     use sea_orm::{ConnectionTrait, Database, Statement};
     let db = Database::connect("sqlite::memory:").await.expect("sqlite");
     let options: Vec<String> = db
@@ -138,4 +139,52 @@ async fn the_bundled_sqlite_keeps_no_memory_statistics() {
         options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
         "{options:?}"
     );
+    assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+}
+
+/// Sessions and captchas go through their own SQLite pool that does not sync each
+/// commit (`db::connect_ephemeral`); everything acknowledged still goes through the
+/// main pool, which does (`synchronous=FULL`).
+#[tokio::test]
+async fn sessions_skip_the_disk_sync_that_acknowledged_writes_keep() {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+    async fn synchronous(db: &DatabaseConnection) -> i64 {
+        db.query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA synchronous",
+        ))
+        .await
+        .expect("pragma")
+        .expect("a row")
+        .try_get_by_index::<i64>(0)
+        .expect("a number")
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/portal.db", dir.path().display());
+    let main = app::server::db::connect_and_migrate(&url)
+        .await
+        .expect("main pool");
+    let ephemeral = app::server::db::connect_ephemeral(&url, &main)
+        .await
+        .expect("session pool");
+    assert_eq!(synchronous(&main).await, 2, "FULL");
+    assert_eq!(synchronous(&ephemeral).await, 1, "NORMAL");
+    // One file: what one pool writes the other reads.
+    ephemeral
+        .execute_unprepared(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ('x', '{}', '2999-01-01 00:00:00+00:00')",
+        )
+        .await
+        .expect("insert");
+    let n = main
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT COUNT(*) FROM sessions",
+        ))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get_by_index::<i64>(0)
+        .expect("a number");
+    assert_eq!(n, 1);
 }
