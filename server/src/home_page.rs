@@ -90,7 +90,7 @@ fn fill(shell: &str, doc: &HomeDocument) -> Option<String> {
     html.push_str(&shell[lang_attr + lang_len..title_start]);
     html.push_str(&escape(&doc.title));
     html.push_str("</title><meta name=\"description\" content=\"");
-    html.push_str(&escape(&doc.description).replace('"', "&quot;"));
+    html.push_str(&escape(&doc.description));
     html.push_str("\">");
     html.push_str(&shell[title_end + "</title>".len()..noscript_start]);
     html.push_str(&doc.body);
@@ -112,10 +112,12 @@ fn without_description(shell: &str) -> String {
     format!("{}{}", &shell[..start], &shell[at + end + 1..])
 }
 
+/// Text as HTML, in element content or a quoted attribute.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

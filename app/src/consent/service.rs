@@ -14,17 +14,20 @@ use crate::wizard::{Wizard, WizardProgress, WizardSession, session};
 /// The notice in force: the text whose version the setting names, in one statement
 /// (a sub-select of the setting), so a change of the setting counts at once.
 async fn current_text(db: &impl ConnectionTrait) -> Result<consent_texts::Model, AppError> {
-    use sea_orm::sea_query::Query;
-    let version_in_force = Query::select()
-        .column(settings::Column::Value)
-        .from(settings::Entity)
-        .and_where(settings::Column::Key.eq(crate::server::settings::CONSENT_CURRENT_VERSION))
-        .to_owned();
     consent_texts::Entity::find()
-        .filter(consent_texts::Column::Version.in_subquery(version_in_force))
+        .filter(consent_texts::Column::Version.in_subquery(version_in_force()))
         .one(db)
         .await?
         .ok_or(AppError::Internal)
+}
+
+/// The version the setting names, as a sub-select (read in the statement that uses it).
+fn version_in_force() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(settings::Column::Value)
+        .from(settings::Entity)
+        .and_where(settings::Column::Key.eq(crate::server::settings::CONSENT_CURRENT_VERSION))
+        .to_owned()
 }
 
 /// # Errors
@@ -58,11 +61,6 @@ async fn record(
 ) -> Result<Option<i64>, AppError> {
     use sea_orm::sea_query::{Expr, Query};
     use sea_orm::{FromQueryResult, StatementBuilder};
-    let version_in_force = Query::select()
-        .column(settings::Column::Value)
-        .from(settings::Entity)
-        .and_where(settings::Column::Key.eq(crate::server::settings::CONSENT_CURRENT_VERSION))
-        .to_owned();
     let row = Query::select()
         .column(consent_texts::Column::Id)
         .expr(Expr::val(wizard.slug()))
@@ -73,7 +71,7 @@ async fn record(
         .expr(Expr::val(Utc::now()))
         .from(consent_texts::Entity)
         .and_where(consent_texts::Column::Version.eq(version))
-        .and_where(consent_texts::Column::Version.in_subquery(version_in_force))
+        .and_where(consent_texts::Column::Version.in_subquery(version_in_force()))
         .to_owned();
     let insert = Query::insert()
         .into_table(consent_records::Entity)

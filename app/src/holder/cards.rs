@@ -58,7 +58,10 @@ pub async fn load_with(
         .order_by_asc(stop_requests::Column::Id)
         .all(db)
         .await?;
-    let Some((holder, school, class, _, _)) = rows.first().cloned() else {
+    let Some((holder, school, class)) = rows
+        .first()
+        .map(|(h, s, c, _, _)| (h.clone(), s.clone(), c.clone()))
+    else {
         return Err(AppError::Unauthorized);
     };
     let (Some(school), Some(class)) = (school, class) else {

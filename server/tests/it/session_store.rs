@@ -148,16 +148,14 @@ async fn the_bundled_sqlite_keeps_no_memory_statistics_and_stable_plans() {
 #[tokio::test]
 async fn sessions_skip_the_disk_sync_that_acknowledged_writes_keep() {
     use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-    async fn synchronous(db: &DatabaseConnection) -> i64 {
-        db.query_one_raw(Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "PRAGMA synchronous",
-        ))
-        .await
-        .expect("pragma")
-        .expect("a row")
-        .try_get_by_index::<i64>(0)
-        .expect("a number")
+    /// The one number an SQLite statement answers.
+    async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
+        db.query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, sql))
+            .await
+            .expect(sql)
+            .expect("a row")
+            .try_get_by_index::<i64>(0)
+            .expect("a number")
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/portal.db", dir.path().display());
@@ -167,8 +165,8 @@ async fn sessions_skip_the_disk_sync_that_acknowledged_writes_keep() {
     let ephemeral = app::server::db::connect_ephemeral(&url, &main)
         .await
         .expect("session pool");
-    assert_eq!(synchronous(&main).await, 2, "FULL");
-    assert_eq!(synchronous(&ephemeral).await, 1, "NORMAL");
+    assert_eq!(scalar(&main, "PRAGMA synchronous").await, 2, "FULL");
+    assert_eq!(scalar(&ephemeral, "PRAGMA synchronous").await, 1, "NORMAL");
     // One file: what one pool writes the other reads.
     ephemeral
         .execute_unprepared(
@@ -176,15 +174,5 @@ async fn sessions_skip_the_disk_sync_that_acknowledged_writes_keep() {
         )
         .await
         .expect("insert");
-    let n = main
-        .query_one_raw(Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "SELECT COUNT(*) FROM sessions",
-        ))
-        .await
-        .expect("count")
-        .expect("a row")
-        .try_get_by_index::<i64>(0)
-        .expect("a number");
-    assert_eq!(n, 1);
+    assert_eq!(scalar(&main, "SELECT COUNT(*) FROM sessions").await, 1);
 }
