@@ -206,7 +206,7 @@ pub(super) async fn find_card(
 
 /// Records a refused request (a security event) and commits it; returns 403.
 pub(super) async fn deny(
-    txn: DatabaseTransaction,
+    txn: crate::server::db::WriteTxn,
     cx: &CallContext,
     holder_id: i32,
     action: &str,

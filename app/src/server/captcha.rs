@@ -9,10 +9,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 use super::crypto::PiiCipher;
 use super::entities::captchas;
+use super::write_turn::write_turn;
 
 pub const LENGTH: u32 = 5;
 pub const LIFETIME_SECS: i64 = 120;
@@ -296,7 +299,7 @@ pub struct Issued {
 /// # Errors
 /// Database errors.
 pub async fn issue(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     cipher: &PiiCipher,
     session_key: &str,
 ) -> Result<Issued, DbErr> {
@@ -308,7 +311,9 @@ pub async fn issue(
     let expires = now + Duration::seconds(LIFETIME_SECS);
     // One statement: the session's earlier captcha, if any, is replaced (one live
     // captcha per session, by the unique index on `session_key`); expired ones of
-    // other sessions are purged in the background ([`purge_expired`]).
+    // other sessions are purged in the background ([`purge_expired`]). The drawing
+    // is done before the process's turn to write is taken.
+    let _turn = write_turn(db).await;
     captchas::Entity::insert(captchas::ActiveModel {
         id: Set(id.clone()),
         session_key: Set(session_key.to_owned()),

@@ -16,14 +16,15 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait, Set,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::entities::write_checks;
+pub use super::write_turn::{WriteTxn, write_turn};
 
 /// How long a writer waits for another one's transaction (SQLite) before failing.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -144,21 +145,27 @@ fn usable(in_transaction: bool) -> bool {
 
 /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (SPEC §7), the default on
 /// PostgreSQL. Use it for every read-then-write path. It is always a transaction of
-/// its own, never a savepoint: the pool hands out no connection inside one.
+/// its own, never a savepoint: the pool hands out no connection inside one. On
+/// SQLite it first waits for the process's [turn](super::write_turn) on the file,
+/// before it takes a pooled connection.
 ///
 /// # Errors
 /// When the database refuses to begin (also counted as a failed write).
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    let turn = write_turn(db).await;
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
         .await;
-    if let Err(e) = &txn {
-        write_health().failed(&format!("begin: {e}"));
+    match txn {
+        Ok(txn) => Ok(WriteTxn::new(txn, turn)),
+        Err(e) => {
+            write_health().failed(&format!("begin: {e}"));
+            Err(e)
+        }
     }
-    txn
 }
 
 /// Whether writes get through, as `/api/v1/health` reports it. A failed write (a

@@ -27,5 +27,6 @@ pub mod settings;
 pub mod staff;
 pub mod staff_scope;
 pub mod throttle;
+pub mod write_turn;
 
 pub use context::{AppState, ClientContext, PortalConfig};

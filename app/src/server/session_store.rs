@@ -4,6 +4,7 @@
 //! version than sea-orm 2; see TOOLCHAIN.md.)
 
 use super::entities::sessions;
+use super::write_turn::write_turn;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -52,6 +53,7 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A 128-bit random id collides in theory only; then nothing is inserted and
         // it is tried again with a new id. One statement, not a look-up and an insert.
+        let _turn = write_turn(&self.db).await;
         loop {
             let inserted = sessions::Entity::insert(Self::model(record)?)
                 .on_conflict(
@@ -70,7 +72,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sessions::Entity::insert(Self::model(record)?)
+        let model = Self::model(record)?;
+        let _turn = write_turn(&self.db).await;
+        sessions::Entity::insert(model)
             .on_conflict(
                 OnConflict::column(sessions::Column::Id)
                     .update_columns([sessions::Column::Data, sessions::Column::ExpiresAt])
@@ -100,6 +104,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        let _turn = write_turn(&self.db).await;
         sessions::Entity::delete_by_id(session_id.to_string())
             .exec(&self.db)
             .await

@@ -46,3 +46,4 @@ mod statements;
 mod step_up;
 mod swipes;
 mod system_settings;
+mod write_turns;

@@ -127,11 +127,11 @@ pub async fn sms_subscriptions(cx: &CallContext) -> Result<Vec<SmsSubscriptionRo
 /// the refusal is audited and 403 returned.
 pub(super) async fn own_sms_subscription(
     cx: &CallContext,
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::server::db::WriteTxn,
     parent_id: i32,
     id: i32,
     action: &str,
-) -> Result<(sea_orm::DatabaseTransaction, sms_subscriptions::Model), AppError> {
+) -> Result<(crate::server::db::WriteTxn, sms_subscriptions::Model), AppError> {
     let sub = sms_subscriptions::Entity::find_by_id(id).one(&txn).await?;
     let bound = match &sub {
         Some(s) => binding_requests::Entity::find()

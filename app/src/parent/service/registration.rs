@@ -93,7 +93,7 @@ pub(super) async fn send_code(
 /// committed and the field error returned.
 pub(super) async fn check_code(
     cx: &CallContext,
-    txn: DatabaseTransaction,
+    txn: crate::server::db::WriteTxn,
     rules: &CodeRules,
     subject: &str,
     entered: &str,
@@ -101,7 +101,7 @@ pub(super) async fn check_code(
     now: DateTime<Utc>,
 ) -> Result<
     (
-        DatabaseTransaction,
+        crate::server::db::WriteTxn,
         crate::server::entities::one_time_codes::Model,
     ),
     AppError,

@@ -1,7 +1,9 @@
 //! Writing the audit trail from a feature: one row per action, a refused request
 //! committed with its own row before the 403, and a notice handed to the outbox at once.
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::ConnectionTrait;
+
+use crate::server::db::WriteTxn;
 
 use crate::error::AppError;
 use crate::server::AppState;
@@ -35,7 +37,7 @@ pub async fn record(
 
 /// Records a refused request (a security event), commits it and returns 403.
 pub async fn deny(
-    txn: DatabaseTransaction,
+    txn: WriteTxn,
     client: Option<&ClientContext>,
     actor: Actor,
     action: &str,

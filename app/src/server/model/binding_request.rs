@@ -2,8 +2,8 @@
 //! lets the logged-in parent act for a child without the step-up code.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 
 use super::audit_trail::deny;
@@ -11,6 +11,7 @@ use crate::domain::binding::BindingStatus;
 use crate::error::AppError;
 use crate::server::audit::Actor;
 use crate::server::context::{CallContext, internal};
+use crate::server::db::WriteTxn;
 use crate::server::entities::binding_requests;
 
 pub async fn own_requests(
@@ -34,12 +35,12 @@ pub async fn own_requests(
 /// audit row (someone else's, unknown, or no longer in force).
 pub async fn own_request_or_deny(
     cx: &CallContext,
-    txn: DatabaseTransaction,
+    txn: WriteTxn,
     parent_id: i32,
     binding_id: i32,
     statuses: &[BindingStatus],
     action: &str,
-) -> Result<(DatabaseTransaction, binding_requests::Model), AppError> {
+) -> Result<(WriteTxn, binding_requests::Model), AppError> {
     let found = binding_requests::Entity::find_by_id(binding_id)
         .filter(binding_requests::Column::ParentId.eq(parent_id))
         .filter(binding_requests::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
