@@ -320,6 +320,15 @@ impl Round {
             0.0
         }
     }
+    /// The server's CPU-seconds per second of the round: how many cores it kept busy
+    /// (above 1 only if nothing in it serialises the requests).
+    fn cores_busy(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.cpu / self.secs
+        } else {
+            0.0
+        }
+    }
     fn cpu_us(&self) -> f64 {
         if self.done > 0 {
             self.cpu * 1e6 / self.done as f64
@@ -802,18 +811,19 @@ async fn run(cli: Cli) {
         cli.seconds
     );
     println!(
-        "| scenario | portal /s | p50 ms | p99 ms | CPU µs each | errors | floor req/s | floor CPU µs | ratio to floor |"
+        "| scenario | portal /s | p50 ms | p99 ms | CPU µs each | server cores busy | errors | floor req/s | floor CPU µs | ratio to floor |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         println!(
-            "| {} | {:.0} {}/s | {:.1} | {:.1} | {:.0} | {} | {:.0} | {:.1} | {:.3} |",
+            "| {} | {:.0} {}/s | {:.1} | {:.1} | {:.0} | {:.2} | {} | {:.0} | {:.1} | {:.3} |",
             r.scenario,
             r.portal.per_sec(),
             r.unit,
             r.portal.p50_ms,
             r.portal.p99_ms,
             r.portal.cpu_us(),
+            r.portal.cores_busy(),
             r.portal.errors,
             r.floor.per_sec(),
             r.floor.cpu_us(),

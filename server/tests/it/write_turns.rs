@@ -89,7 +89,9 @@ async fn a_turn_holds_up_only_writers_on_its_own_file() {
     let other = TestDb::new().await;
     let open = begin_write(&one.db).await.expect("open transaction");
     let write = async {
-        let txn = begin_write(&other.db).await.expect("begin on the other file");
+        let txn = begin_write(&other.db)
+            .await
+            .expect("begin on the other file");
         txn.execute_unprepared("CREATE TABLE elsewhere (x INTEGER)")
             .await
             .expect("create");
