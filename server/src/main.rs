@@ -152,6 +152,9 @@ enum Command {
     ExpireApplications,
 }
 
+/// At most this many threads for blocking work (file reads, password hashes).
+const BLOCKING_THREADS: usize = 16;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -161,7 +164,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Blocking threads read static files (one per file operation in flight) and hash
+    // passwords: tokio's default of 512 let 64 connections fetching files start 64
+    // threads, each with its own allocator heap (94 MB resident after the static
+    // rounds of scripts/bench.sh); a few per core keep the disk and the CPUs busy.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
     {

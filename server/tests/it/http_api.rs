@@ -316,6 +316,76 @@ async fn session_cookies_are_http_only_and_same_site_lax() {
     );
 }
 
+/// The server's threads, from `/proc` (Linux).
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Performance issue (memory): 128 phones fetching a file at once do not make the
+/// server start a thread per file read in flight (tokio allows 512; each thread kept
+/// its own allocator heap: 94 MB after the benchmark's static rounds). It keeps a few
+/// for blocking work beside its workers and its database connections' threads.
+#[tokio::test]
+async fn many_file_downloads_at_once_do_not_start_a_thread_each() {
+    let db = TestDb::new().await;
+    let site = db.path().join("site");
+    std::fs::create_dir_all(&site).expect("site folder");
+    let big = "x".repeat(512 * 1024);
+    std::fs::write(site.join("big-abc.js"), &big).expect("file");
+    let server = TestServer::start(&db, &[]).await;
+    let pid = server.pid().expect("the server's pid");
+    let idle = threads_of(pid);
+    assert!(idle > 0, "threads read from /proc");
+    let http = reqwest::Client::new();
+    let url = format!("{}/big-abc.js", server.base);
+    let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(idle));
+    let watch = {
+        let most = most.clone();
+        tokio::spawn(async move {
+            loop {
+                most.fetch_max(threads_of(pid), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+    };
+    for _ in 0..3 {
+        let fetches = (0..128).map(|_| {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let res = http
+                    .get(&url)
+                    .header("accept-encoding", "identity")
+                    .send()
+                    .await
+                    .expect("GET");
+                assert_eq!(res.status(), StatusCode::OK);
+                res.bytes().await.expect("body").len()
+            }
+        });
+        let sizes = futures_util::future::join_all(fetches).await;
+        assert!(sizes.iter().all(|n| *n == big.len()));
+    }
+    watch.abort();
+    let most = most
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(threads_of(pid));
+    // Beside those it had idle (its workers, the background jobs' and the database
+    // connections' threads): at most 16 for blocking work, and 8 more for database
+    // connections it may open meanwhile.
+    assert!(
+        most <= idle + 16 + 8,
+        "{most} threads at most while downloading, {idle} idle"
+    );
+}
+
 #[tokio::test]
 async fn static_files_come_brotli_or_gzip_by_accept_encoding_vary_on_it_and_revalidate() {
     let db = TestDb::new().await;
