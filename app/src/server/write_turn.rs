@@ -28,7 +28,9 @@ use super::db::BUSY_TIMEOUT;
 
 /// A writer's turn on its SQLite file, until dropped.
 #[derive(Debug)]
-pub struct Turn(#[allow(dead_code)] OwnedSemaphorePermit);
+pub struct Turn {
+    _permit: OwnedSemaphorePermit,
+}
 
 /// One queue per SQLite file (tests run many databases in one process).
 static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> = LazyLock::new(Mutex::default);
@@ -40,22 +42,24 @@ pub async fn write_turn(db: &DatabaseConnection) -> Option<Turn> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return None;
     }
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_path_buf();
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let file = options.get_filename();
     if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" {
         return None;
     }
-    let queue = QUEUES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(file)
-        .or_insert_with(|| Arc::new(Semaphore::new(1)))
-        .clone();
+    let queue = {
+        let mut queues = QUEUES.lock().unwrap_or_else(PoisonError::into_inner);
+        // The file's name is copied only the first time it is seen, not per write.
+        match queues.get(file) {
+            Some(queue) => queue.clone(),
+            None => queues
+                .entry(file.to_path_buf())
+                .or_insert_with(|| Arc::new(Semaphore::new(1)))
+                .clone(),
+        }
+    };
     match tokio::time::timeout(BUSY_TIMEOUT, queue.acquire_owned()).await {
-        Ok(Ok(permit)) => Some(Turn(permit)),
+        Ok(Ok(permit)) => Some(Turn { _permit: permit }),
         Ok(Err(_)) | Err(_) => {
             tracing::warn!("waited too long for a turn to write; going on without one");
             None
